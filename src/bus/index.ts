@@ -1,0 +1,6 @@
+export * from './types.js';
+export type { Store, StoreOptions, SweepResult, WaitOptions, WaitResult } from './store.js';
+export { openStore, type OpenOptions } from './open.js';
+export { resolveBusAddress, formatAddress, redact, type BusAddress } from './address.js';
+export { normaliseLockPath } from './paths.js';
+export { resolveScope } from './scope.js';

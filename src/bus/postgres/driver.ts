@@ -1,0 +1,135 @@
+import pg from 'pg';
+import { DaedalusError } from '../../errors.js';
+import { ChangeListeners, type Dialect, type Param, type SqlDriver, type SqlTx } from '../sql/driver.js';
+import { NotifyListener, EVENTS_CHANNEL } from './listener.js';
+
+const dialect: Dialect = {
+  name: 'postgres',
+  skipLocked: ' FOR UPDATE SKIP LOCKED',
+  forUpdate: ' FOR UPDATE',
+  serialise: (key) => ({ sql: 'SELECT pg_advisory_xact_lock(hashtext(?))', params: [key] }),
+  ilike: 'ILIKE',
+  notify: { sql: `SELECT pg_notify('${EVENTS_CHANNEL}', ?)` },
+};
+
+// BIGINT columns hold millisecond times and counters that fit a double; NUMERIC is not used.
+const INT8 = 20;
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** `?` → `$1, $2, …`. Our statements never put a `?` inside a string literal. */
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+function bind(params: readonly Param[] | undefined): unknown[] {
+  if (!params) return [];
+  return params.map((p) => (p === undefined ? null : typeof p === 'boolean' ? (p ? 1 : 0) : p));
+}
+
+// Serialization failures and deadlocks are retried whole; a unique violation is retried too,
+// because our read-then-insert paths (idempotency keys, kv appends) resolve on the second look.
+const TRANSIENT = new Set(['40001', '40P01', '23505', '55P03']);
+
+function wrap(client: pg.PoolClient, texts: Map<string, string>): SqlTx {
+  const text = (sql: string) => {
+    let t = texts.get(sql);
+    if (t === undefined) {
+      t = numbered(sql);
+      texts.set(sql, t);
+    }
+    return t;
+  };
+  return {
+    all: async <T>(sql: string, params?: readonly Param[]) => (await client.query(text(sql), bind(params))).rows as T[],
+    get: async <T>(sql: string, params?: readonly Param[]) => (await client.query(text(sql), bind(params))).rows[0] as T | undefined,
+    run: async (sql: string, params?: readonly Param[]) => (await client.query(text(sql), bind(params))).rowCount ?? 0,
+    exec: async (script: string) => {
+      await client.query(script);
+    },
+  };
+}
+
+export class PostgresDriver implements SqlDriver {
+  readonly dialect = dialect;
+  private readonly pool: pg.Pool;
+  private readonly texts = new Map<string, string>();
+  private readonly listeners = new ChangeListeners();
+  private listener: NotifyListener | null = null;
+
+  constructor(readonly url: string, poolSize = 4) {
+    this.pool = new pg.Pool({ connectionString: url, max: poolSize, types, idleTimeoutMillis: 10_000 });
+    // An idle client that dies (server restart) must not crash the process; the pool replaces it.
+    this.pool.on('error', () => undefined);
+  }
+
+  async write<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const client = await this.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const value = await fn(wrap(client, this.texts));
+        await client.query('COMMIT');
+        return value;
+      } catch (e) {
+        try {
+          await client.query('ROLLBACK');
+        } catch {
+          broken = true;
+        }
+        const code = (e as { code?: unknown }).code;
+        if (typeof code === 'string' && TRANSIENT.has(code) && attempt < 20) {
+          await new Promise((r) => setTimeout(r, Math.random() * (2 + attempt * 3)));
+          continue;
+        }
+        throw e;
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  async read<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
+    const client = await this.connect();
+    try {
+      return await fn(wrap(client, this.texts));
+    } finally {
+      client.release();
+    }
+  }
+
+  private async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (e) {
+      throw new DaedalusError(
+        'BUS_UNAVAILABLE',
+        `cannot reach the PostgreSQL bus: ${(e as Error).message}`,
+        'check that the server runs and the URL in --bus / DAEDALUS_BUS is right',
+      );
+    }
+  }
+
+  onChange(listener: () => void): () => void {
+    return this.listeners.add(listener, () => {
+      if (!this.listener) {
+        this.listener = new NotifyListener(this.url, types, EVENTS_CHANNEL, () => this.listeners.fire());
+        this.listener.start();
+      }
+    });
+  }
+
+  notifyLocal(): void {
+    if (this.listeners.size > 0) this.listeners.fire();
+  }
+
+  async close(): Promise<void> {
+    await this.listener?.stop();
+    this.listener = null;
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * What the shared SQL store needs from a backend. Statements use `?` placeholders; a driver
+ * rewrites them for its dialect. Booleans travel as 0/1 and JSON as text, so one set of
+ * statements serves both backends; only the few fragments in Dialect differ.
+ */
+export type Row = Record<string, unknown>;
+export type Param = string | number | bigint | boolean | null | undefined;
+
+export interface SqlTx {
+  all<T = Row>(sql: string, params?: readonly Param[]): Promise<T[]>;
+  get<T = Row>(sql: string, params?: readonly Param[]): Promise<T | undefined>;
+  /** Returns the number of rows changed. */
+  run(sql: string, params?: readonly Param[]): Promise<number>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(script: string): Promise<void>;
+}
+
+export interface Dialect {
+  readonly name: 'sqlite' | 'postgres';
+  /** Appended to a SELECT that picks rows to claim, so concurrent claimers skip each other. */
+  readonly skipLocked: string;
+  /** Appended to a SELECT that reads a row it will rewrite (read-modify-write). */
+  readonly forUpdate: string;
+  /**
+   * Serialises writers of one logical resource for the rest of the transaction (SQLite's
+   * BEGIN IMMEDIATE already serialises every writer, so it needs nothing).
+   */
+  readonly serialise: ((key: string) => { sql: string; params: Param[] }) | null;
+  /** Case-insensitive LIKE. */
+  readonly ilike: string;
+  /** Wakes listeners in other processes at commit (SQLite's are woken by the WAL file instead). */
+  readonly notify: { sql: string } | null;
+}
+
+export interface SqlDriver {
+  readonly dialect: Dialect;
+  /** One write transaction; retried whole on transient contention, so fn must be repeatable. */
+  write<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
+  /** Reads outside any write lock. */
+  read<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
+  /** Calls listener when another process (or this one) may have committed something. */
+  onChange(listener: () => void): () => void;
+  /** Called by the store after a local commit that appended events. */
+  notifyLocal(): void;
+  close(): Promise<void>;
+}
+
+/** A tiny FIFO mutex: one connection must not interleave two async transactions. */
+export class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    const prev = this.tail;
+    let release!: () => void;
+    this.tail = new Promise<void>((r) => (release = r));
+    await prev;
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+}
+
+/** Listener set shared by the drivers' wake-up sources. */
+export class ChangeListeners {
+  private readonly set = new Set<() => void>();
+  add(listener: () => void, onFirst?: () => void): () => void {
+    this.set.add(listener);
+    if (this.set.size === 1) onFirst?.();
+    return () => {
+      this.set.delete(listener);
+    };
+  }
+  get size(): number {
+    return this.set.size;
+  }
+  fire(): void {
+    for (const l of [...this.set]) l();
+  }
+}

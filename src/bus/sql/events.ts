@@ -1,0 +1,40 @@
+import type { BusEvent, EventQuery } from '../types.js';
+import type { Param, SqlTx } from './driver.js';
+import { rowToEvent } from './rows.js';
+
+function inList(col: string, values: string[], params: Param[]): string {
+  params.push(...values);
+  return `${col} IN (${values.map(() => '?').join(',')})`;
+}
+
+export async function readEvents(tx: SqlTx, scope: string, q: EventQuery): Promise<BusEvent[]> {
+  const where = ['scope = ?', 'id > ?'];
+  const params: Param[] = [scope, q.after];
+  if (q.types && q.types.length > 0) {
+    const exact = q.types.filter((t) => !t.endsWith('.'));
+    const prefixes = q.types.filter((t) => t.endsWith('.'));
+    const alts: string[] = [];
+    if (exact.length > 0) alts.push(inList('type', exact, params));
+    for (const p of prefixes) {
+      alts.push('substr(type, 1, ?) = ?');
+      params.push(p.length, p);
+    }
+    where.push(`(${alts.join(' OR ')})`);
+  }
+  const refs: string[] = [];
+  if (q.taskIds && q.taskIds.length > 0) refs.push(inList('task_id', q.taskIds, params));
+  if (q.instanceIds && q.instanceIds.length > 0) refs.push(inList('instance_id', q.instanceIds, params));
+  if (refs.length > 0) where.push(`(${refs.join(' OR ')})`);
+  if (q.runId) {
+    where.push('run_id = ?');
+    params.push(q.runId);
+  }
+  const limit = Math.max(1, Math.min(q.limit ?? 500, 10_000));
+  const rows = await tx.all(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id LIMIT ${limit}`, params);
+  return rows.map(rowToEvent);
+}
+
+export async function lastEventId(tx: SqlTx, scope: string): Promise<number> {
+  const r = await tx.get<{ m: number | null }>('SELECT MAX(id) AS m FROM events WHERE scope = ?', [scope]);
+  return Number(r?.m ?? 0);
+}

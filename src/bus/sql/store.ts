@@ -1,0 +1,314 @@
+import { DaedalusError } from '../../errors.js';
+import type { Store, StoreOptions, SweepResult, WaitOptions, WaitResult } from '../store.js';
+import type {
+  AdoptInput,
+  Annotation,
+  AnnotationInput,
+  AnnotationQuery,
+  BusEvent,
+  BusStatus,
+  ClaimNextInput,
+  EventQuery,
+  FailInput,
+  HistoryEntry,
+  Instance,
+  InstanceStatus,
+  Json,
+  KvEntry,
+  KvSetInput,
+  Lease,
+  Lock,
+  LockInput,
+  LockResult,
+  Message,
+  RegisterInput,
+  ReserveInput,
+  SendInput,
+  Task,
+  TaskFilter,
+  TaskInput,
+  TaskState,
+} from '../types.js';
+import { TASK_STATES } from '../types.js';
+import { annotate, searchAnnotations } from './annotations.js';
+import { WriteCtx } from './context.js';
+import type { SqlDriver, SqlTx } from './driver.js';
+import { lastEventId, readEvents } from './events.js';
+import * as instances from './instances.js';
+import { kvAppend, kvDelete, kvGet, kvList, kvSet } from './kv.js';
+import { checkLock, listLocks, lock, unlock } from './locks.js';
+import { pollMessages, sendMessage } from './messages.js';
+import { rowToHistory } from './rows.js';
+import { expireLeases } from './task-release.js';
+import { createTasks } from './tasks-create.js';
+import * as lease from './tasks-lease.js';
+import { getTask, listTasks } from './tasks-read.js';
+
+/**
+ * The Store over any SqlDriver. Each public method is one transaction: the operation runs, its
+ * events are appended last, the driver commits, and only then is the caller answered and are
+ * local waiters woken.
+ */
+export class SqlStore implements Store {
+  private readonly staleAfterMs: number;
+  private readonly goneAfterMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly driver: SqlDriver,
+    readonly address: string,
+    opts: StoreOptions = {},
+  ) {
+    this.staleAfterMs = opts.staleAfterMs ?? 30_000;
+    this.goneAfterMs = opts.goneAfterMs ?? 120_000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  get backend(): 'sqlite' | 'postgres' {
+    return this.driver.dialect.name;
+  }
+
+  private async write<T>(fn: (c: WriteCtx) => Promise<T>): Promise<T> {
+    let events = 0;
+    const value = await this.driver.write(async (tx) => {
+      const c = new WriteCtx(tx, this.driver.dialect, this.now());
+      const v = await fn(c);
+      await c.flush();
+      events = c.eventCount;
+      return v;
+    });
+    if (events > 0) this.driver.notifyLocal();
+    return value;
+  }
+
+  private read<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
+    return this.driver.read(fn);
+  }
+
+  // ------------------------------------------------------------------ instances
+  reserveInstance(input: ReserveInput): Promise<Instance> {
+    return this.write((c) => instances.reserveInstance(c, input));
+  }
+  adoptInstance(id: string, input: AdoptInput): Promise<Instance> {
+    return this.write((c) => instances.adoptInstance(c, id, input));
+  }
+  registerInstance(input: RegisterInput): Promise<Instance> {
+    return this.write((c) => instances.registerInstance(c, input));
+  }
+  heartbeat(id: string, status?: Exclude<InstanceStatus, 'stale' | 'gone'>): Promise<Instance> {
+    return this.write((c) => instances.heartbeat(c, id, status));
+  }
+  deregisterInstance(id: string, reason = 'deregistered'): Promise<void> {
+    return this.write((c) => instances.deregisterInstance(c, id, reason));
+  }
+  getInstance(id: string): Promise<Instance | null> {
+    return this.read((tx) => instances.getInstance(tx, id));
+  }
+  listInstances(scope: string, opts?: { includeGone?: boolean; role?: string }): Promise<Instance[]> {
+    return this.read((tx) => instances.listInstances(tx, scope, opts));
+  }
+
+  // ------------------------------------------------------------------ tasks
+  async createTask(scope: string, input: TaskInput, createdBy: string | null = null): Promise<Task> {
+    if ((input.dependsOn ?? []).some((d) => /^\$\d+$/.test(d))) {
+      throw new DaedalusError('INVALID_INPUT', '$N references only make sense in a batch', 'use createTasks / request_task_batch');
+    }
+    const [t] = await this.write((c) => createTasks(c, scope, [input], createdBy));
+    return t!;
+  }
+  createTasks(scope: string, inputs: TaskInput[], createdBy: string | null = null): Promise<Task[]> {
+    return this.write((c) => createTasks(c, scope, inputs, createdBy));
+  }
+  getTask(id: string): Promise<Task | null> {
+    return this.read((tx) => getTask(tx, id));
+  }
+  listTasks(scope: string, filter?: TaskFilter): Promise<Task[]> {
+    return this.read((tx) => listTasks(tx, scope, filter));
+  }
+  claimNext(input: ClaimNextInput): Promise<Lease | null> {
+    return this.write((c) => lease.claimNext(c, input));
+  }
+  claim(id: string, owner: string, leaseMs: number): Promise<Lease> {
+    return this.write((c) => lease.claim(c, id, owner, leaseMs));
+  }
+  startTask(id: string, token: string, leaseMs: number): Promise<Task> {
+    return this.write((c) => lease.renew(c, id, token, leaseMs, undefined, true));
+  }
+  reportProgress(id: string, token: string, leaseMs: number, text?: string | null): Promise<Task> {
+    return this.write((c) => lease.renew(c, id, token, leaseMs, text, false));
+  }
+  completeTask(id: string, token: string, result: Json): Promise<Task> {
+    return this.write((c) => lease.completeTask(c, id, token, result));
+  }
+  markIntegrated(id: string, token: string, result?: Json): Promise<Task> {
+    return this.write((c) => lease.markIntegrated(c, id, token, result));
+  }
+  failTask(id: string, token: string, input: FailInput): Promise<Task> {
+    return this.write((c) => lease.failTask(c, id, token, input));
+  }
+  cancelTask(id: string, opts: { by?: string | null; reason?: string | null } = {}): Promise<Task> {
+    return this.write((c) => lease.cancelTask(c, id, opts.by ?? null, opts.reason ?? null));
+  }
+  checkLease(id: string, token: string): Promise<Task> {
+    return this.read((tx) => lease.checkLease(tx, id, token));
+  }
+  async setTaskRanks(ranks: { id: string; rank: number; estimateMs?: number | null }[]): Promise<void> {
+    if (ranks.length === 0) return;
+    await this.write(async (c) => {
+      for (const r of ranks) {
+        await c.tx.run('UPDATE tasks SET rank = ?, estimate_ms = COALESCE(?, estimate_ms) WHERE id = ?', [r.rank, r.estimateMs ?? null, r.id]);
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ messages
+  sendMessage(input: SendInput): Promise<Message> {
+    return this.write((c) => sendMessage(c, input));
+  }
+  pollMessages(instanceId: string, opts: { limit?: number; peek?: boolean } = {}): Promise<Message[]> {
+    const limit = Math.max(1, Math.min(opts.limit ?? 100, 1000));
+    return this.write((c) => pollMessages(c, instanceId, limit, opts.peek ?? false));
+  }
+
+  // ------------------------------------------------------------------ locks
+  lock(input: LockInput): Promise<LockResult> {
+    return this.write((c) => lock(c, input));
+  }
+  unlock(scope: string, path: string, owner: string): Promise<boolean> {
+    return this.write((c) => unlock(c, scope, path, owner));
+  }
+  checkLock(scope: string, path: string): Promise<Lock[]> {
+    return this.read((tx) => checkLock(tx, scope, path, this.now()));
+  }
+  listLocks(scope: string): Promise<Lock[]> {
+    return this.read((tx) => listLocks(tx, scope, this.now()));
+  }
+
+  // ------------------------------------------------------------------ kv
+  kvGet(scope: string, key: string): Promise<KvEntry | null> {
+    return this.read((tx) => kvGet(tx, scope, key, this.now()));
+  }
+  kvSet(scope: string, key: string, value: Json, opts: KvSetInput = {}): Promise<KvEntry> {
+    return this.write((c) => kvSet(c, scope, key, value, opts));
+  }
+  kvAppend(scope: string, key: string, item: Json, opts: { by?: string | null; ttlMs?: number | null } = {}): Promise<KvEntry> {
+    return this.write((c) => kvAppend(c, scope, key, item, opts.by ?? null, opts.ttlMs ?? null));
+  }
+  kvDelete(scope: string, key: string, opts: { expectedVersion?: number; by?: string | null } = {}): Promise<boolean> {
+    return this.write((c) => kvDelete(c, scope, key, opts.expectedVersion, opts.by ?? null));
+  }
+  kvList(scope: string, prefix = '', limit = 100): Promise<KvEntry[]> {
+    return this.read((tx) => kvList(tx, scope, prefix, Math.max(1, Math.min(limit, 10_000)), this.now()));
+  }
+
+  // ------------------------------------------------------------------ annotations
+  annotate(input: AnnotationInput): Promise<Annotation> {
+    return this.write((c) => annotate(c, input));
+  }
+  searchAnnotations(scope: string, query: AnnotationQuery): Promise<Annotation[]> {
+    return this.read((tx) => searchAnnotations(tx, this.driver.dialect, scope, query));
+  }
+
+  // ------------------------------------------------------------------ events
+  readEvents(scope: string, query: EventQuery): Promise<BusEvent[]> {
+    return this.read((tx) => readEvents(tx, scope, query));
+  }
+  lastEventId(scope: string): Promise<number> {
+    return this.read((tx) => lastEventId(tx, scope));
+  }
+
+  async waitForEvents(scope: string, opts: WaitOptions): Promise<WaitResult> {
+    const deadline = Date.now() + Math.max(0, opts.timeoutMs);
+    let cursor = opts.after;
+    let changed = true;
+    let wake: (() => void) | null = null;
+    // Subscribe before the first read, so a commit landing between read and sleep is not lost.
+    const unsubscribe = this.driver.onChange(() => {
+      changed = true;
+      wake?.();
+    });
+    const onAbort = () => wake?.();
+    opts.signal?.addEventListener('abort', onAbort);
+    try {
+      for (;;) {
+        if (changed) {
+          changed = false;
+          const batch = await this.readEvents(scope, { ...opts, after: cursor });
+          if (batch.length > 0) {
+            cursor = batch.at(-1)!.id;
+            const events = opts.match ? batch.filter(opts.match) : batch;
+            if (events.length > 0) return { events, cursor, timedOut: false };
+            changed = true; // there may be more past this page
+            continue;
+          }
+        }
+        const left = deadline - Date.now();
+        if (left <= 0 || opts.signal?.aborted) return { events: [], cursor, timedOut: true };
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          if (changed || opts.signal?.aborted) wake();
+        });
+        wake = null;
+      }
+    } finally {
+      unsubscribe();
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  // ------------------------------------------------------------------ history
+  async recordHistory(entry: Omit<HistoryEntry, 'at'> & { at?: number }): Promise<void> {
+    await this.write(async (c) => {
+      await c.tx.run(
+        `INSERT INTO history (scope, type, task_id, run_id, outcome, duration_ms, peak_rss_bytes, cpu_ms, at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [entry.scope, entry.type, entry.taskId, entry.runId, entry.outcome, Math.round(entry.durationMs), entry.peakRssBytes, entry.cpuMs, entry.at ?? c.now],
+      );
+    });
+  }
+  async listHistory(scope: string, type?: string, limit = 100): Promise<HistoryEntry[]> {
+    const n = Math.max(1, Math.min(limit, 10_000));
+    const rows = await this.read((tx) =>
+      type
+        ? tx.all(`SELECT * FROM history WHERE scope = ? AND type = ? ORDER BY id DESC LIMIT ${n}`, [scope, type])
+        : tx.all(`SELECT * FROM history WHERE scope = ? ORDER BY id DESC LIMIT ${n}`, [scope]),
+    );
+    return rows.map(rowToHistory);
+  }
+
+  // ------------------------------------------------------------------ housekeeping
+  sweep(): Promise<SweepResult> {
+    return this.write(async (c) => {
+      const { stale, gone } = await instances.sweepInstances(c, this.staleAfterMs, this.goneAfterMs);
+      const expired = await expireLeases(c);
+      const expiredLocks = await c.tx.run('DELETE FROM locks WHERE expires_at <= ?', [c.now]);
+      await c.tx.run('DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?', [c.now]);
+      return { expiredTasks: expired.map((t) => t.id), staleInstances: stale, goneInstances: gone, expiredLocks };
+    });
+  }
+
+  status(scope: string): Promise<BusStatus> {
+    return this.read(async (tx) => {
+      const counts = await tx.all<{ state: TaskState; n: number }>(
+        'SELECT state, COUNT(*) AS n FROM tasks WHERE scope = ? GROUP BY state',
+        [scope],
+      );
+      const tasksByState = Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as Record<TaskState, number>;
+      for (const r of counts) tasksByState[r.state] = Number(r.n);
+      return {
+        instances: await instances.listInstances(tx, scope),
+        tasksByState,
+        locks: await listLocks(tx, scope, this.now()),
+        lastEventId: await lastEventId(tx, scope),
+      };
+    });
+  }
+
+  close(): Promise<void> {
+    return this.driver.close();
+  }
+}

@@ -1,0 +1,67 @@
+import { DaedalusError } from '../../errors.js';
+import type { Task, TaskFilter } from '../types.js';
+import type { Row, SqlTx } from './driver.js';
+import { rowToTask } from './rows.js';
+
+export async function depsOf(tx: SqlTx, ids: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (ids.length === 0) return out;
+  // Chunked so a large listing never exceeds a backend's parameter limit.
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const rows = await tx.all<{ task_id: string; depends_on: string }>(
+      `SELECT task_id, depends_on FROM task_deps WHERE task_id IN (${chunk.map(() => '?').join(',')}) ORDER BY depends_on`,
+      chunk,
+    );
+    for (const r of rows) {
+      const list = out.get(r.task_id) ?? [];
+      list.push(r.depends_on);
+      out.set(r.task_id, list);
+    }
+  }
+  return out;
+}
+
+export async function withDeps(tx: SqlTx, row: Row): Promise<Task> {
+  const deps = await depsOf(tx, [String(row.id)]);
+  return rowToTask(row, deps.get(String(row.id)) ?? []);
+}
+
+export async function getTask(tx: SqlTx, id: string): Promise<Task | null> {
+  const row = await tx.get('SELECT * FROM tasks WHERE id = ?', [id]);
+  return row ? withDeps(tx, row) : null;
+}
+
+export async function mustGetTask(tx: SqlTx, id: string): Promise<Task> {
+  const t = await getTask(tx, id);
+  if (!t) throw new DaedalusError('NOT_FOUND', `no task ${id}`, 'list tasks with `daedalus bus tasks` or the list_tasks tool');
+  return t;
+}
+
+export async function listTasks(tx: SqlTx, scope: string, filter: TaskFilter = {}): Promise<Task[]> {
+  const where = ['scope = ?'];
+  const params: (string | number)[] = [scope];
+  if (filter.runId) {
+    where.push('run_id = ?');
+    params.push(filter.runId);
+  }
+  if (filter.states && filter.states.length > 0) {
+    where.push(`state IN (${filter.states.map(() => '?').join(',')})`);
+    params.push(...filter.states);
+  }
+  if (filter.type) {
+    where.push('type = ?');
+    params.push(filter.type);
+  }
+  if (filter.leaseOwner) {
+    where.push('lease_owner = ?');
+    params.push(filter.leaseOwner);
+  }
+  const limit = Math.max(1, Math.min(filter.limit ?? 1000, 100_000));
+  const rows = await tx.all(`SELECT * FROM tasks WHERE ${where.join(' AND ')} ORDER BY created_at, id LIMIT ${limit}`, params);
+  const deps = await depsOf(
+    tx,
+    rows.map((r) => String(r.id)),
+  );
+  return rows.map((r) => rowToTask(r, deps.get(String(r.id)) ?? []));
+}

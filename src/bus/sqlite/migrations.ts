@@ -1,0 +1,156 @@
+import type { Migration } from '../sql/migrate.js';
+
+/** Append-only: never edit a migration that has shipped; add the next number. */
+export const sqliteMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'init',
+    sql: `
+CREATE TABLE instances (
+  id TEXT PRIMARY KEY,
+  scope TEXT NOT NULL,
+  role TEXT NOT NULL,
+  label TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL,
+  adopted INTEGER NOT NULL,
+  pid INTEGER,
+  host TEXT,
+  file_root TEXT,
+  reserved_by TEXT,
+  lease_until INTEGER,
+  task_id TEXT,
+  heartbeat_at INTEGER NOT NULL,
+  registered_at INTEGER NOT NULL,
+  msg_cursor INTEGER NOT NULL DEFAULT 0,
+  joined_msg_id INTEGER NOT NULL DEFAULT 0,
+  meta TEXT NOT NULL DEFAULT 'null'
+);
+CREATE INDEX instances_scope ON instances (scope, status);
+CREATE INDEX instances_liveness ON instances (status, heartbeat_at);
+
+CREATE TABLE tasks (
+  id TEXT PRIMARY KEY,
+  scope TEXT NOT NULL,
+  run_id TEXT,
+  key TEXT,
+  type TEXT NOT NULL,
+  title TEXT NOT NULL,
+  description TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  state TEXT NOT NULL,
+  priority TEXT NOT NULL,
+  prio INTEGER NOT NULL,
+  rank REAL NOT NULL DEFAULT 0,
+  estimate_ms INTEGER,
+  attempt INTEGER NOT NULL DEFAULT 1,
+  max_attempts INTEGER NOT NULL,
+  dependents_policy TEXT NOT NULL,
+  integrate INTEGER NOT NULL,
+  assignee TEXT,
+  lease_owner TEXT,
+  lease_token TEXT,
+  lease_until INTEGER,
+  not_before INTEGER,
+  progress TEXT,
+  result TEXT NOT NULL DEFAULT 'null',
+  error TEXT,
+  failure_kind TEXT,
+  idempotency_key TEXT,
+  created_by TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  started_at INTEGER,
+  finished_at INTEGER,
+  pending_deps INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX tasks_idempotency ON tasks (scope, idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE INDEX tasks_claim ON tasks (scope, state, prio, rank DESC, created_at);
+CREATE INDEX tasks_lease ON tasks (state, lease_until);
+CREATE INDEX tasks_run ON tasks (run_id, state);
+CREATE INDEX tasks_owner ON tasks (lease_owner);
+
+CREATE TABLE task_deps (
+  task_id TEXT NOT NULL,
+  depends_on TEXT NOT NULL,
+  PRIMARY KEY (task_id, depends_on)
+);
+CREATE INDEX task_deps_reverse ON task_deps (depends_on);
+
+CREATE TABLE messages (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  scope TEXT NOT NULL,
+  from_id TEXT NOT NULL,
+  to_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  body TEXT NOT NULL,
+  task_id TEXT,
+  data TEXT NOT NULL DEFAULT 'null',
+  at INTEGER NOT NULL
+);
+CREATE INDEX messages_scope ON messages (scope, id);
+
+CREATE TABLE locks (
+  scope TEXT NOT NULL,
+  path TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  task_id TEXT,
+  reason TEXT NOT NULL,
+  acquired_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (scope, path)
+);
+CREATE INDEX locks_owner ON locks (owner);
+CREATE INDEX locks_task ON locks (task_id);
+
+CREATE TABLE kv (
+  scope TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  updated_by TEXT,
+  updated_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  PRIMARY KEY (scope, key)
+);
+
+CREATE TABLE annotations (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  scope TEXT NOT NULL,
+  file TEXT NOT NULL,
+  line INTEGER,
+  kind TEXT NOT NULL,
+  text TEXT NOT NULL,
+  by_id TEXT,
+  task_id TEXT,
+  at INTEGER NOT NULL
+);
+CREATE INDEX annotations_file ON annotations (scope, file);
+
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  scope TEXT NOT NULL,
+  type TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  task_id TEXT,
+  instance_id TEXT,
+  run_id TEXT,
+  data TEXT NOT NULL
+);
+CREATE INDEX events_scope ON events (scope, id);
+
+CREATE TABLE history (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  scope TEXT NOT NULL,
+  type TEXT NOT NULL,
+  task_id TEXT,
+  run_id TEXT,
+  outcome TEXT NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  peak_rss_bytes INTEGER,
+  cpu_ms INTEGER,
+  at INTEGER NOT NULL
+);
+CREATE INDEX history_type ON history (scope, type, id);
+`,
+  },
+];

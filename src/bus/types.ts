@@ -1,0 +1,382 @@
+/**
+ * Domain types of the bus. Every time is integer milliseconds since the epoch; every JSON value
+ * is a plain JSON-serialisable value. Nothing here knows which backend is running.
+ */
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+// ---------------------------------------------------------------------------------- instances
+
+export type InstanceStatus = 'idle' | 'working' | 'blocked' | 'stale' | 'gone';
+/** Roles with a policy; any other role string is allowed and gets the worker policy. */
+export type KnownRole = 'supervisor' | 'planner' | 'worker' | 'observer';
+
+export interface Instance {
+  id: string;
+  scope: string;
+  role: string;
+  label: string;
+  status: InstanceStatus;
+  /** False while reserved by a supervisor and not yet taken up by the agent's MCP server. */
+  adopted: boolean;
+  pid: number | null;
+  host: string | null;
+  /** Root that this instance's lock paths are relative to (its worktree, or the scope root). */
+  fileRoot: string | null;
+  /** The instance that reserved this one (told when it goes). */
+  reservedBy: string | null;
+  /** For an unadopted reservation: when it lapses if nobody adopts it. */
+  leaseUntil: number | null;
+  /** The task this instance was started for, when a supervisor started it. */
+  taskId: string | null;
+  heartbeatAt: number;
+  registeredAt: number;
+  meta: Json;
+}
+
+export interface ReserveInput {
+  scope: string;
+  role: string;
+  label?: string;
+  reservedBy?: string | null;
+  fileRoot?: string | null;
+  taskId?: string | null;
+  /** How long the reservation waits for adoption. */
+  leaseMs: number;
+  id?: string;
+  meta?: Json;
+}
+
+export interface RegisterInput {
+  scope: string;
+  role: string;
+  label?: string;
+  pid?: number | null;
+  host?: string | null;
+  fileRoot?: string | null;
+  id?: string;
+  meta?: Json;
+}
+
+export interface AdoptInput {
+  pid?: number | null;
+  host?: string | null;
+}
+
+// ---------------------------------------------------------------------------------- tasks
+
+export type TaskState =
+  | 'blocked'
+  | 'ready'
+  | 'leased'
+  | 'running'
+  | 'integrating'
+  | 'done'
+  | 'failed'
+  | 'cancelled';
+
+export const TASK_STATES: readonly TaskState[] = [
+  'blocked',
+  'ready',
+  'leased',
+  'running',
+  'integrating',
+  'done',
+  'failed',
+  'cancelled',
+];
+export const FINAL_TASK_STATES: readonly TaskState[] = ['done', 'failed', 'cancelled'];
+
+export type Priority = 'critical' | 'high' | 'medium' | 'low';
+export const PRIORITIES: readonly Priority[] = ['critical', 'high', 'medium', 'low'];
+
+/** What happens to a task's dependents when it fails for good or is cancelled. */
+export type DependentsPolicy = 'cancel' | 'keep';
+
+export interface Task {
+  id: string;
+  scope: string;
+  runId: string | null;
+  /** A human name: the package id inside a plan. */
+  key: string | null;
+  type: string;
+  title: string;
+  description: string;
+  /** The work package or any structured input. */
+  payload: Json;
+  state: TaskState;
+  priority: Priority;
+  /** Scheduling rank inside the priority class; higher is claimed first. */
+  rank: number;
+  estimateMs: number | null;
+  /** Attempt number of the current (or next) try, from 1. */
+  attempt: number;
+  maxAttempts: number;
+  dependentsPolicy: DependentsPolicy;
+  /** When true, a completed task goes to `integrating` and the run merges it before `done`. */
+  integrate: boolean;
+  /** An instance id or `role:NAME`; only that may claim it. Null: anyone. */
+  assignee: string | null;
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  /** Earliest time the task may be claimed (retry backoff). */
+  notBefore: number | null;
+  progress: string | null;
+  result: Json;
+  error: string | null;
+  /** Why it ended badly: timeout | oom | crash | exit-code | lease-lost | scope | conflict | setup | ... */
+  failureKind: string | null;
+  idempotencyKey: string | null;
+  createdBy: string | null;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  dependsOn: string[];
+}
+
+export interface TaskInput {
+  id?: string;
+  runId?: string | null;
+  key?: string | null;
+  type?: string;
+  title: string;
+  description?: string;
+  payload?: Json;
+  priority?: Priority;
+  rank?: number;
+  estimateMs?: number | null;
+  maxAttempts?: number;
+  dependentsPolicy?: DependentsPolicy;
+  integrate?: boolean;
+  assignee?: string | null;
+  /** Task ids, or `$N` for the N-th task (from 1) of the same batch. */
+  dependsOn?: string[];
+  idempotencyKey?: string | null;
+}
+
+/** What a successful claim gives: the task and the fencing token every later mutation presents. */
+export interface Lease {
+  task: Task;
+  token: string;
+  leaseUntil: number;
+}
+
+export interface ClaimNextInput {
+  scope: string;
+  owner: string;
+  leaseMs: number;
+  types?: string[];
+  runId?: string;
+  /** Role of the owner, so tasks assigned to `role:NAME` can be claimed. */
+  role?: string;
+}
+
+export interface FailInput {
+  error: string;
+  retryable: boolean;
+  kind?: string;
+  /** Base backoff before a retry; doubled per attempt. Default 1000. */
+  backoffMs?: number;
+}
+
+export interface TaskFilter {
+  runId?: string;
+  states?: TaskState[];
+  type?: string;
+  leaseOwner?: string;
+  limit?: number;
+}
+
+// ---------------------------------------------------------------------------------- messages
+
+export interface Message {
+  id: number;
+  scope: string;
+  from: string;
+  /** An instance id, `role:NAME` or `*`. */
+  to: string;
+  kind: string;
+  body: string;
+  taskId: string | null;
+  data: Json;
+  at: number;
+}
+
+export interface SendInput {
+  scope: string;
+  from: string;
+  to: string;
+  body: string;
+  kind?: string;
+  taskId?: string | null;
+  data?: Json;
+}
+
+// ---------------------------------------------------------------------------------- locks
+
+export interface Lock {
+  scope: string;
+  /** Normalised, relative, posix; `.` is the whole root. */
+  path: string;
+  owner: string;
+  taskId: string | null;
+  reason: string;
+  acquiredAt: number;
+  expiresAt: number;
+}
+
+export interface LockInput {
+  scope: string;
+  path: string;
+  owner: string;
+  taskId?: string | null;
+  reason?: string;
+  ttlMs: number;
+}
+
+export type LockResult = { ok: true; lock: Lock } | { ok: false; holder: Lock };
+
+// ---------------------------------------------------------------------------------- kv
+
+export interface KvEntry {
+  key: string;
+  value: Json;
+  version: number;
+  updatedBy: string | null;
+  updatedAt: number;
+  expiresAt: number | null;
+}
+
+export interface KvSetInput {
+  /** 0: the key must not exist yet. Absent: unconditional. */
+  expectedVersion?: number;
+  ttlMs?: number | null;
+  by?: string | null;
+}
+
+// ---------------------------------------------------------------------------------- annotations
+
+export type AnnotationKind =
+  | 'finding'
+  | 'warning'
+  | 'note'
+  | 'bug'
+  | 'todo'
+  | 'progress'
+  | 'usage'
+  | 'hazard';
+export const ANNOTATION_KINDS: readonly AnnotationKind[] = [
+  'finding',
+  'warning',
+  'note',
+  'bug',
+  'todo',
+  'progress',
+  'usage',
+  'hazard',
+];
+
+export interface Annotation {
+  id: number;
+  scope: string;
+  file: string;
+  line: number | null;
+  kind: AnnotationKind;
+  text: string;
+  by: string | null;
+  taskId: string | null;
+  at: number;
+}
+
+export interface AnnotationInput {
+  scope: string;
+  file: string;
+  line?: number | null;
+  kind: AnnotationKind;
+  text: string;
+  by?: string | null;
+  taskId?: string | null;
+}
+
+export interface AnnotationQuery {
+  file?: string;
+  kind?: AnnotationKind;
+  text?: string;
+  limit?: number;
+}
+
+// ---------------------------------------------------------------------------------- events
+
+/**
+ * Event types and the fields their `data` carries. One map for the CLI progress view, the
+ * dashboard and wait_for_activity.
+ */
+export interface EventMap {
+  'instance.reserved': { role: string };
+  'instance.adopted': { role: string; pid: number | null };
+  'instance.registered': { role: string; pid: number | null };
+  'instance.stale': Record<string, never>;
+  'instance.gone': { reason: string; releasedTasks: string[]; releasedLocks: number };
+  'task.created': { state: TaskState; key: string | null };
+  'task.ready': Record<string, never>;
+  'task.leased': { owner: string; attempt: number };
+  'task.running': { owner: string };
+  'task.progress': { text: string | null };
+  'task.integrating': Record<string, never>;
+  'task.done': Record<string, never>;
+  'task.retry': { attempt: number; reason: string; notBefore: number | null };
+  'task.failed': { error: string; kind: string | null };
+  'task.cancelled': { by: string | null; reason: string | null };
+  'message.sent': { id: number; to: string; from: string };
+  'lock.acquired': { path: string; owner: string };
+  'lock.released': { path: string; owner: string; reason: string };
+  'kv.set': { key: string; version: number };
+  'kv.deleted': { key: string };
+  'annotation.added': { file: string; kind: AnnotationKind };
+}
+export type EventType = keyof EventMap;
+
+export interface BusEvent<T extends EventType = EventType> {
+  id: number;
+  scope: string;
+  type: T;
+  at: number;
+  taskId: string | null;
+  instanceId: string | null;
+  runId: string | null;
+  data: EventMap[T];
+}
+
+export interface EventQuery {
+  /** Only events with an id greater than this. */
+  after: number;
+  /** Type names or prefixes ending in `.` (e.g. `task.`). */
+  types?: string[];
+  taskIds?: string[];
+  instanceIds?: string[];
+  runId?: string;
+  limit?: number;
+}
+
+// ---------------------------------------------------------------------------------- history
+
+/** One finished task's figures, kept by type so estimates can fall back to them. */
+export interface HistoryEntry {
+  scope: string;
+  type: string;
+  taskId: string | null;
+  runId: string | null;
+  outcome: string;
+  durationMs: number;
+  peakRssBytes: number | null;
+  cpuMs: number | null;
+  at: number;
+}
+
+export interface BusStatus {
+  instances: Instance[];
+  tasksByState: Record<TaskState, number>;
+  locks: Lock[];
+  lastEventId: number;
+}

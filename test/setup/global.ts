@@ -1,0 +1,23 @@
+import type { TestProject } from 'vitest/node';
+import { startCluster, type Cluster } from './postgres-cluster.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgUrl: string;
+  }
+}
+
+let cluster: Cluster | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  let url = process.env.DAEDALUS_TEST_PG_URL;
+  if (!url) {
+    cluster = await startCluster();
+    url = cluster.url;
+  }
+  project.provide('pgUrl', url);
+}
+
+export async function teardown(): Promise<void> {
+  cluster?.stop();
+}

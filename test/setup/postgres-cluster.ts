@@ -1,0 +1,73 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A throwaway PostgreSQL cluster for the test run: initdb into a temp dir, listen on loopback. */
+export interface Cluster {
+  url: string;
+  stop(): void;
+}
+
+function findBinDir(): string {
+  const fromEnv = process.env.DAEDALUS_PG_BIN;
+  if (fromEnv && existsSync(join(fromEnv, 'initdb'))) return fromEnv;
+  const base = '/usr/lib/postgresql';
+  if (existsSync(base)) {
+    const versions = readdirSync(base).sort((a, b) => Number(b) - Number(a));
+    for (const v of versions) if (existsSync(join(base, v, 'bin', 'initdb'))) return join(base, v, 'bin');
+  }
+  const which = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' });
+  if (which.status === 0 && which.stdout.trim()) return join(which.stdout.trim(), '..');
+  throw new Error('PostgreSQL binaries not found: install postgresql, set DAEDALUS_PG_BIN, or set DAEDALUS_TEST_PG_URL');
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startCluster(): Promise<Cluster> {
+  const bin = findBinDir();
+  const dir = mkdtempSync(join(tmpdir(), 'daedalus-pg-'));
+  chmodSync(dir, 0o777);
+  const data = join(dir, 'data');
+  // initdb refuses to run as root, so the cluster belongs to the postgres user when we are root.
+  const asRoot = process.getuid?.() === 0;
+  const run = (cmd: string, args: string[]) => {
+    const full = join(bin, cmd);
+    if (asRoot) execFileSync('runuser', ['-u', 'postgres', '--', full, ...args], { stdio: 'pipe' });
+    else execFileSync(full, args, { stdio: 'pipe' });
+  };
+  run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+  const port = await freePort();
+  const opts = [
+    `-k ${dir}`,
+    `-p ${port}`,
+    '-c listen_addresses=127.0.0.1',
+    '-c max_connections=300',
+    '-c fsync=off',
+    '-c full_page_writes=off',
+    '-c shared_buffers=128MB',
+  ].join(' ');
+  run('pg_ctl', ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', 'start']);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop() {
+      try {
+        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
