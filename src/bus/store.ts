@@ -77,32 +77,52 @@ export interface Store {
   reserveInstance(input: ReserveInput): Promise<Instance>;
   adoptInstance(id: string, input: AdoptInput): Promise<Instance>;
   registerInstance(input: RegisterInput): Promise<Instance>;
-  /** Renews liveness; a stale instance becomes live again. NOT_FOUND for an unknown or gone one. */
+  /** Renews liveness; a stale instance becomes live again (`idle` unless a status is given). NOT_FOUND for an unknown or gone one. */
   heartbeat(id: string, status?: Exclude<InstanceStatus, 'stale' | 'gone'>): Promise<Instance>;
-  /** Marks it gone at once: releases its locks and returns its task leases to ready. */
+  /**
+   * Marks it gone at once, as sweep does for a silent one: releases its locks, returns its task
+   * leases to ready (attempt + 1; the old tokens are refused), writes `instance.gone` and tells
+   * whoever reserved it and whoever created those tasks (kind `instance.gone`, from `daedalus`).
+   */
   deregisterInstance(id: string, reason?: string): Promise<void>;
   getInstance(id: string): Promise<Instance | null>;
   listInstances(scope: string, opts?: { includeGone?: boolean; role?: string }): Promise<Instance[]>;
 
   // tasks
   createTask(scope: string, input: TaskInput, createdBy?: string | null): Promise<Task>;
-  /** All or nothing. `$N` in dependsOn names the N-th task (from 1) of this batch. */
+  /**
+   * All or nothing. `$N` in dependsOn names the N-th task (from 1) of this batch. A task whose
+   * dependencies are all done is ready, else blocked; one that depends on a task that already
+   * failed or was cancelled under the `cancel` policy is created cancelled. A known idempotency key
+   * returns the existing task as it stands (its edges unchanged); an explicit id already taken is
+   * INVALID_INPUT.
+   */
   createTasks(scope: string, inputs: TaskInput[], createdBy?: string | null): Promise<Task[]>;
   getTask(id: string): Promise<Task | null>;
   listTasks(scope: string, filter?: TaskFilter): Promise<Task[]>;
-  /** Ready tasks, best first (priority class, then rank, then age). Null when none is claimable. */
+  /**
+   * Ready tasks, best first (priority class, then rank, then age), skipping those whose retry
+   * backoff (notBefore) has not passed. Lapsed leases of the scope go back to ready first. Null when
+   * none is claimable.
+   */
   claimNext(input: ClaimNextInput): Promise<Lease | null>;
   /** Claims one ready task by id. INVALID_STATE when it is not ready. */
   claim(id: string, owner: string, leaseMs: number): Promise<Lease>;
-  /** leased → running (the agent has started). Renews the lease. */
+  /**
+   * leased → running (the agent has started). Renews the lease. A lease past its deadline stays
+   * usable until sweep or a claim hands the task to someone else; then its token is LEASE_LOST.
+   */
   startTask(id: string, token: string, leaseMs: number): Promise<Task>;
-  /** Renews the lease; records progress text when given; leased → running. */
+  /** Renews the lease; records progress text when given; leased → running (whichever of this and startTask comes first writes `task.running`). */
   reportProgress(id: string, token: string, leaseMs: number, text?: string | null): Promise<Task>;
-  /** → integrating when the task wants integration, else → done. */
+  /** → integrating when the task wants integration, else → done (releasing its locks and its dependents). INVALID_STATE when already finished. */
   completeTask(id: string, token: string, result: Json): Promise<Task>;
   /** integrating → done (merged) with the token of the lease that completed it. */
   markIntegrated(id: string, token: string, result?: Json): Promise<Task>;
-  /** Retry (ready after backoff, attempt + 1) when retryable and attempts remain, else failed. */
+  /**
+   * Retry (ready after backoffMs × 2^(attempt − 1), attempt + 1, event `task.retry`) when retryable
+   * and attempts remain, else failed; either way its locks are released.
+   */
   failTask(id: string, token: string, input: FailInput): Promise<Task>;
   /** Cancels a non-final task; dependents follow its dependents policy. Token optional: owners and supervisors. */
   cancelTask(id: string, opts?: { by?: string | null; reason?: string | null }): Promise<Task>;
@@ -113,11 +133,21 @@ export interface Store {
 
   // messages
   sendMessage(input: SendInput): Promise<Message>;
-  /** Messages for this instance after its cursor; advances the cursor unless peek. */
+  /**
+   * Messages for this instance after its cursor; advances the cursor unless peek. Nothing is
+   * deleted. Direct and `role:NAME` messages are delivered whenever they were sent (so a role
+   * message waits for an instance of that role to join); broadcasts (`*`) only those sent after the
+   * reader joined. Nobody receives its own messages.
+   */
   pollMessages(instanceId: string, opts?: { limit?: number; peek?: boolean }): Promise<Message[]>;
 
   // locks
-  /** path must already be normalised (see normaliseLockPath). */
+  /**
+   * path must already be normalised (see normaliseLockPath). Re-entrant: the owner's own locks
+   * never conflict, and locking a path again renews it. A lock covers its directory's contents and
+   * is blocked by locks inside it. Released by unlock, at its TTL (`lock.released`, reason
+   * `expired`), when its task (taskId) ends, or when its owner is gone.
+   */
   lock(input: LockInput): Promise<LockResult>;
   unlock(scope: string, path: string, owner: string): Promise<boolean>;
   /** The lock covering this path (itself, a parent directory or a child), if any. */
@@ -127,8 +157,10 @@ export interface Store {
   // kv
   kvGet(scope: string, key: string): Promise<KvEntry | null>;
   kvSet(scope: string, key: string, value: Json, opts?: KvSetInput): Promise<KvEntry>;
+  /** Atomic; creates the array when absent, NOT_AN_ARRAY on any other value; keeps the TTL unless given. */
   kvAppend(scope: string, key: string, item: Json, opts?: { by?: string | null; ttlMs?: number | null }): Promise<KvEntry>;
   kvDelete(scope: string, key: string, opts?: { expectedVersion?: number; by?: string | null }): Promise<boolean>;
+  /** Live entries whose key starts with prefix (taken literally: `%` and `_` are plain characters), by key. */
   kvList(scope: string, prefix?: string, limit?: number): Promise<KvEntry[]>;
 
   // annotations
@@ -140,7 +172,8 @@ export interface Store {
   lastEventId(scope: string): Promise<number>;
   /**
    * Resolves with matching events as soon as any commit (from any process) makes some visible, or
-   * with none at the timeout or abort. Never polls: each backend has a wake-up source.
+   * with none and `timedOut: true` at the timeout or on abort (it resolves, never rejects). Never
+   * polls: each backend has a wake-up source.
    */
   waitForEvents(scope: string, opts: WaitOptions): Promise<WaitResult>;
 
@@ -149,9 +182,14 @@ export interface Store {
   listHistory(scope: string, type?: string, limit?: number): Promise<HistoryEntry[]>;
 
   // housekeeping
-  /** Lapsed task leases → ready; silent instances → stale / gone; expired locks and kv removed. */
+  /**
+   * Lapsed task leases → ready (or failed when out of attempts); instances silent past staleAfterMs
+   * → stale, past goneAfterMs → gone (see deregisterInstance), unadopted reservations past their
+   * lease → gone; expired locks and kv removed.
+   */
   sweep(): Promise<SweepResult>;
   status(scope: string): Promise<BusStatus>;
+  /** Idempotent. */
   close(): Promise<void>;
 }
 

@@ -325,6 +325,7 @@ export interface EventMap {
   'task.progress': { text: string | null };
   'task.integrating': Record<string, never>;
   'task.done': Record<string, never>;
+  /** Back to ready for another attempt (claimable from notBefore when set); no task.ready follows. */
   'task.retry': { attempt: number; reason: string; notBefore: number | null };
   'task.failed': { error: string; kind: string | null };
   'task.cancelled': { by: string | null; reason: string | null };

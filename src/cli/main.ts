@@ -1,2 +1,27 @@
 #!/usr/bin/env node
-console.log("daedalus")
+import { CommanderError } from 'commander';
+import { buildProgram } from './program.js';
+import { EXIT, processOutput, reportError } from './output.js';
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and --version end with a CommanderError too; usage mistakes are exit 2.
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return reportError(e, processOutput);
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.exitCode = reportError(e, processOutput);
+  },
+);

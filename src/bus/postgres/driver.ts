@@ -59,6 +59,7 @@ export class PostgresDriver implements SqlDriver {
   private readonly texts = new Map<string, string>();
   private readonly listeners = new ChangeListeners();
   private listener: NotifyListener | null = null;
+  private closed = false;
 
   constructor(readonly url: string, poolSize = 4) {
     this.pool = new pg.Pool({ connectionString: url, max: poolSize, types, idleTimeoutMillis: 10_000 });
@@ -128,6 +129,8 @@ export class PostgresDriver implements SqlDriver {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return; // pg.Pool refuses a second end(); closing twice is harmless to callers
+    this.closed = true;
     await this.listener?.stop();
     this.listener = null;
     await this.pool.end();

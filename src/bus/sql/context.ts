@@ -1,4 +1,4 @@
-import type { EventMap, EventType } from '../types.js';
+import type { EventMap, EventType, Json } from '../types.js';
 import type { Dialect, SqlTx } from './driver.js';
 import { toJson } from './rows.js';
 
@@ -14,9 +14,21 @@ interface PendingEvent extends EventRefs {
   data: unknown;
 }
 
+/** A message the bus itself sends (e.g. "instance gone"), written when the transaction flushes. */
+export interface Notice {
+  scope: string;
+  to: string;
+  kind: string;
+  body: string;
+  taskId: string | null;
+  data: Json;
+}
+
 /** What every store operation works with: the open transaction, its dialect, its clock, its events. */
 export class WriteCtx {
   private readonly pending: PendingEvent[] = [];
+  private readonly notices: Notice[] = [];
+  private ordered = false;
 
   constructor(
     readonly tx: SqlTx,
@@ -28,20 +40,38 @@ export class WriteCtx {
     this.pending.push({ scope, type, data, ...refs });
   }
 
+  notice(n: Notice): void {
+    this.notices.push(n);
+  }
+
   get eventCount(): number {
     return this.pending.length;
   }
 
   /**
-   * Appends the buffered events as the transaction's last statements. On PostgreSQL, ids come from
-   * a sequence that does not follow commit order, so event writers are serialised from here to the
-   * commit: a reader at cursor N can then never miss an event that commits later with an id < N.
-   * Doing it last keeps that window to the insert and the commit.
+   * Events and messages are read after a cursor, by id. On PostgreSQL, ids come from sequences that
+   * do not follow commit order, so their writers are serialised from the insert to the commit: a
+   * reader at cursor N can then never miss a row that commits later with an id < N. Take it just
+   * before such an insert and touch no other contended row after it, so it cannot deadlock.
    */
-  async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
+  async orderWrites(): Promise<void> {
+    if (this.ordered) return;
     const serialise = this.d.serialise?.('daedalus:events');
     if (serialise) await this.tx.get(serialise.sql, serialise.params);
+    this.ordered = true;
+  }
+
+  /** Writes the queued notices and the buffered events as the transaction's last statements. */
+  async flush(): Promise<void> {
+    if (this.pending.length === 0 && this.notices.length === 0) return;
+    await this.orderWrites();
+    for (const n of this.notices.splice(0)) {
+      const m = await this.tx.get<{ id: number }>(
+        `INSERT INTO messages (scope, from_id, to_id, kind, body, task_id, data, at) VALUES (?, 'daedalus', ?, ?, ?, ?, ?, ?) RETURNING id`,
+        [n.scope, n.to, n.kind, n.body, n.taskId, toJson(n.data), this.now],
+      );
+      this.emit(n.scope, 'message.sent', { id: Number(m!.id), to: n.to, from: 'daedalus' }, { instanceId: n.to, taskId: n.taskId });
+    }
     const scopes = new Set<string>();
     for (const e of this.pending) {
       await this.tx.run(

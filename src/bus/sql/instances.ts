@@ -127,20 +127,23 @@ export async function adoptInstance(c: WriteCtx, id: string, input: AdoptInput):
   }
   const row = await c.tx.get(
     `UPDATE instances SET adopted = 1, pid = ?, host = ?, lease_until = NULL, heartbeat_at = ?, status = 'idle'
-     WHERE id = ? RETURNING *`,
+     WHERE id = ? AND status <> 'gone' RETURNING *`,
     [input.pid ?? null, input.host ?? null, c.now, id],
   );
-  const adopted = rowToInstance(row!);
+  // A sweep may have declared it gone since we looked; its leases are released by then.
+  if (!row) throw new DaedalusError('NOT_FOUND', `instance ${id} is gone (its reservation lapsed)`, 'ask the supervisor to start the agent again');
+  const adopted = rowToInstance(row);
   c.emit(adopted.scope, 'instance.adopted', { role: adopted.role, pid: adopted.pid }, { instanceId: id, taskId: adopted.taskId });
   return adopted;
 }
 
 export async function heartbeat(c: WriteCtx, id: string, status?: InstanceStatus): Promise<Instance> {
   const row = await c.tx.get(
+    // COALESCE rather than `? IS NOT NULL`: PostgreSQL cannot type a bare parameter in IS NULL.
     `UPDATE instances SET heartbeat_at = ?,
-       status = CASE WHEN ? IS NOT NULL THEN ? WHEN status = 'stale' THEN 'idle' ELSE status END
+       status = COALESCE(?, CASE WHEN status = 'stale' THEN 'idle' ELSE status END)
      WHERE id = ? AND status <> 'gone' RETURNING *`,
-    [c.now, status ?? null, status ?? null, id],
+    [c.now, status ?? null, id],
   );
   if (!row) {
     const inst = await getInstance(c.tx, id);
@@ -155,26 +158,25 @@ export async function heartbeat(c: WriteCtx, id: string, status?: InstanceStatus
  * are released, and whoever reserved it and whoever created its tasks get a message.
  */
 export async function markGone(c: WriteCtx, inst: Instance, reason: string): Promise<void> {
-  await c.tx.run(`UPDATE instances SET status = 'gone', lease_until = NULL WHERE id = ?`, [inst.id]);
-  const released = await releaseOwnerLeases(c, inst.id, `instance ${inst.id} is gone (${reason})`);
+  // Guarded, so a deregistration racing a sweep releases and reports the instance once.
+  const n = await c.tx.run(`UPDATE instances SET status = 'gone', lease_until = NULL WHERE id = ? AND status <> 'gone'`, [inst.id]);
+  if (n === 0) return;
+  // Locks first: releasing the leases would free the task-bound ones and leave them out of the count.
   const locks = await releaseLocks(c, { owner: inst.id }, 'owner gone');
+  const released = await releaseOwnerLeases(c, inst.id, `instance ${inst.id} is gone (${reason})`);
   c.emit(inst.scope, 'instance.gone', { reason, releasedTasks: released.map((t) => t.id), releasedLocks: locks }, { instanceId: inst.id });
   const told = new Set<string>();
-  const tell = async (to: string | null, body: string, taskId: string | null) => {
+  const tell = (to: string | null, body: string, taskId: string | null) => {
     if (!to || to === inst.id || told.has(`${to}|${taskId}`)) return;
     told.add(`${to}|${taskId}`);
-    const m = await c.tx.get<{ id: number }>(
-      `INSERT INTO messages (scope, from_id, to_id, kind, body, task_id, data, at) VALUES (?, 'daedalus', ?, 'instance.gone', ?, ?, ?, ?) RETURNING id`,
-      [inst.scope, to, body, taskId, toJson({ instance: inst.id, reason }), c.now],
-    );
-    c.emit(inst.scope, 'message.sent', { id: Number(m!.id), to, from: 'daedalus' }, { instanceId: to, taskId });
+    c.notice({ scope: inst.scope, to, kind: 'instance.gone', body, taskId, data: { instance: inst.id, reason } });
   };
   for (const t of released) {
     const body = `instance ${inst.id} (${inst.role}) is gone (${reason}); task ${t.id} went back to ${t.state}`;
-    await tell(inst.reservedBy, body, t.id);
-    await tell(t.createdBy, body, t.id);
+    tell(inst.reservedBy, body, t.id);
+    tell(t.createdBy, body, t.id);
   }
-  if (released.length === 0) await tell(inst.reservedBy, `instance ${inst.id} (${inst.role}) is gone (${reason})`, inst.taskId);
+  if (released.length === 0) tell(inst.reservedBy, `instance ${inst.id} (${inst.role}) is gone (${reason})`, inst.taskId);
 }
 
 export async function deregisterInstance(c: WriteCtx, id: string, reason: string): Promise<void> {

@@ -11,8 +11,14 @@ export async function kvGet(tx: SqlTx, scope: string, key: string, now: number):
   return row ? rowToKv(row) : null;
 }
 
-/** The live entry, locked for rewrite; an expired one is removed so it counts as absent. */
+/**
+ * The live entry, locked for rewrite; an expired one is removed so it counts as absent. Writers of
+ * one key take turns first: a row lock cannot hold a key that does not exist yet, and without the
+ * turn two creators (expectedVersion 0, or a first append) would both win on PostgreSQL.
+ */
 async function current(c: WriteCtx, scope: string, key: string): Promise<KvEntry | null> {
+  const serialise = c.d.serialise?.(`daedalus:kv:${JSON.stringify([scope, key])}`);
+  if (serialise) await c.tx.get(serialise.sql, serialise.params);
   await c.tx.run('DELETE FROM kv WHERE scope = ? AND key = ? AND expires_at IS NOT NULL AND expires_at <= ?', [scope, key, c.now]);
   const row = await c.tx.get(`SELECT * FROM kv WHERE scope = ? AND key = ?${c.d.forUpdate}`, [scope, key]);
   return row ? rowToKv(row) : null;

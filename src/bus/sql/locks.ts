@@ -17,7 +17,7 @@ export async function lock(c: WriteCtx, input: LockInput): Promise<LockResult> {
   // Two overlapping paths are different rows, so writers of one scope's locks take turns.
   const serialise = c.d.serialise?.(`daedalus:locks:${input.scope}`);
   if (serialise) await c.tx.get(serialise.sql, serialise.params);
-  await c.tx.run('DELETE FROM locks WHERE scope = ? AND expires_at <= ?', [input.scope, c.now]);
+  await dropExpiredLocks(c, input.scope);
   const holder = await c.tx.get(`SELECT * FROM locks WHERE scope = ? AND owner <> ? AND ${OVERLAPS} LIMIT 1`, [
     input.scope,
     input.owner,
@@ -49,6 +49,19 @@ export async function releaseLocks(c: WriteCtx, by: { owner?: string; taskId?: s
   for (const r of rows) {
     const l = rowToLock(r);
     c.emit(l.scope, 'lock.released', { path: l.path, owner: l.owner, reason }, { instanceId: l.owner, taskId: l.taskId });
+  }
+  return rows.length;
+}
+
+/** Lapsed locks (of one scope, or all) go, and the log says so like any other release. */
+export async function dropExpiredLocks(c: WriteCtx, scope?: string): Promise<number> {
+  const rows = await c.tx.all(
+    `DELETE FROM locks WHERE expires_at <= ?${scope === undefined ? '' : ' AND scope = ?'} RETURNING *`,
+    scope === undefined ? [c.now] : [c.now, scope],
+  );
+  for (const r of rows) {
+    const l = rowToLock(r);
+    c.emit(l.scope, 'lock.released', { path: l.path, owner: l.owner, reason: 'expired' }, { instanceId: l.owner, taskId: l.taskId });
   }
   return rows.length;
 }

@@ -4,6 +4,7 @@ import type { WriteCtx } from './context.js';
 import { rowToMessage, toJson } from './rows.js';
 
 export async function sendMessage(c: WriteCtx, input: SendInput): Promise<Message> {
+  await c.orderWrites(); // readers move a cursor over message ids
   const row = await c.tx.get(
     `INSERT INTO messages (scope, from_id, to_id, kind, body, task_id, data, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
     [input.scope, input.from, input.to, input.kind ?? 'text', input.body, input.taskId ?? null, toJson(input.data ?? null), c.now],

@@ -36,7 +36,7 @@ import type { SqlDriver, SqlTx } from './driver.js';
 import { lastEventId, readEvents } from './events.js';
 import * as instances from './instances.js';
 import { kvAppend, kvDelete, kvGet, kvList, kvSet } from './kv.js';
-import { checkLock, listLocks, lock, unlock } from './locks.js';
+import { checkLock, dropExpiredLocks, listLocks, lock, unlock } from './locks.js';
 import { pollMessages, sendMessage } from './messages.js';
 import { rowToHistory } from './rows.js';
 import { expireLeases } from './task-release.js';
@@ -132,10 +132,10 @@ export class SqlStore implements Store {
     return this.write((c) => lease.claim(c, id, owner, leaseMs));
   }
   startTask(id: string, token: string, leaseMs: number): Promise<Task> {
-    return this.write((c) => lease.renew(c, id, token, leaseMs, undefined, true));
+    return this.write((c) => lease.renew(c, id, token, leaseMs, undefined));
   }
   reportProgress(id: string, token: string, leaseMs: number, text?: string | null): Promise<Task> {
-    return this.write((c) => lease.renew(c, id, token, leaseMs, text, false));
+    return this.write((c) => lease.renew(c, id, token, leaseMs, text));
   }
   completeTask(id: string, token: string, result: Json): Promise<Task> {
     return this.write((c) => lease.completeTask(c, id, token, result));
@@ -285,7 +285,7 @@ export class SqlStore implements Store {
     return this.write(async (c) => {
       const { stale, gone } = await instances.sweepInstances(c, this.staleAfterMs, this.goneAfterMs);
       const expired = await expireLeases(c);
-      const expiredLocks = await c.tx.run('DELETE FROM locks WHERE expires_at <= ?', [c.now]);
+      const expiredLocks = await dropExpiredLocks(c);
       await c.tx.run('DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?', [c.now]);
       return { expiredTasks: expired.map((t) => t.id), staleInstances: stale, goneInstances: gone, expiredLocks };
     });

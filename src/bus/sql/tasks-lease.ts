@@ -82,17 +82,26 @@ export async function claim(c: WriteCtx, id: string, owner: string, leaseMs: num
   return leaseRow(c, row, token);
 }
 
-/** Renews a held lease; leased → running. Used by startTask and reportProgress. */
-export async function renew(c: WriteCtx, id: string, token: string, leaseMs: number, progress: string | null | undefined, started: boolean): Promise<Task> {
+/**
+ * Renews a held lease; leased → running. Used by startTask and reportProgress: whichever comes
+ * first moves the task and writes the one task.running of the attempt.
+ */
+export async function renew(c: WriteCtx, id: string, token: string, leaseMs: number, progress: string | null | undefined): Promise<Task> {
+  const before = await c.tx.get<{ state: string }>(
+    `SELECT state FROM tasks WHERE id = ? AND lease_token = ? AND state IN ('leased', 'running')${c.d.forUpdate}`,
+    [id, token],
+  );
+  if (!before) return refuse(c.tx, id, token, HELD);
   const row = await c.tx.get(
     `UPDATE tasks SET lease_until = ?, state = 'running', updated_at = ?,
        started_at = COALESCE(started_at, ?), progress = COALESCE(?, progress)
-     WHERE id = ? AND lease_token = ? AND state IN ('leased', 'running') RETURNING *`,
+     WHERE id = ? AND lease_token = ? RETURNING *`,
     [c.now + leaseMs, c.now, c.now, progress ?? null, id, token],
   );
-  if (!row) return refuse(c.tx, id, token, HELD);
-  const task = await withDeps(c.tx, row);
-  if (started) c.emit(task.scope, 'task.running', { owner: task.leaseOwner ?? '' }, { taskId: id, runId: task.runId, instanceId: task.leaseOwner });
+  const task = await withDeps(c.tx, row!);
+  if (before.state === 'leased') {
+    c.emit(task.scope, 'task.running', { owner: task.leaseOwner ?? '' }, { taskId: id, runId: task.runId, instanceId: task.leaseOwner });
+  }
   if (progress !== undefined && progress !== null) {
     c.emit(task.scope, 'task.progress', { text: progress }, { taskId: id, runId: task.runId, instanceId: task.leaseOwner });
   }
@@ -110,9 +119,10 @@ async function finishDone(c: WriteCtx, row: Row): Promise<Task> {
 export async function completeTask(c: WriteCtx, id: string, token: string, result: Json): Promise<Task> {
   // The lease owner stays recorded on an integrating task: the run finishes it with the same token.
   const row = await c.tx.get(
+    // The cast types the parameter: PostgreSQL would take a bare `?` beside NULL for text.
     `UPDATE tasks SET result = ?, updated_at = ?, error = NULL, failure_kind = NULL,
        state = CASE WHEN integrate = 1 THEN 'integrating' ELSE 'done' END,
-       finished_at = CASE WHEN integrate = 1 THEN NULL ELSE ? END,
+       finished_at = CASE WHEN integrate = 1 THEN NULL ELSE CAST(? AS BIGINT) END,
        lease_until = CASE WHEN integrate = 1 THEN lease_until ELSE NULL END
      WHERE id = ? AND lease_token = ? AND state IN ('leased', 'running') RETURNING *`,
     [toJson(result), c.now, c.now, id, token],

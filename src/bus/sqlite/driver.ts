@@ -27,9 +27,22 @@ function isBusy(e: unknown): boolean {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * One better-sqlite3 connection per process. Every write is BEGIN IMMEDIATE, so the write lock is
- * taken up front and a transaction can never fail half way with SQLITE_BUSY; busy_timeout waits
- * for the lock, and a retry loop covers the rare timeout, so SQLITE_BUSY never reaches a caller.
+ * better-sqlite3 is synchronous, so without this every Store call would settle in microtasks and a
+ * loop of them (claim, complete, claim, ...) would never let timers or I/O run: heartbeats, lock
+ * retries and wake-ups of the same process would starve. One event-loop turn per call is cheap.
+ */
+const turn = () => new Promise<void>((r) => setImmediate(r));
+
+/** How long a write waits for the database lock before giving up with BUS_UNAVAILABLE. */
+const LOCK_WAIT_MS = 60_000;
+
+/**
+ * One better-sqlite3 connection per Store. Every write is BEGIN IMMEDIATE, so the write lock is
+ * taken up front and a transaction can never fail half way with SQLITE_BUSY. Waiting for that lock
+ * is done here, asynchronously, and not by SQLite's busy_timeout: busy_timeout sleeps inside the
+ * synchronous call and so blocks the event loop, and with it any other Store of the same process
+ * that holds the lock across an await — two connections in one process would stall each other for
+ * the whole timeout. SQLITE_BUSY never reaches a caller.
  */
 export class SqliteDriver implements SqlDriver {
   readonly dialect = dialect;
@@ -50,10 +63,12 @@ export class SqliteDriver implements SqlDriver {
         'check the path and its permissions, or set DAEDALUS_BUS / --bus',
       );
     }
+    // Switching a new file to WAL needs a moment of exclusive access; the constructor cannot await.
     this.db.pragma('busy_timeout = 5000');
     this.retryBusy(() => this.db.pragma('journal_mode = WAL'));
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = OFF');
+    this.db.pragma('busy_timeout = 0');
   }
 
   private retryBusy<T>(fn: () => T): T {
@@ -62,6 +77,28 @@ export class SqliteDriver implements SqlDriver {
         return fn();
       } catch (e) {
         if (!isBusy(e) || i > 50) throw e;
+      }
+    }
+  }
+
+  /** Runs fn again while the database is locked by another connection, sleeping a little more each time. */
+  private async whileBusy<T>(fn: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (!isBusy(e)) throw e;
+        if (Date.now() > deadline) {
+          throw new DaedalusError(
+            'BUS_UNAVAILABLE',
+            `the SQLite bus at ${this.path} stayed locked for ${LOCK_WAIT_MS / 1000} s`,
+            'another process holds a long write transaction on it; check for a hung daedalus process',
+          );
+        }
+        // Jittered so that processes that collided once do not collide again in lockstep.
+        const cap = Math.min(20, 1 + attempt);
+        await sleep(cap / 2 + Math.random() * (cap / 2));
       }
     }
   }
@@ -99,33 +136,31 @@ export class SqliteDriver implements SqlDriver {
   };
 
   write<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
-    return this.mutex.run(async () => {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          this.db.exec('BEGIN IMMEDIATE');
-        } catch (e) {
-          if (isBusy(e) && attempt < 100) {
-            await sleep(Math.min(50, 1 + attempt * 2));
-            continue;
-          }
-          throw e;
-        }
+    return this.mutex.run(() =>
+      this.whileBusy(async () => {
+        await turn();
+        this.db.exec('BEGIN IMMEDIATE');
         try {
           const value = await fn(this.tx);
           this.db.exec('COMMIT');
           return value;
         } catch (e) {
           if (this.db.inTransaction) this.db.exec('ROLLBACK');
-          if (isBusy(e) && attempt < 100) continue;
           throw e;
         }
-      }
-    });
+      }),
+    );
   }
 
   read<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
-    // Reads share the connection with writes, so they queue behind an open write transaction.
-    return this.mutex.run(() => fn(this.tx));
+    // Reads share the connection with writes, so they queue behind an open write transaction. In
+    // WAL mode they are not blocked by other connections' writers, but can be, briefly, by WAL recovery.
+    return this.mutex.run(() =>
+      this.whileBusy(async () => {
+        await turn();
+        return fn(this.tx);
+      }),
+    );
   }
 
   onChange(listener: () => void): () => void {

@@ -1,0 +1,105 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { DaedalusError } from '../errors.js';
+import { runMcpServer } from '../mcp/index.js';
+import { formatWorkspaceTable, workspaceClean, workspaceList } from '../workspace/index.js';
+import { busEvents, busKv, busLocks, busSend, busStatus, busTasks, type BusCommandOptions } from './bus-commands.js';
+import { processOutput } from './output.js';
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+const int = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number, got "${v}"`);
+  return n;
+};
+const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+
+/** Argument parsing only: every action calls a plain async function with an options object. */
+export function buildProgram(): Command {
+  const program = new Command('daedalus')
+    .description('Run many AI coding agents in parallel on one codebase, as a team.')
+    .version(version())
+    .addOption(new Option('--bus <address>', 'bus address: sqlite:PATH or postgres://… (default: $DAEDALUS_BUS or sqlite:$DAEDALUS_HOME/bus.db)'))
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  const common = (cmd: Command): BusCommandOptions => {
+    const o = cmd.optsWithGlobals<{ bus?: string; scope?: string; json?: boolean }>();
+    return { bus: o.bus, scope: o.scope, json: o.json };
+  };
+  const busCmd = (name: string, description: string) =>
+    bus
+      .command(name)
+      .description(description)
+      .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
+      .option('--json', 'print JSON');
+
+  const bus = program.command('bus').description('inspect and talk to the coordination bus');
+  busCmd('status', 'instances with status and last heartbeat, tasks by state, locks').action(async (_o, cmd: Command) => busStatus(common(cmd)));
+  busCmd('tasks', 'list tasks')
+    .option('--state <states>', 'only these states (comma separated)', list)
+    .option('--run <run>', 'only tasks of this run')
+    .option('--limit <n>', 'at most n tasks', int('--limit'), 1000)
+    .action(async (o: { state?: string[]; run?: string; limit: number }, cmd: Command) =>
+      busTasks({ ...common(cmd), states: o.state, run: o.run, limit: o.limit }),
+    );
+  busCmd('locks', 'list file locks').action(async (_o, cmd: Command) => busLocks(common(cmd)));
+  busCmd('kv', 'list the shared key-value memory')
+    .option('--prefix <prefix>', 'only keys starting with this')
+    .option('--limit <n>', 'at most n keys', int('--limit'), 100)
+    .action(async (o: { prefix?: string; limit: number }, cmd: Command) => busKv({ ...common(cmd), prefix: o.prefix, limit: o.limit }));
+  busCmd('events', 'the event log (latest first page, or --follow)')
+    .option('--after <id>', 'events after this id', int('--after'))
+    .option('--type <types>', 'only these types or prefixes like task. (comma separated)', list)
+    .option('--limit <n>', 'at most n events', int('--limit'), 50)
+    .option('-f, --follow', 'keep printing events as they happen')
+    .action(async (o: { after?: number; type?: string[]; limit: number; follow?: boolean }, cmd: Command) => {
+      const ac = new AbortController();
+      process.once('SIGINT', () => ac.abort());
+      await busEvents({ ...common(cmd), after: o.after, types: o.type, limit: o.limit, follow: o.follow, signal: ac.signal });
+    });
+  busCmd('send', 'send a message to an instance id, role:NAME or * (everyone)')
+    .argument('<to>', 'instance id, role:NAME or *')
+    .argument('<text...>', 'the message')
+    .action(async (to: string, text: string[], _o, cmd: Command) => busSend({ ...common(cmd), to, text: text.join(' ') }));
+
+  program
+    .command('mcp')
+    .description('serve the bus to one agent over stdio (add to Claude Code: claude mcp add daedalus -- npx daedalus mcp)')
+    .action(async (_o, cmd: Command) => runMcpServer({ bus: cmd.optsWithGlobals<{ bus?: string }>().bus }));
+
+  const ws = program.command('workspace').description('the git worktrees Daedalus made for runs');
+  ws.command('list')
+    .description('worktrees with path, branch, state and disk used')
+    .option('--run <run>', 'only this run')
+    .option('--repo <path>', 'repository (default: current directory)')
+    .option('--json', 'print JSON')
+    .action(async (o: { run?: string; repo?: string; json?: boolean }) => {
+      const rows = await workspaceList({ repo: o.repo, run: o.run });
+      processOutput.out(o.json ? JSON.stringify(rows, null, 2) : rows.length === 0 ? 'no worktrees' : formatWorkspaceTable(rows));
+    });
+  ws.command('clean')
+    .description('remove worktrees (and merged branches) of one run or of all runs')
+    .option('--run <run>', 'only this run')
+    .option('--all', 'every run of this repository')
+    .option('--force', 'also delete branches that were never merged')
+    .option('--repo <path>', 'repository (default: current directory)')
+    .option('--json', 'print JSON')
+    .action(async (o: { run?: string; all?: boolean; force?: boolean; repo?: string; json?: boolean }) => {
+      if (!o.run && !o.all) throw new DaedalusError('INVALID_INPUT', 'say which worktrees to clean', 'use --run RUN or --all');
+      const r = await workspaceClean({ repo: o.repo, run: o.run, all: o.all, force: o.force });
+      processOutput.out(
+        o.json ? JSON.stringify(r, null, 2) : `removed ${r.removed.length} worktree(s), deleted ${r.deletedBranches.length} branch(es), kept ${r.keptBranches.length}`,
+      );
+    });
+
+  return program;
+}

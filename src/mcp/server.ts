@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { CallToolRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { McpContext } from './context.js';
+import { Dispatcher } from './dispatch.js';
+import { registerResources } from './resources.js';
+import { activityTools } from './tools/activity.js';
+import { contextTools } from './tools/context.js';
+import { instanceTools } from './tools/instances.js';
+import { kvTools } from './tools/kv.js';
+import { lockTools } from './tools/locks.js';
+import { messageTools } from './tools/messages.js';
+import { taskPlanTools } from './tools/tasks-plan.js';
+import { taskWorkTools } from './tools/tasks-work.js';
+
+const INSTRUCTIONS = [
+  'Daedalus coordination bus: you are one of several agents working on one codebase.',
+  'If whoami says registered:false, call register first.',
+  'Workers: claim_next_task, lock_file before editing, report_progress at milestones, complete_task with a structured result.',
+  'Any tool call keeps your task lease alive; LEASE_LOST means stop working on that task.',
+  'Use wait_for_activity to block for messages and task changes instead of polling.',
+].join(' ');
+
+function version(): string {
+  try {
+    // The same relative path from src/mcp and dist/mcp.
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export function buildServer(ctx: McpContext): McpServer {
+  const server = new McpServer({ name: 'daedalus', version: version() }, { instructions: INSTRUCTIONS });
+  const dispatcher = new Dispatcher(ctx);
+  dispatcher.add([...instanceTools, ...messageTools, ...activityTools, ...taskPlanTools, ...taskWorkTools, ...contextTools, ...lockTools, ...kvTools]);
+  for (const t of dispatcher.list()) {
+    // Registered with the SDK for tools/list (names, descriptions, JSON schemas from zod) ...
+    server.registerTool(
+      t.name,
+      { description: t.description, inputSchema: t.input, annotations: { readOnlyHint: t.readOnly, openWorldHint: false } },
+      (args, extra) => dispatcher.call(t.name, args, extra),
+    );
+  }
+  // ... but called through our dispatcher: the SDK's handler turns schema errors into text
+  // without an error code, and we want every failure to start with one.
+  server.server.setRequestHandler(CallToolRequestSchema, (req, extra) => dispatcher.call(req.params.name, req.params.arguments, extra));
+  registerResources(server, ctx);
+  return server;
+}

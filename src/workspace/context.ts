@@ -1,0 +1,85 @@
+import { realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { daedalusHome } from '../config/home.js';
+import { DaedalusError } from '../errors.js';
+import type { GitRunner } from './git.js';
+import { Git } from './git.js';
+import type { RunLayout } from './layout.js';
+import { runLayout } from './layout.js';
+import type { RepoInfo } from './repo.js';
+import { resolveRepo } from './repo.js';
+
+/** What every workspace operation takes: the repository, and the injectables. */
+export interface WorkspaceOptions {
+  /** Any path inside the repository (usually the user's checkout). */
+  repo: string;
+  /** Injected git runner; default the real one. */
+  git?: GitRunner;
+  /** Daedalus's home; default `daedalusHome()` ($DAEDALUS_HOME or ~/.daedalus). */
+  home?: string;
+}
+
+export interface RunOptions extends WorkspaceOptions {
+  run: string;
+}
+
+export interface TaskOptions extends RunOptions {
+  task: string;
+}
+
+export interface RepoContext {
+  git: Git;
+  repo: RepoInfo;
+}
+
+export interface RunContext extends RepoContext {
+  layout: RunLayout;
+}
+
+export async function openRepo(o: WorkspaceOptions): Promise<RepoContext> {
+  const git = new Git(o.git);
+  const home = await canonical(o.home ?? daedalusHome());
+  return { git, repo: await resolveRepo(o.repo, git, home) };
+}
+
+export async function openRun(o: RunOptions): Promise<RunContext> {
+  const ctx = await openRepo(o);
+  return { ...ctx, layout: runLayout(ctx.repo, o.run) };
+}
+
+/**
+ * The real path of the deepest existing ancestor plus the rest: git records worktree paths
+ * resolved, and ours must compare equal to them even when $DAEDALUS_HOME goes through a symlink.
+ */
+export async function canonical(path: string): Promise<string> {
+  const abs = resolve(path);
+  try {
+    return await realpath(abs);
+  } catch {
+    const parent = dirname(abs);
+    return parent === abs ? abs : join(await canonical(parent), basename(abs));
+  }
+}
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves a ref to a commit, or null when it does not exist. */
+export async function commitOf(git: Git, cwd: string, ref: string): Promise<string | null> {
+  const r = await git.try(cwd, ['rev-parse', '-q', '--verify', '--end-of-options', `${ref}^{commit}`]);
+  return r.exitCode === 0 ? r.stdout.trim() : null;
+}
+
+/** True when `ancestor` is reachable from `descendant`. */
+export async function isAncestor(git: Git, cwd: string, ancestor: string, descendant: string): Promise<boolean> {
+  const r = await git.try(cwd, ['merge-base', '--is-ancestor', ancestor, descendant]);
+  if (r.exitCode === 0) return true;
+  if (r.exitCode === 1) return false;
+  throw new DaedalusError('GIT_ERROR', `git merge-base failed: ${r.stderr.trim()}`);
+}

@@ -1,0 +1,89 @@
+import { DaedalusError } from '../errors.js';
+import type { RunContext, TaskOptions } from './context.js';
+import { commitOf, isAncestor, openRun } from './context.js';
+import { COMMIT_CONFIG, DAEDALUS_IDENTITY, gitError, splitZ } from './git.js';
+import { ensureIntegrationWorktree } from './integration.js';
+import { taskLayout } from './layout.js';
+import type { TaskMeta } from './meta.js';
+import { readJson, updateTaskMeta } from './meta.js';
+import { withLock } from './lock.js';
+
+export interface IntegrateOptions extends TaskOptions {
+  /** Wait at most this long for another merge of the run. Default 10 minutes. */
+  lockTimeoutMs?: number;
+}
+
+export type IntegrateResult =
+  | {
+      status: 'merged';
+      task: string;
+      taskHead: string;
+      /** The integration head before and after the merge commit. */
+      previousHead: string;
+      integrationHead: string;
+    }
+  | { status: 'already-merged'; task: string; taskHead: string; integrationHead: string }
+  | {
+      status: 'conflict';
+      task: string;
+      /** Paths git could not merge, relative to the root. */
+      conflicts: string[];
+      /** Both sides, for the fix task: the integration head (unchanged) and the task's head. */
+      integrationHead: string;
+      taskHead: string;
+      mergeBase: string | null;
+    };
+
+/**
+ * Merges a task's branch into the run's integration branch (`--no-ff`, a commit naming the task),
+ * in the run's own integration worktree and never the user's checkout, one merge at a time per
+ * run (in-process queue + lock file). A conflict is an expected outcome, so it is returned, not
+ * thrown: the merge is aborted, the integration branch and worktree are exactly as before, and the
+ * result carries the conflicting paths and both heads. A branch already contained in the
+ * integration branch is a no-op success, so a resumed run can integrate again safely.
+ */
+export async function integrateTask(o: IntegrateOptions): Promise<IntegrateResult> {
+  const ctx = await openRun(o);
+  const t = taskLayout(ctx.layout, o.task);
+  return withLock(ctx.layout.lockPath, () => mergeLocked(ctx, o.task, t.branch, t.metaPath), {
+    ...(o.lockTimeoutMs !== undefined ? { timeoutMs: o.lockTimeoutMs } : {}),
+    reason: `integrate ${o.task}`,
+  });
+}
+
+async function mergeLocked(ctx: RunContext, task: string, branch: string, metaPath: string): Promise<IntegrateResult> {
+  const { git, layout } = ctx;
+  const { path, head } = await ensureIntegrationWorktree(ctx);
+  const taskHead = await commitOf(git, path, `refs/heads/${branch}`);
+  if (!taskHead) {
+    throw new DaedalusError('NOT_FOUND', `task ${task} has no branch ${branch}`, 'provision and run the task first', { reason: 'no-task-branch' });
+  }
+  const meta = await readJson<TaskMeta>(metaPath);
+  if (await isAncestor(git, path, taskHead, head)) {
+    if (meta && meta.phase !== 'integrated') await updateTaskMeta(metaPath, meta, { phase: 'integrated' });
+    return { status: 'already-merged', task, taskHead, integrationHead: head };
+  }
+  const message = `daedalus: integrate task ${task}\n\nMerges ${branch} into ${layout.integrationBranch} (run ${layout.run}).`;
+  const args = [...COMMIT_CONFIG, 'merge', '--no-ff', '--no-verify', '--no-edit', '--quiet', '-m', message, taskHead];
+  const r = await git.try(path, args, { env: DAEDALUS_IDENTITY });
+  if (r.exitCode === 0) {
+    const integrationHead = (await git.ok(path, ['rev-parse', 'HEAD'], 'rev-parse')).trim();
+    if (meta) await updateTaskMeta(metaPath, meta, { phase: 'integrated', mergeCommit: integrationHead, headCommit: taskHead });
+    return { status: 'merged', task, taskHead, previousHead: head, integrationHead };
+  }
+  const conflicts = splitZ(await git.ok(path, ['diff', '--name-only', '-z', '--diff-filter=U'], 'diff (conflicts)'));
+  // Whatever happened, the integration worktree goes back to the head it had.
+  await git.try(path, ['merge', '--abort']);
+  await ensureIntegrationWorktree(ctx);
+  if (conflicts.length === 0) throw gitError(`merge (task ${task})`, r, args);
+  const base = await git.try(path, ['merge-base', head, taskHead]);
+  if (meta) await updateTaskMeta(metaPath, meta, { phase: 'conflicted', conflicts, headCommit: taskHead });
+  return {
+    status: 'conflict',
+    task,
+    conflicts,
+    integrationHead: head,
+    taskHead,
+    mergeBase: base.exitCode === 0 ? base.stdout.trim() : null,
+  };
+}

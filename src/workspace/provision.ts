@@ -1,0 +1,138 @@
+import { rm } from 'node:fs/promises';
+import { DaedalusError } from '../errors.js';
+import type { RunContext, TaskOptions } from './context.js';
+import { commitOf, exists, openRun } from './context.js';
+import type { TaskLayout } from './layout.js';
+import { taskLayout } from './layout.js';
+import type { TaskMeta } from './meta.js';
+import { readJson, updateTaskMeta, writeJson } from './meta.js';
+import { copyIncluded, runSetupCommand } from './setup.js';
+import { addWorktree, removeWorktree } from './worktrees.js';
+
+export interface ProvisionOptions extends TaskOptions {
+  /** Include patterns (gitignore syntax). Default: the checkout's `.worktreeinclude`, if any. */
+  include?: string[];
+  /** Shell command run in the new worktree after the includes are copied. */
+  setupCommand?: string;
+  setupTimeoutMs?: number;
+  /** Extra environment for the setup command. */
+  setupEnv?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export interface TaskWorkspace {
+  run: string;
+  task: string;
+  path: string;
+  branch: string;
+  /** The integration head this worktree starts from; collect diffs against it. */
+  baseCommit: string;
+  /** 1 first time, 2+ when a retry re-provisioned the task. */
+  attempt: number;
+  /** Files copied in by the include patterns, relative to the root. */
+  copied: string[];
+  /** The setup command's log, when one ran. */
+  setupLogPath: string | null;
+  metaPath: string;
+}
+
+/**
+ * Gives a task its own worktree on `daedalus/<run>/<task>`, started from the integration branch's
+ * head as it is now, so a task made ready by its dependencies' merges starts with their work.
+ *
+ * A retry (the worktree or its record already exists) removes the old worktree and makes a fresh one
+ * from the current integration head, resetting the branch: an attempt never inherits a failed
+ * attempt's half-done state or its build debris, and it sees whatever was merged since. The old
+ * head is kept in the record (`previousHeads`) so the discarded work can still be found.
+ *
+ * The common path is four git calls: find the repo, read the integration head, register the
+ * worktree, check it out.
+ */
+export async function provisionTask(o: ProvisionOptions): Promise<TaskWorkspace> {
+  const ctx = await openRun(o);
+  const { git, repo, layout } = ctx;
+  const t = taskLayout(layout, o.task);
+  const base = await commitOf(git, repo.root, `refs/heads/${layout.integrationBranch}`);
+  if (!base) {
+    throw new DaedalusError(
+      'WORKSPACE_ERROR',
+      `run ${o.run} has no integration branch ${layout.integrationBranch}`,
+      'create it first (createIntegration)',
+      { reason: 'no-integration' },
+    );
+  }
+  const previous = await readJson<TaskMeta>(t.metaPath);
+  const previousHeads = previous || (await exists(t.path)) ? await discard(ctx, t, previous) : [];
+
+  await addWorktree(ctx, { path: t.path, newBranch: t.branch, start: base, operation: `worktree add (task ${o.task})` });
+  const now = Date.now();
+  let meta: TaskMeta = {
+    version: 1,
+    run: o.run,
+    task: o.task,
+    repoRoot: repo.root,
+    path: t.path,
+    branch: t.branch,
+    baseCommit: base,
+    phase: 'provisioned',
+    attempt: (previous?.attempt ?? 0) + 1,
+    createdAt: now,
+    updatedAt: now,
+    ...(previousHeads.length > 0 ? { previousHeads } : {}),
+  };
+  await writeJson(t.metaPath, meta);
+
+  const copied = await copyIncluded(git, repo.checkout, t.path, o.include);
+  let setupLogPath: string | null = null;
+  if (o.setupCommand && o.setupCommand.trim() !== '') {
+    setupLogPath = t.setupLogPath;
+    await rm(setupLogPath, { force: true });
+    const outcome = await runSetupCommand({
+      command: o.setupCommand,
+      cwd: t.path,
+      logPath: setupLogPath,
+      env: { DAEDALUS_RUN: o.run, DAEDALUS_TASK: o.task, DAEDALUS_WORKTREE: t.path, DAEDALUS_REPO_ROOT: repo.root, ...o.setupEnv },
+      ...(o.setupTimeoutMs !== undefined ? { timeoutMs: o.setupTimeoutMs } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    meta = await updateTaskMeta(t.metaPath, meta, { setupLogPath });
+    if (outcome.exitCode !== 0) {
+      await updateTaskMeta(t.metaPath, meta, { phase: 'setup-failed' });
+      const why = outcome.timedOut
+        ? `timed out after ${o.setupTimeoutMs} ms`
+        : outcome.canceled
+          ? 'was cancelled'
+          : outcome.signal
+            ? `was killed by ${outcome.signal}`
+            : `exited with code ${outcome.exitCode}`;
+      throw new DaedalusError('SETUP_FAILED', `setup command for task ${o.task} ${why}`, `see the log at ${setupLogPath}`, {
+        logPath: setupLogPath,
+        exitCode: outcome.exitCode,
+        signal: outcome.signal,
+        timedOut: outcome.timedOut,
+        worktree: t.path,
+      });
+    }
+  }
+  return {
+    run: o.run,
+    task: o.task,
+    path: t.path,
+    branch: t.branch,
+    baseCommit: base,
+    attempt: meta.attempt,
+    copied,
+    setupLogPath,
+    metaPath: t.metaPath,
+  };
+}
+
+/** Removes a previous attempt's worktree and returns the heads worth remembering. */
+async function discard(ctx: RunContext, t: TaskLayout, previous: TaskMeta | null): Promise<string[]> {
+  const { git, repo } = ctx;
+  const head = await commitOf(git, repo.root, `refs/heads/${t.branch}`);
+  await removeWorktree(ctx, t.path);
+  const heads = [...(previous?.previousHeads ?? [])];
+  if (head && head !== previous?.baseCommit && !heads.includes(head)) heads.push(head);
+  return heads;
+}

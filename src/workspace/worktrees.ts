@@ -1,0 +1,114 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RepoContext } from './context.js';
+import type { Git, GitRunOptions } from './git.js';
+import { gitError, splitZ } from './git.js';
+import { withLock } from './lock.js';
+
+/**
+ * Git's worktree registry (`.git/worktrees/*`) is not safe to read while another process is in the
+ * middle of adding to it: `worktree add` writes an entry's files one by one, and any git command
+ * that walks the worktrees meanwhile (another add, remove, `branch -f`, `worktree list`) can die
+ * with "failed to read .../commondir". So our changes to the registry are serialised per
+ * repository (in-process queue + lock file), and kept short: `worktree add --no-checkout` registers
+ * under the lock, the checkout itself (the slow part) runs after it, in parallel. Commands that
+ * only read the registry retry on that transient failure, as they do on git's ref and index locks.
+ */
+const TRANSIENT = /\.lock'?: File exists|failed to read .*worktrees[\\/]/;
+
+export async function gitRetrying(
+  git: Git,
+  cwd: string,
+  args: readonly string[],
+  operation: string,
+  extra: Omit<GitRunOptions, 'cwd'> = {},
+): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const r = await git.try(cwd, args, extra);
+    if (r.exitCode === 0) return r.stdout;
+    if (attempt >= 8 || !TRANSIENT.test(r.stderr)) throw gitError(operation, r, args);
+    await sleep(5 + Math.random() * 10 * (attempt + 1));
+  }
+}
+
+function withRegistry<T>(ctx: RepoContext, fn: () => Promise<T>): Promise<T> {
+  return withLock(join(ctx.repo.dir, '.registry.lock'), fn, { timeoutMs: 120_000, reason: 'worktree registry' });
+}
+
+export interface AddWorktreeOptions {
+  path: string;
+  /** Check out this existing branch ... */
+  branch?: string;
+  /** ... or create (or reset) branch `newBranch` at `start`. */
+  newBranch?: string;
+  start?: string;
+  operation: string;
+}
+
+/** `git worktree add`, split so only the registration holds the registry lock. */
+export async function addWorktree(ctx: RepoContext, o: AddWorktreeOptions): Promise<void> {
+  const { git, repo } = ctx;
+  const args = ['worktree', 'add', '--quiet', '--no-checkout'];
+  if (o.newBranch) args.push('-B', o.newBranch, o.path, o.start ?? 'HEAD');
+  else args.push(o.path, o.branch ?? 'HEAD');
+  await withRegistry(ctx, () => gitRetrying(git, repo.root, args, o.operation));
+  await git.ok(o.path, ['reset', '--quiet', '--hard', '--no-recurse-submodules'], `${o.operation}: checkout`);
+}
+
+/** Removes a worktree git knows about, or the leftovers of one it has forgotten. */
+export async function removeWorktree(ctx: RepoContext, path: string): Promise<void> {
+  const { git, repo } = ctx;
+  await withRegistry(ctx, async () => {
+    const r = await git.try(repo.root, ['worktree', 'remove', '--force', '--force', path]);
+    if (r.exitCode === 0) return;
+    await rm(path, { recursive: true, force: true });
+    await gitRetrying(git, repo.root, ['worktree', 'prune'], 'worktree prune');
+  });
+}
+
+export async function pruneWorktrees(ctx: RepoContext): Promise<void> {
+  await withRegistry(ctx, () => gitRetrying(ctx.git, ctx.repo.root, ['worktree', 'prune'], 'worktree prune'));
+}
+
+export interface WorktreeEntry {
+  path: string;
+  head: string | null;
+  /** Full ref name (`refs/heads/x`), or null when detached or bare. */
+  branch: string | null;
+  prunable: boolean;
+}
+
+/** Every worktree git knows for the repository, from `git worktree list --porcelain -z`. */
+export async function listWorktrees(ctx: RepoContext): Promise<WorktreeEntry[]> {
+  const out = await gitRetrying(ctx.git, ctx.repo.root, ['worktree', 'list', '--porcelain', '-z'], 'worktree list');
+  const entries: WorktreeEntry[] = [];
+  let cur: WorktreeEntry | null = null;
+  for (const field of splitZ(out)) {
+    if (field.startsWith('worktree ')) {
+      cur = { path: field.slice('worktree '.length), head: null, branch: null, prunable: false };
+      entries.push(cur);
+    } else if (cur && field.startsWith('HEAD ')) {
+      cur.head = field.slice('HEAD '.length);
+    } else if (cur && field.startsWith('branch ')) {
+      cur.branch = field.slice('branch '.length);
+    } else if (cur && field.startsWith('prunable')) {
+      cur.prunable = true;
+    }
+  }
+  return entries;
+}
+
+/** Tracked changes (staged or not) in a checkout; untracked files are the user's business. */
+export async function trackedChanges(git: Git, checkout: string): Promise<string[]> {
+  const out = await git.ok(checkout, ['status', '--porcelain', '-z', '--untracked-files=no'], 'status');
+  const files: string[] = [];
+  const fields = splitZ(out);
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i] ?? '';
+    files.push(f.slice(3));
+    // A rename or copy is followed by its source path as a field of its own.
+    if (f[0] === 'R' || f[0] === 'C') i++;
+  }
+  return files;
+}

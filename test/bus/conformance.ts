@@ -1,0 +1,32 @@
+import type { BusBackend } from '../helpers/bus-harness.js';
+import { annotationTests } from './conformance/annotations.js';
+import { eventTests } from './conformance/events.js';
+import { handleTests } from './conformance/handle.js';
+import { instanceTests } from './conformance/instances.js';
+import { kvTests } from './conformance/kv.js';
+import { lockTests } from './conformance/locks.js';
+import { messageTests } from './conformance/messages.js';
+import { schemaTests } from './conformance/schema.js';
+import { scopeTests } from './conformance/scopes.js';
+import { taskClaimTests } from './conformance/tasks-claim.js';
+import { taskCreateTests } from './conformance/tasks-create.js';
+import { taskLifecycleTests } from './conformance/tasks-lifecycle.js';
+
+/**
+ * The Store contract, once for every backend: each test gets a fresh bus from the backend, a fake
+ * clock and its own scope, so the suites prove behaviour rather than the leftovers of another test.
+ */
+export function runConformance(backend: BusBackend): void {
+  instanceTests(backend);
+  taskCreateTests(backend);
+  taskClaimTests(backend);
+  taskLifecycleTests(backend);
+  messageTests(backend);
+  lockTests(backend);
+  kvTests(backend);
+  annotationTests(backend);
+  eventTests(backend);
+  schemaTests(backend);
+  scopeTests(backend);
+  handleTests(backend);
+}
