@@ -160,7 +160,7 @@ export function taskCreateTests(backend: BusBackend): void {
 
     it('listTasks filters by run, state, type and lease owner', async () => {
       const { store, scope } = bus;
-      const [a, b] = await store.createTasks(scope, [
+      const [, b] = await store.createTasks(scope, [
         { title: 'a', runId: 'r1', type: 'test' },
         { title: 'b', runId: 'r2', type: 'implementation' },
         { title: 'c', runId: 'r1', type: 'implementation', dependsOn: ['$1'] },
@@ -172,7 +172,6 @@ export function taskCreateTests(backend: BusBackend): void {
       expect(await ids({ type: 'test' })).toEqual(['a']);
       expect(await ids({ leaseOwner: 'w1' })).toEqual(['b']);
       expect(await ids({ limit: 1 })).toHaveLength(1);
-      expect(a!.id).toBeTruthy();
     });
   });
 }

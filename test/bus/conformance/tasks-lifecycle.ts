@@ -139,7 +139,7 @@ export function taskLifecycleTests(backend: BusBackend): void {
 
     it('cancel stops a leased task (its token is refused, its locks go) and cascades by policy', async () => {
       const { store, scope } = bus;
-      const [a, b, c, d] = await store.createTasks(scope, [
+      const [a] = await store.createTasks(scope, [
         { title: 'a' },
         { title: 'b', dependsOn: ['$1'] },
         { title: 'c', dependsOn: ['$2'] },
@@ -156,7 +156,6 @@ export function taskLifecycleTests(backend: BusBackend): void {
       await rejectsWith(store.cancelTask(a!.id), 'INVALID_STATE');
       const [ev] = await store.readEvents(scope, { after: 0, taskIds: [a!.id], types: ['task.cancelled'] });
       expect(ev?.data).toEqual({ by: 'i-sup', reason: 'plan changed' });
-      expect([b, c, d].every(Boolean)).toBe(true);
     });
 
     it('cancel with policy keep leaves the dependents blocked; a done task cannot be cancelled', async () => {
