@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { DaedalusError } from '../../errors.js';
-import { ChangeListeners, type Dialect, type Param, type SqlDriver, type SqlTx } from '../sql/driver.js';
+import { ChangeListeners, EVENT_ORDER_KEY, type Dialect, type Param, type SqlDriver, type SqlTx } from '../sql/driver.js';
 import { NotifyListener, EVENTS_CHANNEL } from './listener.js';
 
 const dialect: Dialect = {
@@ -9,7 +9,18 @@ const dialect: Dialect = {
   forUpdate: ' FOR UPDATE',
   serialise: (key) => ({ sql: 'SELECT pg_advisory_xact_lock(hashtext(?))', params: [key] }),
   ilike: 'ILIKE',
-  notify: { sql: `SELECT pg_notify('${EVENTS_CHANNEL}', ?)` },
+  // The lock is taken before the insert because the insert reads from it; notify runs after it.
+  appendEvents: (rows, scopes) => ({
+    sql: `WITH lk AS (SELECT pg_advisory_xact_lock(hashtext(?)) AS held),
+      ins AS (INSERT INTO events (scope, type, at, task_id, instance_id, run_id, data)
+        SELECT v.scope, v.type, v.at, v.task_id, v.instance_id, v.run_id, v.data FROM lk,
+          (VALUES ${rows.map(() => '(?::text, ?::text, ?::bigint, ?::text, ?::text, ?::text, ?::text)').join(', ')})
+          AS v(scope, type, at, task_id, instance_id, run_id, data)
+        RETURNING 1)
+      SELECT pg_notify('${EVENTS_CHANNEL}', n.s) FROM (VALUES ${scopes.map(() => '(?::text)').join(', ')}) AS n(s),
+        (SELECT count(*) FROM ins) AS c`,
+    params: [EVENT_ORDER_KEY, ...rows.flat(), ...scopes],
+  }),
 };
 
 // BIGINT columns hold millisecond times and counters that fit a double; NUMERIC is not used.

@@ -1,5 +1,5 @@
 import type { EventMap, EventType, Json } from '../types.js';
-import type { Dialect, SqlTx } from './driver.js';
+import { EVENT_ORDER_KEY, type Dialect, type SqlTx } from './driver.js';
 import { toJson } from './rows.js';
 
 export interface EventRefs {
@@ -56,7 +56,7 @@ export class WriteCtx {
    */
   async orderWrites(): Promise<void> {
     if (this.ordered) return;
-    const serialise = this.d.serialise?.('daedalus:events');
+    const serialise = this.d.serialise?.(EVENT_ORDER_KEY);
     if (serialise) await this.tx.get(serialise.sql, serialise.params);
     this.ordered = true;
   }
@@ -64,7 +64,7 @@ export class WriteCtx {
   /** Writes the queued notices and the buffered events as the transaction's last statements. */
   async flush(): Promise<void> {
     if (this.pending.length === 0 && this.notices.length === 0) return;
-    await this.orderWrites();
+    if (this.notices.length > 0) await this.orderWrites();
     for (const n of this.notices.splice(0)) {
       const m = await this.tx.get<{ id: number }>(
         `INSERT INTO messages (scope, from_id, to_id, kind, body, task_id, data, at) VALUES (?, 'daedalus', ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -72,14 +72,13 @@ export class WriteCtx {
       );
       this.emit(n.scope, 'message.sent', { id: Number(m!.id), to: n.to, from: 'daedalus' }, { instanceId: n.to, taskId: n.taskId });
     }
-    const scopes = new Set<string>();
-    for (const e of this.pending) {
-      await this.tx.run(
-        'INSERT INTO events (scope, type, at, task_id, instance_id, run_id, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        [e.scope, e.type, this.now, e.taskId ?? null, e.instanceId ?? null, e.runId ?? null, toJson(e.data as never)],
-      );
-      scopes.add(e.scope);
+    // Chunked so a large batch stays under every backend's parameter limit.
+    for (let i = 0; i < this.pending.length; i += 100) {
+      const chunk = this.pending.slice(i, i + 100);
+      const rows = chunk.map((e) => [e.scope, e.type, this.now, e.taskId ?? null, e.instanceId ?? null, e.runId ?? null, toJson(e.data as never)]);
+      const { sql, params } = this.d.appendEvents(rows, [...new Set(chunk.map((e) => e.scope.slice(0, 7000)))]);
+      await this.tx.all(sql, params);
     }
-    if (this.d.notify) for (const s of scopes) await this.tx.get(this.d.notify.sql, [s.slice(0, 7000)]);
+    this.ordered = true;
   }
 }

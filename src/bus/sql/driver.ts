@@ -4,6 +4,9 @@
  * statements serves both backends; only the few fragments in Dialect differ.
  */
 export type Row = Record<string, unknown>;
+
+/** The lock that keeps event and message ids in commit order on PostgreSQL (see WriteCtx). */
+export const EVENT_ORDER_KEY = 'daedalus:events';
 export type Param = string | number | bigint | boolean | null | undefined;
 
 export interface SqlTx {
@@ -28,8 +31,12 @@ export interface Dialect {
   readonly serialise: ((key: string) => { sql: string; params: Param[] }) | null;
   /** Case-insensitive LIKE. */
   readonly ilike: string;
-  /** Wakes listeners in other processes at commit (SQLite's are woken by the WAL file instead). */
-  readonly notify: { sql: string } | null;
+  /**
+   * One statement that appends event rows (scope, type, at, task_id, instance_id, run_id, data)
+   * in order, and on PostgreSQL also takes the event-order lock and notifies the scopes: the event
+   * write is the hot tail of every transaction, so it costs one round trip, not three.
+   */
+  appendEvents(rows: Param[][], scopes: string[]): { sql: string; params: Param[] };
 }
 
 export interface SqlDriver {

@@ -35,6 +35,7 @@ export async function readEvents(tx: SqlTx, scope: string, q: EventQuery): Promi
 }
 
 export async function lastEventId(tx: SqlTx, scope: string): Promise<number> {
-  const r = await tx.get<{ m: number | null }>('SELECT MAX(id) AS m FROM events WHERE scope = ?', [scope]);
-  return Number(r?.m ?? 0);
+  // Newest first: the scope's latest event is near the end however many scopes share the bus.
+  const r = await tx.get<{ id: number }>('SELECT id FROM events WHERE scope = ? ORDER BY id DESC LIMIT 1', [scope]);
+  return Number(r?.id ?? 0);
 }

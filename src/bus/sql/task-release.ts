@@ -97,12 +97,16 @@ export async function releaseOwnerLeases(c: WriteCtx, owner: string, reason: str
   return out;
 }
 
-/** The lease-expiry sweep: lapsed leases of leased or running tasks go back to ready. */
-export async function expireLeases(c: WriteCtx, scope?: string): Promise<Task[]> {
+/**
+ * The lease-expiry sweep: lapsed leases of leased or running tasks go back to ready. It runs on
+ * every claim, so it must stay an index probe: it reads only the partial index of held tasks, in
+ * every scope at once (filtering by scope would steer the planner onto the much larger scope index).
+ */
+export async function expireLeases(c: WriteCtx): Promise<Task[]> {
   const rows = await c.tx.all(
-    `SELECT * FROM tasks WHERE state IN ('leased', 'running') AND lease_until < ?${scope ? ' AND scope = ?' : ''}
+    `SELECT * FROM tasks WHERE state IN ('leased', 'running') AND lease_until < ?
      ORDER BY lease_until LIMIT 500${c.d.skipLocked}`,
-    scope ? [c.now, scope] : [c.now],
+    [c.now],
   );
   const out: Task[] = [];
   for (const row of rows) out.push(await requeueOrFail(c, row, `lease expired (attempt ${String(row.attempt)})`, 'lease-lost'));

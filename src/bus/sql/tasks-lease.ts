@@ -37,8 +37,8 @@ async function leaseRow(c: WriteCtx, row: Row, token: string): Promise<Lease> {
 }
 
 export async function claimNext(c: WriteCtx, input: ClaimNextInput): Promise<Lease | null> {
-  // Lapsed leases of this scope become claimable in the same transaction, so no sweeper is needed.
-  await expireLeases(c, input.scope);
+  // Lapsed leases become claimable in the same transaction, so no sweeper is needed.
+  await expireLeases(c);
   const where = [`scope = ?`, `state = 'ready'`, `(not_before IS NULL OR not_before <= ?)`];
   const params: (string | number)[] = [input.scope, c.now];
   where.push(input.role ? `(assignee IS NULL OR assignee = ? OR assignee = ?)` : `(assignee IS NULL OR assignee = ?)`);

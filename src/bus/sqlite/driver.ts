@@ -11,7 +11,10 @@ const dialect: Dialect = {
   forUpdate: '',
   serialise: null,
   ilike: 'LIKE',
-  notify: null,
+  appendEvents: (rows) => ({
+    sql: `INSERT INTO events (scope, type, at, task_id, instance_id, run_id, data) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+    params: rows.flat(),
+  }),
 };
 
 function bind(params: readonly Param[] | undefined): unknown[] {
@@ -25,6 +28,7 @@ function isBusy(e: unknown): boolean {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const spin = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * better-sqlite3 is synchronous, so without this every Store call would settle in microtasks and a
@@ -96,8 +100,15 @@ export class SqliteDriver implements SqlDriver {
             'another process holds a long write transaction on it; check for a hung daedalus process',
           );
         }
+        // Write transactions last tens of microseconds, so the first waits are short and taken
+        // synchronously (a timer cannot sleep under 1 ms); blocking the thread this briefly cannot
+        // stall another connection of this process for long. Later waits sleep on a timer.
         // Jittered so that processes that collided once do not collide again in lockstep.
-        const cap = Math.min(20, 1 + attempt);
+        if (attempt < 12) {
+          Atomics.wait(spin, 0, 0, 0.05 + Math.random() * 0.05 * (attempt + 1));
+          continue;
+        }
+        const cap = Math.min(20, attempt - 10);
         await sleep(cap / 2 + Math.random() * (cap / 2));
       }
     }
@@ -139,13 +150,13 @@ export class SqliteDriver implements SqlDriver {
     return this.mutex.run(() =>
       this.whileBusy(async () => {
         await turn();
-        this.db.exec('BEGIN IMMEDIATE');
+        this.stmt('BEGIN IMMEDIATE').run();
         try {
           const value = await fn(this.tx);
-          this.db.exec('COMMIT');
+          this.stmt('COMMIT').run();
           return value;
         } catch (e) {
-          if (this.db.inTransaction) this.db.exec('ROLLBACK');
+          if (this.db.inTransaction) this.stmt('ROLLBACK').run();
           throw e;
         }
       }),

@@ -64,10 +64,13 @@ CREATE TABLE tasks (
   pending_deps INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX tasks_idempotency ON tasks (scope, idempotency_key) WHERE idempotency_key IS NOT NULL;
-CREATE INDEX tasks_claim ON tasks (scope, state, prio, rank DESC, created_at);
-CREATE INDEX tasks_lease ON tasks (state, lease_until);
-CREATE INDEX tasks_run ON tasks (run_id, state);
-CREATE INDEX tasks_owner ON tasks (lease_owner);
+-- Partial indexes hold only the rows a hot query looks for, so a state change rewrites few pages.
+CREATE INDEX tasks_claim ON tasks (scope, prio, rank DESC, created_at, id) WHERE state = 'ready';
+CREATE INDEX tasks_lease ON tasks (lease_until) WHERE state IN ('leased', 'running');
+CREATE INDEX tasks_scope ON tasks (scope, created_at);
+CREATE INDEX tasks_run ON tasks (run_id);
+-- No index on lease_owner: an owner's held tasks are found through tasks_lease, which holds only
+-- the few tasks that are leased or running.
 
 CREATE TABLE task_deps (
   task_id TEXT NOT NULL,
@@ -136,7 +139,8 @@ CREATE TABLE events (
   run_id TEXT,
   data TEXT NOT NULL
 );
-CREATE INDEX events_scope ON events (scope, id);
+-- No scope index: readers scan forward from their cursor by id, and appending an event must stay
+-- one page write, because every transaction appends one.
 
 CREATE TABLE history (
   id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -1,0 +1,123 @@
+/**
+ * The typed form of a plan after parsing and validation: defaults resolved and applied, durations
+ * in milliseconds, sizes in bytes. Field names are camelCase here and snake_case in YAML; the
+ * source maps keep the YAML names because error messages quote what the user wrote.
+ */
+
+export const PACKAGE_TYPES = ['implementation', 'refactor', 'test', 'research', 'review', 'fix', 'other'] as const;
+export type PackageType = (typeof PACKAGE_TYPES)[number];
+
+/** Same spelling and order as the bus's priorities, so a package's priority is stored as is. */
+export const PRIORITIES = ['critical', 'high', 'medium', 'low'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export const STRATEGIES = ['parallel', 'sequential', 'auto', 'adaptive'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+export const SCOPE_POLICIES = ['enforce', 'warn', 'off'] as const;
+export type ScopePolicyName = (typeof SCOPE_POLICIES)[number];
+
+export const FAILURE_POLICIES = ['cancel', 'keep'] as const;
+export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
+
+export const MODES = ['headless', 'interactive'] as const;
+export type Mode = (typeof MODES)[number];
+
+export const SCRIPT_BEHAVIOURS = ['complete', 'fail', 'hang', 'crash', 'slow', 'conflict-edit', 'exceed-memory'] as const;
+export type ScriptBehaviour = (typeof SCRIPT_BEHAVIOURS)[number];
+
+export const SUSTAINED_DANGER_ACTIONS = ['pause', 'requeue'] as const;
+export type SustainedDangerAction = (typeof SUSTAINED_DANGER_ACTIONS)[number];
+
+export const DEFAULT_HARNESSES: readonly string[] = ['claude', 'codex', 'shell', 'script', 'generic'];
+
+/** Where something was written: a path as shown to the user and a 1-based line. */
+export interface SourceRef {
+  file: string;
+  line: number;
+}
+
+/** A package's own location plus the line of each field it set (keyed by YAML name, nested as `script.writes`). */
+export interface PackageSource extends SourceRef {
+  fields: Record<string, number>;
+}
+
+/** Input of the scripted test agent: what it does, which files it writes, how long it takes. */
+export interface ScriptSpec {
+  behaviour: ScriptBehaviour;
+  /** Path relative to the worktree root → file content. */
+  writes: Record<string, string>;
+  durationMs?: number;
+  memoryBytes?: number;
+  exitCode?: number;
+}
+
+export interface Package {
+  id: string;
+  type: PackageType;
+  description: string;
+  dependsOn: string[];
+  priority: Priority;
+  /** Only what the plan says; a scheduler fills the gaps with `resolveEstimates`. */
+  estimateMs?: number;
+  inputs: { files: string[]; context?: string };
+  outputs: { expected?: string; reportTo?: string };
+  constraints: string[];
+  permissions: string[];
+  harness: string;
+  run?: string;
+  script?: ScriptSpec;
+  timeoutMs: number;
+  idleTimeoutMs: number;
+  maxAttempts: number;
+  memoryLimitBytes?: number;
+  mode: Mode;
+  env: Record<string, string>;
+  model?: string;
+  source: PackageSource;
+}
+
+export interface ResourceThresholds {
+  cpuWarning: number;
+  cpuDanger: number;
+  memWarning: number;
+  memDanger: number;
+  cooldownMs: number;
+  sustainedMs: number;
+  onSustainedDanger: SustainedDangerAction;
+}
+
+export interface PlanDefaults {
+  harness: string;
+  maxAgents: number;
+  strategy: Strategy;
+  maxAttempts: number;
+  timeoutMs: number;
+  idleTimeoutMs: number;
+  scope: ScopePolicyName;
+  onFailure: FailurePolicy;
+  retryBackoffMs: number;
+  base?: string;
+  setup: { include: string[]; command?: string };
+  budget: { costUsd?: number; wallMs?: number };
+  resources: ResourceThresholds;
+  integrate: boolean;
+  memoryLimitBytes?: number;
+  permissions: string[];
+  mode: Mode;
+  model?: string;
+  env: Record<string, string>;
+}
+
+export type PlanKind = 'plan' | 'package' | 'directory';
+
+export interface Plan {
+  name: string;
+  /** What was given: a plan file, a single package file or a directory (absolute path). */
+  source: string;
+  kind: PlanKind;
+  defaults: PlanDefaults;
+  /** Line of each defaults field that was set, for messages about them later. */
+  defaultsSource?: PackageSource;
+  packages: Package[];
+}

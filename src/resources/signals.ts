@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { DaedalusError } from '../errors.js';
+import { parsePidStat } from './parse.js';
+
+/**
+ * SIGSTOP / SIGCONT for a task's whole process group. SIGSTOP cannot be caught, so a paused
+ * agent holds its memory but uses no CPU. Its MCP server is in the same group and stops too, so
+ * the run must keep a paused task's lease alive itself.
+ */
+
+/** True when the group was signalled, false when it no longer exists. */
+export function pauseProcessGroup(pgid: number): boolean {
+  return signalGroup(pgid, 'SIGSTOP');
+}
+
+export function resumeProcessGroup(pgid: number): boolean {
+  return signalGroup(pgid, 'SIGCONT');
+}
+
+export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  // kill(-0) signals our own group and kill(-1) every process we may signal: a bad pgid here
+  // would stop the supervisor or the whole desktop.
+  if (!Number.isInteger(pgid) || pgid <= 1) {
+    throw new DaedalusError('INVALID_INPUT', `refusing to send ${signal} to process group ${pgid}`);
+  }
+  if (pgid === ownProcessGroup()) {
+    throw new DaedalusError('INVALID_INPUT', `refusing to send ${signal} to the supervisor's own process group ${pgid}`, 'agents must be started detached, in their own process group');
+  }
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') return false;
+    if (code === 'EPERM') {
+      throw new DaedalusError('FORBIDDEN', `not allowed to send ${signal} to process group ${pgid}`, 'the group belongs to another user');
+    }
+    throw e;
+  }
+}
+
+let ownGroup: number | undefined;
+
+function ownProcessGroup(): number | undefined {
+  if (ownGroup !== undefined) return ownGroup;
+  try {
+    ownGroup = parsePidStat(readFileSync('/proc/self/stat', 'utf8'))?.pgrp;
+  } catch {
+    // No /proc: the pgid ≤ 1 guard above is all the protection there is.
+  }
+  return ownGroup;
+}
