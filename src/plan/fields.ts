@@ -93,7 +93,10 @@ export function readSize(v: Val, issues: IssueList): number | undefined {
 }
 
 export function readStringList(v: Val, issues: IssueList, example: string): string[] | undefined {
-  if (kindOf(v) !== 'list') return wrongType(v, issues, 'a list of strings', `write ${v.field.split('.').pop()}: [${example}]`);
+  if (kindOf(v) !== 'list') {
+    const single = kindOf(v) === 'string' ? (scalar(v) as string) : undefined;
+    return wrongType(v, issues, 'a list of strings', `write ${v.field.split('.').pop()}: [${single ?? example}]`);
+  }
   const out: string[] = [];
   let ok = true;
   for (const item of items(v)) {

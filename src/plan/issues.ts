@@ -61,7 +61,10 @@ export function closest(word: string, candidates: readonly string[]): string | u
     }
   }
   const limit = Math.max(2, Math.floor(word.length / 3));
-  return bestDistance <= limit ? best : undefined;
+  if (bestDistance <= limit) return best;
+  // A shortened name (`depends` for `depends_on`) is far by edit distance but obvious to a reader.
+  const w = word.toLowerCase();
+  return w.length >= 4 ? candidates.find((c) => c.toLowerCase().startsWith(w) || w.startsWith(c.toLowerCase())) : undefined;
 }
 
 export function suggest(word: string, candidates: readonly string[], what: string): string {

@@ -7,7 +7,7 @@ import { basename, extname, isAbsolute, join, relative, resolve } from 'node:pat
 import { builtinDefaults, readDefaults } from './defaults.js';
 import { fieldsOf, isAbsent, readString } from './fields.js';
 import { assertNoCycle, checkGraph } from './graph-check.js';
-import { IssueList } from './issues.js';
+import { closest, IssueList } from './issues.js';
 import type { PackageContext } from './package.js';
 import { readPackage } from './package.js';
 import type { Val } from './source.js';
@@ -104,7 +104,9 @@ function readPlanFile(root: Val, harnesses: readonly string[], issues: IssueList
   const packages: Package[] = [];
   const list = f.get('packages');
   if (isAbsent(list)) {
-    if (role === 'plan') issues.add(file, root.line, 'packages', 'missing', 'list the work packages under packages:');
+    // `package:` is already reported as an unknown field that means `packages`; once is enough.
+    const misspelt = keys.some((k) => k !== 'packages' && closest(k, ['packages']) === 'packages');
+    if (role === 'plan' && !misspelt) issues.add(file, root.line, 'packages', 'missing', 'list the work packages under packages:');
   } else if (kindOf(list) !== 'list') {
     issues.add(file, list.line, 'packages', `expected a list of packages, got ${describeKind(kindOf(list))}`, 'write each package as a "- id: …" item under packages:');
   } else {

@@ -43,7 +43,12 @@ export async function readYaml(path: string, display: string, issues: IssueList)
     for (const e of doc.errors) {
       const line = e.linePos?.[0]?.line ?? 1;
       const what = (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '');
-      issues.add(display, line, '', `not valid YAML: ${what}`, e.code === 'DUPLICATE_KEY' ? 'remove or rename one of the keys' : 'fix the YAML syntax at that line');
+      if (e.code === 'DUPLICATE_KEY') {
+        const key = /^\s*(?:-\s+)?["']?([^:"']+)/.exec(text.slice(e.pos[0]).split('\n')[0] ?? '')?.[1]?.trim();
+        issues.add(display, line, key ?? '', `duplicate key${key ? ` "${key}"` : ''} in the same mapping`, 'remove or rename one of them');
+        continue;
+      }
+      issues.add(display, line, '', `not valid YAML: ${what}`, 'fix the YAML syntax at that line');
     }
     return undefined;
   }
