@@ -1,10 +1,11 @@
 /**
  * Schedule benchmark, simulated part: makespan / lower bound for our dispatch order, layer-by-layer
  * waves and FIFO, on the seed's swarm-launcher plan and on 200 seeded random DAGs, at 2, 4 and 8
- * agents. Simulated time only (no sleeping), so it runs in about a second and is reproducible.
+ * agents. Simulated time only (no sleeping), so it takes a few seconds and is reproducible.
  * Prints tables, then one JSON line. A real-process section can be added as another function whose
  * figures go into the same JSON object in main().
  */
+import { pathToFileURL } from 'node:url';
 import { criticalPath, makespanLowerBound, totalWork, upwardRanks } from '../src/plan/index.js';
 import type { DispatchKey, SimPolicy, SimTask } from '../src/schedule/index.js';
 import { dispatchKeys, simulate } from '../src/schedule/index.js';
@@ -187,4 +188,4 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(figures));
 }
 
-if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

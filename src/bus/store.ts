@@ -1,5 +1,7 @@
 import type {
   AdoptInput,
+  EventMap,
+  EventType,
   Annotation,
   AnnotationInput,
   AnnotationQuery,
@@ -25,6 +27,7 @@ import type {
   Task,
   TaskFilter,
   TaskInput,
+  TaskState,
 } from './types.js';
 
 /** Knobs every backend honours. */
@@ -128,6 +131,20 @@ export interface Store {
   cancelTask(id: string, opts?: { by?: string | null; reason?: string | null }): Promise<Task>;
   /** Re-checks the token without changing anything. LEASE_LOST when it is not current. */
   checkLease(id: string, token: string): Promise<Task>;
+  /**
+   * Gives a held lease back without counting the attempt (the supervisor stopped the agent: Ctrl-C,
+   * or a requeue under resource pressure): leased/running → ready, same attempt, locks released.
+   */
+  yieldTask(id: string, token: string, reason: string): Promise<Task>;
+  /**
+   * A new owner takes over an `integrating` task (a resumed supervisor finishing what a dead one
+   * had started): a fresh token, so the old one is refused from now on.
+   */
+  adoptIntegration(id: string, owner: string, leaseMs: number): Promise<Lease>;
+  /** Appends an event that is not a side effect of another change (run and supervisor events). */
+  recordEvent<T extends EventType>(scope: string, type: T, data: EventMap[T], refs?: { taskId?: string | null; instanceId?: string | null; runId?: string | null }): Promise<void>;
+  /** How many tasks are in each state, for one run or the whole scope. */
+  countTasks(scope: string, runId?: string): Promise<Record<TaskState, number>>;
   /** Sets rank / estimate (the scheduler ranks after creation). */
   setTaskRanks(ranks: { id: string; rank: number; estimateMs?: number | null }[]): Promise<void>;
 

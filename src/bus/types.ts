@@ -335,6 +335,12 @@ export interface EventMap {
   'kv.set': { key: string; version: number };
   'kv.deleted': { key: string };
   'annotation.added': { file: string; kind: AnnotationKind };
+  'task.yielded': { reason: string };
+  'task.adopted': { owner: string };
+  'run.started': { plan: string; maxAgents: number; resumed: boolean };
+  'run.finished': { status: string; summary: Json };
+  /** A supervisor decision worth a line in the log: resource gate, budget, stop, conflict. */
+  'run.decision': { kind: string; reason: string; data?: Json };
 }
 export type EventType = keyof EventMap;
 

@@ -1,14 +1,18 @@
 import { DaedalusError, type ErrorCode } from '../errors.js';
+import { formatPlanIssues } from '../plan/index.js';
 
 /** Where commands write, injectable so commands are tested without a terminal. */
 export interface Output {
   out(text: string): void;
+  /** Exactly these characters (terminal control sequences), no newline added. */
+  write(text: string): void;
   err(text: string): void;
   isTTY: boolean;
 }
 
 export const processOutput: Output = {
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+  write: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
   get isTTY() {
     return Boolean(process.stdout.isTTY);
@@ -46,6 +50,12 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
 
 /** One line for the person, a hint when there is one, and the exit code; never a stack trace. */
 export function reportError(e: unknown, output: Output, debug = Boolean(process.env.DAEDALUS_DEBUG)): number {
+  if (e instanceof DaedalusError && Array.isArray(e.details?.issues) && e.details.issues.length > 1) {
+    // A plan with several problems: all of them at once, each with its line and hint.
+    output.err(`daedalus: the plan has ${e.details.issues.length} problems:`);
+    for (const line of formatPlanIssues(e).split('\n')) output.err(`  ${line}`);
+    return BY_CODE[e.code] ?? EXIT.failed;
+  }
   if (e instanceof DaedalusError) {
     output.err(`daedalus: ${e.message}`);
     if (e.hint) output.err(`  hint: ${e.hint}`);

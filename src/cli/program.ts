@@ -5,6 +5,10 @@ import { runMcpServer } from '../mcp/index.js';
 import { formatWorkspaceTable, workspaceClean, workspaceList } from '../workspace/index.js';
 import { busEvents, busKv, busLocks, busSend, busStatus, busTasks, type BusCommandOptions } from './bus-commands.js';
 import { processOutput } from './output.js';
+import { planCheck } from '../plan/index.js';
+import { planShow } from '../schedule/index.js';
+import { availableHarnesses } from '../harness/index.js';
+import { demo, requirePlanOrResume, runCommand, runExitCode } from '../run/index.js';
 
 function version(): string {
   try {
@@ -70,6 +74,63 @@ export function buildProgram(): Command {
     .argument('<to>', 'instance id, role:NAME or *')
     .argument('<text...>', 'the message')
     .action(async (to: string, text: string[], _o, cmd: Command) => busSend({ ...common(cmd), to, text: text.join(' ') }));
+
+  program
+    .command('run')
+    .description('run a plan: its packages on parallel agents, in dependency order, merged into one branch')
+    .argument('[plan]', 'a plan file, a package file, or a directory of package files')
+    .option('--resume <run>', 'continue a run whose supervisor stopped or died')
+    .option('-n, --agents <n>', 'at most n agents at once (default: the plan\'s max_agents)', int('--agents'))
+    .option('--repo <path>', 'the repository (default: the current directory)')
+    .option('--run-id <id>', 'name the run (default: plan name + time)')
+    .option('--finish', 'merge the integration branch into the base branch when every task is done')
+    .option('--keep-worktrees', 'keep done tasks\' worktrees (failed ones are always kept)')
+    .option('--json', 'NDJSON events, then the report as one JSON line')
+    .action(async (plan: string | undefined, o: { resume?: string; agents?: number; repo?: string; runId?: string; finish?: boolean; keepWorktrees?: boolean; json?: boolean }, cmd: Command) => {
+      requirePlanOrResume(plan, o.resume);
+      const r = await runCommand({
+        plan,
+        resume: o.resume,
+        maxAgents: o.agents,
+        repo: o.repo,
+        runId: o.runId,
+        finish: o.finish,
+        cleanup: !o.keepWorktrees,
+        json: o.json,
+        bus: cmd.optsWithGlobals<{ bus?: string }>().bus,
+      });
+      process.exitCode = runExitCode(r);
+    });
+
+  program
+    .command('demo')
+    .description('a scratch repository and a 7-package plan run by 3 scripted agents, end to end')
+    .option('--json', 'NDJSON events and the report as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const r = await demo({ json: o.json });
+      process.exitCode = runExitCode(r);
+    });
+
+  const planCmd = program.command('plan').description('check and analyse plans');
+  planCmd
+    .command('check')
+    .description('validate a plan; every problem with its file, line and field')
+    .argument('<file>', 'a plan file, a package file, or a directory')
+    .option('--json', 'print the validated plan as JSON')
+    .action(async (file: string, o: { json?: boolean }) => {
+      const plan = await planCheck({ file, harnesses: availableHarnesses().concat(['claude', 'codex', 'generic']) });
+      processOutput.out(o.json ? JSON.stringify(plan, null, 2) : `${plan.source}: ok — plan ${plan.name}, ${plan.packages.length} package(s)`);
+    });
+  planCmd
+    .command('show')
+    .description('the DAG in layers, the critical path, the lower bound and simulated schedules')
+    .argument('<file>', 'a plan file, a package file, or a directory')
+    .option('-n, --agents <n>', 'agents to schedule for (default: the plan\'s max_agents)', int('--agents'))
+    .option('--json', 'print the analysis as JSON')
+    .action(async (file: string, o: { agents?: number; json?: boolean }) => {
+      const r = await planShow({ file, agents: o.agents, harnesses: availableHarnesses().concat(['claude', 'codex', 'generic']) });
+      processOutput.out(o.json ? JSON.stringify(r.report, null, 2) : r.text);
+    });
 
   program
     .command('mcp')

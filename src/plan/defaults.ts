@@ -56,14 +56,14 @@ export function readDefaults(v: Val, harnesses: readonly string[], issues: Issue
   set('max_agents', (x) => readInt(x, issues, 1), (x) => (d.maxAgents = x));
   set('strategy', (x) => readEnum(x, STRATEGIES, issues), (x) => (d.strategy = x));
   set('max_attempts', (x) => readInt(x, issues, 1), (x) => (d.maxAttempts = x));
-  set('timeout', (x) => readDuration(x, issues), (x) => (d.timeoutMs = x));
-  set('idle_timeout', (x) => readDuration(x, issues), (x) => (d.idleTimeoutMs = x));
+  set('timeout', (x) => readDuration(x, issues, { positive: true }), (x) => (d.timeoutMs = x));
+  set('idle_timeout', (x) => readDuration(x, issues, { positive: true }), (x) => (d.idleTimeoutMs = x));
   set('scope', (x) => readEnum(x, SCOPE_POLICIES, issues), (x) => (d.scope = x));
   set('on_failure', (x) => readEnum(x, FAILURE_POLICIES, issues), (x) => (d.onFailure = x));
   set('retry_backoff', (x) => readDuration(x, issues), (x) => (d.retryBackoffMs = x));
   set('base', (x) => readString(x, issues, { nonEmpty: true }), (x) => (d.base = x));
   set('integrate', (x) => readBool(x, issues), (x) => (d.integrate = x));
-  set('memory_limit', (x) => readSize(x, issues), (x) => (d.memoryLimitBytes = x));
+  set('memory_limit', (x) => readSize(x, issues, { positive: true }), (x) => (d.memoryLimitBytes = x));
   set('permissions', (x) => readStringList(x, issues, 'Read, Edit'), (x) => (d.permissions = x));
   set('mode', (x) => readEnum(x, MODES, issues), (x) => (d.mode = x));
   set('model', (x) => readString(x, issues, { nonEmpty: true }), (x) => (d.model = x));
@@ -91,7 +91,7 @@ export function readDefaults(v: Val, harnesses: readonly string[], issues: Issue
       if (c !== undefined) d.budget.costUsd = c;
     }
     if (!isAbsent(wall)) {
-      const w = readDuration(wall, issues);
+      const w = readDuration(wall, issues, { positive: true });
       if (w !== undefined) d.budget.wallMs = w;
     }
   }

@@ -76,17 +76,25 @@ export function readBool(v: Val, issues: IssueList): boolean | undefined {
   return scalar(v) as boolean;
 }
 
-export function readDuration(v: Val, issues: IssueList): number | undefined {
+export function readDuration(v: Val, issues: IssueList, opts: { positive?: boolean } = {}): number | undefined {
   const k = kindOf(v);
   const parsed = parseDuration(k === 'number' || k === 'string' ? scalar(v) : { kind: k });
+  if (parsed.ok && opts.positive && parsed.value === 0) {
+    issues.add(v.file.display, v.line, v.field, 'must be longer than zero', 'give a duration like 30s or 45m, or leave the field out for the default');
+    return undefined;
+  }
   if (parsed.ok) return parsed.value;
   issues.add(v.file.display, v.line, v.field, k === 'number' || k === 'string' ? parsed.error : `expected a duration, got ${describeKind(k)}`, parsed.hint);
   return undefined;
 }
 
-export function readSize(v: Val, issues: IssueList): number | undefined {
+export function readSize(v: Val, issues: IssueList, opts: { positive?: boolean } = {}): number | undefined {
   const k = kindOf(v);
   const parsed = parseSize(k === 'number' || k === 'string' ? scalar(v) : { kind: k });
+  if (parsed.ok && opts.positive && parsed.value === 0) {
+    issues.add(v.file.display, v.line, v.field, 'must be larger than zero', 'give a size like 512MB or 2GiB, or leave the field out');
+    return undefined;
+  }
   if (parsed.ok) return parsed.value;
   issues.add(v.file.display, v.line, v.field, k === 'number' || k === 'string' ? parsed.error : `expected a size, got ${describeKind(k)}`, parsed.hint);
   return undefined;
@@ -119,6 +127,11 @@ export function readStringMap(v: Val, issues: IssueList): Record<string, string>
   const out: Record<string, string> = {};
   let ok = true;
   for (const { key, val } of entries(v, v.field)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+      issues.add(val.file.display, val.line, val.field, `"${key}" is not a valid variable name`, 'use letters, digits and "_", not starting with a digit');
+      ok = false;
+      continue;
+    }
     const k = kindOf(val);
     if (k === 'string' || k === 'number' || k === 'boolean') out[key] = k === 'string' ? (scalar(val) as string) : (scalarSource(val) ?? '');
     else {

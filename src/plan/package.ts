@@ -47,7 +47,7 @@ export function readPackage(v: Val, ctx: PackageContext): Package | undefined {
     const problem = id === undefined ? undefined : idProblem(id);
     if (problem) issues.add(file, idVal.line, 'id', problem, ID_HINT);
     else if (id?.toLowerCase() === 'integration') {
-      issues.add(file, idVal.line, 'id', '"integration" is reserved', 'daedalus/<run>/integration is the run\'s integration branch; rename the package');
+      issues.add(file, idVal.line, 'id', `"${id}" is reserved`, 'daedalus/<run>/integration is the run\'s integration branch; rename the package');
     }
   }
   const label = id ? `package "${id}"` : 'the package';
@@ -73,10 +73,10 @@ export function readPackage(v: Val, ctx: PackageContext): Package | undefined {
   const harness = opt('harness', (x) => readHarness(x, ctx)) ?? defaults.harness;
   const run = opt('run', (x) => readString(x, issues, { nonEmpty: true }));
   const script = opt('script', (x) => readScript(x, issues));
-  const timeoutMs = opt('timeout', (x) => readDuration(x, issues)) ?? defaults.timeoutMs;
-  const idleTimeoutMs = opt('idle_timeout', (x) => readDuration(x, issues)) ?? defaults.idleTimeoutMs;
+  const timeoutMs = opt('timeout', (x) => readDuration(x, issues, { positive: true })) ?? defaults.timeoutMs;
+  const idleTimeoutMs = opt('idle_timeout', (x) => readDuration(x, issues, { positive: true })) ?? defaults.idleTimeoutMs;
   const maxAttempts = opt('max_attempts', (x) => readInt(x, issues, 1)) ?? defaults.maxAttempts;
-  const memoryLimitBytes = opt('memory_limit', (x) => readSize(x, issues)) ?? defaults.memoryLimitBytes;
+  const memoryLimitBytes = opt('memory_limit', (x) => readSize(x, issues, { positive: true })) ?? defaults.memoryLimitBytes;
   const mode = opt('mode', (x) => readEnum(x, MODES, issues)) ?? defaults.mode;
   const env = { ...defaults.env, ...opt('env', (x) => readStringMap(x, issues)) };
   const model = opt('model', (x) => readString(x, issues, { nonEmpty: true })) ?? defaults.model;
@@ -153,7 +153,7 @@ function pathProblem(p: string): string | undefined {
   return undefined;
 }
 
-const SCRIPT_FIELDS = ['behaviour', 'writes', 'duration', 'memory', 'exit_code'] as const;
+const SCRIPT_FIELDS = ['behaviour', 'writes', 'duration', 'memory', 'exit_code', 'until_attempt'] as const;
 
 function readScript(v: Val, issues: IssueList): ScriptSpec | undefined {
   const f = fieldsOf(v, 'script', SCRIPT_FIELDS, issues, 'script');
@@ -182,5 +182,7 @@ function readScript(v: Val, issues: IssueList): ScriptSpec | undefined {
   if (m) spec.memoryBytes = readSize(m, issues);
   const e = get('exit_code');
   if (e) spec.exitCode = readInt(e, issues, 0);
+  const u = get('until_attempt');
+  if (u) spec.untilAttempt = readInt(u, issues, 1);
   return spec;
 }

@@ -50,6 +50,8 @@ export interface ScriptSpec {
   durationMs?: number;
   memoryBytes?: number;
   exitCode?: number;
+  /** The behaviour holds on attempts up to this one; later attempts complete (a crash that a retry fixes). */
+  untilAttempt?: number;
 }
 
 export interface Package {

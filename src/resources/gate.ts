@@ -133,7 +133,8 @@ export class ResourceGate {
       z.zone === 'danger'
         ? this.danger(now, z.detail, input)
         : this.clear(now, z.zone, z.detail, slots, input);
-    const key = [z.zone, z.cpuZone, z.memoryZone, o.rule, `allow=${o.allow}`, o.action ? `${o.action.kind}:${o.action.taskId}` : ''].join('|');
+    const act = o.action ? `${o.action.kind}:${o.action.taskId}` : '';
+    const key = [z.zone, z.cpuZone, z.memoryZone, o.rule, `allow=${o.allow}`, act].join('|');
     const changed = key !== this.lastKey;
     this.lastKey = key;
     return {
@@ -172,10 +173,11 @@ export class ResourceGate {
     const lasted = now - this.dangerSince;
     const queue = input.queued > 0 ? `queueing ${plural(input.queued, 'task')}` : 'starting nothing';
     if (lasted < this.sustainedMs) {
+      const then = `${this.onSustainedDanger} the lowest-priority task if this lasts ${seconds(this.sustainedMs)}`;
       return {
         allow: 0,
         rule: 'queue',
-        reason: `danger zone (${detail}): ${queue}; ${this.onSustainedDanger} the lowest-priority task if this lasts ${seconds(this.sustainedMs)} (at +${seconds(this.sustainedMs - lasted, 1)})`,
+        reason: `danger zone (${detail}): ${queue}; ${then} (at +${seconds(this.sustainedMs - lasted, 1)})`,
       };
     }
     const active = input.running.filter((t) => !this.pausedTasks.has(t.taskId));
@@ -185,7 +187,9 @@ export class ResourceGate {
       return {
         allow: 0,
         rule: 'keep-running',
-        reason: `${head}: ${queue}; keeping the last ${plural(active.length, 'running task')} (the pressure is not ours to relieve further)`,
+        reason:
+          `${head}: ${queue}; not ${this.onSustainedDanger === 'pause' ? 'pausing' : 'requeueing'}: ` +
+          `${plural(active.length, 'task')} running is the minimum kept (the pressure may come from outside the run)`,
       };
     }
     // Restart the clock: the next task goes only if pressure stays for another full period.
@@ -197,7 +201,9 @@ export class ResourceGate {
       allow: 0,
       rule: kind,
       action: { kind, taskId: victim.taskId },
-      reason: `${head}: ${verb} task ${victim.taskId} (${victim.priority} priority, started ${seconds(now - victim.startedAt)} ago); ${queue}`,
+      reason:
+        `${head}: ${verb} task ${victim.taskId} ` +
+        `(${victim.priority} priority, started ${seconds(now - victim.startedAt)} ago); ${queue}`,
     };
   }
 
@@ -209,7 +215,8 @@ export class ResourceGate {
     const next = [...this.pausedTasks.values()].sort((a, b) => pauseOrder(b, a))[0];
     if (next) {
       if (!cooled) {
-        return { allow: 0, rule: 'resume-wait', reason: `${head}: resuming paused tasks one per ${seconds(this.cooldownMs)} cooldown, next at +${seconds(wait, 1)}` };
+        const policy = `resuming paused tasks one per ${seconds(this.cooldownMs)} cooldown`;
+        return { allow: 0, rule: 'resume-wait', reason: `${head}: ${policy}, next at +${seconds(wait, 1)}` };
       }
       this.pausedTasks.delete(next.taskId);
       this.lastGrantAt = now;
@@ -222,11 +229,14 @@ export class ResourceGate {
       };
     }
     if (input.queued <= 0) return { allow: 0, rule: 'idle', reason: `${head}: nothing queued` };
-    if (slots <= 0) return { allow: 0, rule: 'full', reason: `${head}: all ${plural(input.maxAgents, 'slot')} busy, ${input.queued} queued` };
+    if (slots <= 0) {
+      return { allow: 0, rule: 'full', reason: `${head}: all ${plural(input.maxAgents, 'slot')} busy, ${input.queued} queued` };
+    }
     if (zone === 'safe') {
       const allow = Math.min(slots, input.queued);
       this.lastGrantAt = now;
-      return { allow, rule: 'start', reason: `${head}: starting ${allow} of ${input.queued} queued (${slots} of ${plural(input.maxAgents, 'slot')} free)` };
+      const free = `${slots} of ${plural(input.maxAgents, 'slot')} free`;
+      return { allow, rule: 'start', reason: `${head}: starting ${allow} of ${input.queued} queued (${free})` };
     }
     const policy = `one agent per ${seconds(this.cooldownMs)} cooldown`;
     if (!cooled) return { allow: 0, rule: 'cooldown', reason: `${head}: ${policy}, next at +${seconds(wait, 1)}` };

@@ -18,7 +18,8 @@ export function overMemoryCap(
   usages: Iterable<TaskUsage>,
   caps: ReadonlyMap<string, number> | Readonly<Record<string, number | undefined>>,
 ): CapBreach[] {
-  const capOf = (id: string) => (caps instanceof Map ? caps.get(id) : (caps as Readonly<Record<string, number | undefined>>)[id]);
+  const capOf = (id: string): number | undefined =>
+    caps instanceof Map ? caps.get(id) : (caps as Readonly<Record<string, number | undefined>>)[id];
   const out: CapBreach[] = [];
   for (const u of usages) {
     const cap = capOf(u.taskId);
@@ -28,7 +29,9 @@ export function overMemoryCap(
       rssBytes: u.rssBytes,
       capBytes: cap,
       pids: u.pids,
-      reason: `task ${u.taskId} uses ${mib(u.rssBytes)} RSS over ${u.pids.length} process${u.pids.length === 1 ? '' : 'es'}, over its ${mib(cap)} cap`,
+      reason:
+        `task ${u.taskId} uses ${mib(u.rssBytes)} RSS over ${u.pids.length} ` +
+        `process${u.pids.length === 1 ? '' : 'es'}, over its ${mib(cap)} cap`,
     });
   }
   return out;

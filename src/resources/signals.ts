@@ -24,7 +24,11 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
     throw new DaedalusError('INVALID_INPUT', `refusing to send ${signal} to process group ${pgid}`);
   }
   if (pgid === ownProcessGroup()) {
-    throw new DaedalusError('INVALID_INPUT', `refusing to send ${signal} to the supervisor's own process group ${pgid}`, 'agents must be started detached, in their own process group');
+    throw new DaedalusError(
+      'INVALID_INPUT',
+      `refusing to send ${signal} to the supervisor's own process group ${pgid}`,
+      'agents must be started detached, in their own process group',
+    );
   }
   try {
     process.kill(-pgid, signal);
@@ -33,7 +37,8 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ESRCH') return false;
     if (code === 'EPERM') {
-      throw new DaedalusError('FORBIDDEN', `not allowed to send ${signal} to process group ${pgid}`, 'the group belongs to another user');
+      const msg = `not allowed to send ${signal} to process group ${pgid}`;
+      throw new DaedalusError('FORBIDDEN', msg, 'the group belongs to another user');
     }
     throw e;
   }

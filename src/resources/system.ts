@@ -109,7 +109,8 @@ export class SystemSampler implements Sampler {
       if (budget && budget.cores < this.hostCpus) {
         const usageUsec = budget.usageUsec();
         if (usageUsec !== undefined) {
-          return { key: `${budget.source}:${budget.dir}:${budget.cores}`, source: budget.source, cores: budget.cores, at, usageUsec };
+          const key = `${budget.source}:${budget.dir}:${budget.cores}`;
+          return { key, source: budget.source, cores: budget.cores, at, usageUsec };
         }
       }
       const times = parseProcStat(this.read('/proc/stat') ?? '');
@@ -135,7 +136,8 @@ export class SystemSampler implements Sampler {
     }
     if (host) return memory(host.totalBytes, host.totalBytes - host.availableBytes, 'proc-meminfo');
     // os.freemem() excludes reclaimable cache on most platforms, so this overstates use.
-    notes.push(this.linux ? '/proc/meminfo unreadable: memory from os.freemem(), which overstates use' : `memory from os.freemem() on ${process.platform}, which overstates use`);
+    const why = this.linux ? '/proc/meminfo unreadable' : `no /proc on ${process.platform}`;
+    notes.push(`${why}: memory from os.freemem(), which overstates use`);
     const total = os.totalmem();
     return memory(total, total - os.freemem(), 'os');
   }

@@ -58,12 +58,17 @@ export function zoneOf(percent: number, limits: ZoneLimits): Zone {
 }
 
 /** The zone is the worse of CPU's and memory's: either running out stalls every agent. */
-export function classify(reading: { cpuPercent: number; memoryPercent: number }, t: Thresholds = DEFAULT_THRESHOLDS): ZoneReading {
+export function classify(
+  reading: { cpuPercent: number; memoryPercent: number },
+  t: Thresholds = DEFAULT_THRESHOLDS,
+): ZoneReading {
   const cpuZone = zoneOf(reading.cpuPercent, t.cpu);
   const memoryZone = zoneOf(reading.memoryPercent, t.memory);
   const zone = worseZone(cpuZone, memoryZone);
-  const part = (name: string, pct: number, z: Zone, l: ZoneLimits) =>
-    z === 'safe' ? `${name} ${formatPercent(pct)} < ${formatPercent(l.warning)}` : `${name} ${formatPercent(pct)} ≥ ${formatPercent(z === 'danger' ? l.danger : l.warning)}`;
+  const part = (name: string, pct: number, z: Zone, l: ZoneLimits) => {
+    if (z === 'safe') return `${name} ${formatPercent(pct)} < ${formatPercent(l.warning)}`;
+    return `${name} ${formatPercent(pct)} ≥ ${formatPercent(z === 'danger' ? l.danger : l.warning)}`;
+  };
   const parts =
     zone === 'safe'
       ? [part('cpu', reading.cpuPercent, cpuZone, t.cpu), part('mem', reading.memoryPercent, memoryZone, t.memory)]

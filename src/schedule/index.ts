@@ -3,7 +3,7 @@
  * order, a discrete-event simulator to compare policies, concurrency strategies, and `plan show`.
  */
 export type { DispatchKey, RankNode } from './ranks.js';
-export { PRIORITY_CLASS, compareDispatch, computeRanks, dispatchKeys, downstreamWork, inheritedPriorities } from './ranks.js';
+export { PRIORITY_CLASS, computeRanks, dispatchKeys, downstreamWork, inheritedPriorities } from './ranks.js';
 export type { SimOptions, SimPolicy, SimResult, SimSlot, SimTask } from './simulate.js';
 export { SIM_POLICIES, simulate } from './simulate.js';
 export type { AdaptiveOptions, Concurrency, HistoryEntry } from './strategy.js';

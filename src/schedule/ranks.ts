@@ -72,18 +72,3 @@ export function dispatchKeys(nodes: readonly RankNode[], estimates: Estimates): 
   const prio = inheritedPriorities(nodes);
   return new Map(nodes.map((n) => [n.id, { priority: prio.get(n.id) ?? 'medium', rank: ranks.get(n.id) ?? 0 }]));
 }
-
-/** Orders ids as the bus would claim them if all were ready at once (input order breaks exact ties). */
-export function compareDispatch(keys: ReadonlyMap<string, DispatchKey>, order: ReadonlyMap<string, number>) {
-  return (a: string, b: string): number => {
-    const ka = keys.get(a);
-    const kb = keys.get(b);
-    const ca = PRIORITY_CLASS[ka?.priority ?? 'medium'];
-    const cb = PRIORITY_CLASS[kb?.priority ?? 'medium'];
-    if (ca !== cb) return ca - cb;
-    const ra = ka?.rank ?? 0;
-    const rb = kb?.rank ?? 0;
-    if (ra !== rb) return rb - ra;
-    return (order.get(a) ?? 0) - (order.get(b) ?? 0);
-  };
-}

@@ -103,7 +103,7 @@ describe('ResourceGate', () => {
     advance(60_000);
     const d = await gate.decide(input);
     expect(d.action).toBeUndefined();
-    expect(d.reason).toContain('keeping the last 1 running task');
+    expect(d.reason).toContain('not pausing: 1 task running is the minimum kept');
     expect(gate.paused()).toEqual(['a']);
   });
 

@@ -2,6 +2,8 @@ import { DaedalusError } from '../../errors.js';
 import type { Store, StoreOptions, SweepResult, WaitOptions, WaitResult } from '../store.js';
 import type {
   AdoptInput,
+  EventMap,
+  EventType,
   Annotation,
   AnnotationInput,
   AnnotationQuery,
@@ -152,6 +154,20 @@ export class SqlStore implements Store {
   checkLease(id: string, token: string): Promise<Task> {
     return this.read((tx) => lease.checkLease(tx, id, token));
   }
+  yieldTask(id: string, token: string, reason: string): Promise<Task> {
+    return this.write((c) => lease.yieldTask(c, id, token, reason));
+  }
+  adoptIntegration(id: string, owner: string, leaseMs: number): Promise<Lease> {
+    return this.write((c) => lease.adoptIntegration(c, id, owner, leaseMs));
+  }
+  async recordEvent<T extends EventType>(
+    scope: string,
+    type: T,
+    data: EventMap[T],
+    refs: { taskId?: string | null; instanceId?: string | null; runId?: string | null } = {},
+  ): Promise<void> {
+    await this.write(async (c) => c.emit(scope, type, data, refs));
+  }
   async setTaskRanks(ranks: { id: string; rank: number; estimateMs?: number | null }[]): Promise<void> {
     if (ranks.length === 0) return;
     await this.write(async (c) => {
@@ -291,14 +307,13 @@ export class SqlStore implements Store {
     });
   }
 
+  countTasks(scope: string, runId?: string): Promise<Record<TaskState, number>> {
+    return this.read((tx) => countByState(tx, scope, runId));
+  }
+
   status(scope: string): Promise<BusStatus> {
     return this.read(async (tx) => {
-      const counts = await tx.all<{ state: TaskState; n: number }>(
-        'SELECT state, COUNT(*) AS n FROM tasks WHERE scope = ? GROUP BY state',
-        [scope],
-      );
-      const tasksByState = Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as Record<TaskState, number>;
-      for (const r of counts) tasksByState[r.state] = Number(r.n);
+      const tasksByState = await countByState(tx, scope);
       return {
         instances: await instances.listInstances(tx, scope),
         tasksByState,
@@ -311,4 +326,13 @@ export class SqlStore implements Store {
   close(): Promise<void> {
     return this.driver.close();
   }
+}
+
+async function countByState(tx: SqlTx, scope: string, runId?: string): Promise<Record<TaskState, number>> {
+  const counts = runId
+    ? await tx.all<{ state: TaskState; n: number }>('SELECT state, COUNT(*) AS n FROM tasks WHERE run_id = ? AND scope = ? GROUP BY state', [runId, scope])
+    : await tx.all<{ state: TaskState; n: number }>('SELECT state, COUNT(*) AS n FROM tasks WHERE scope = ? GROUP BY state', [scope]);
+  const out = Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as Record<TaskState, number>;
+  for (const r of counts) out[r.state] = Number(r.n);
+  return out;
 }

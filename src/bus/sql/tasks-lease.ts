@@ -177,3 +177,31 @@ export async function checkLease(tx: SqlTx, id: string, token: string): Promise<
   if (!row) return refuse(tx, id, token, HELD);
   return withDeps(tx, row);
 }
+
+export async function yieldTask(c: WriteCtx, id: string, token: string, reason: string): Promise<Task> {
+  const row = await c.tx.get(
+    `UPDATE tasks SET state = 'ready', lease_owner = NULL, lease_token = NULL, lease_until = NULL, updated_at = ?
+     WHERE id = ? AND lease_token = ? AND state IN ('leased', 'running') RETURNING *`,
+    [c.now, id, token],
+  );
+  if (!row) return refuse(c.tx, id, token, HELD);
+  await releaseLocks(c, { taskId: id }, 'task yielded');
+  const task = await withDeps(c.tx, row);
+  c.emit(task.scope, 'task.yielded', { reason }, { taskId: id, runId: task.runId });
+  return task;
+}
+
+export async function adoptIntegration(c: WriteCtx, id: string, owner: string, leaseMs: number): Promise<Lease> {
+  const token = newToken();
+  const row = await c.tx.get(
+    `UPDATE tasks SET lease_owner = ?, lease_token = ?, lease_until = ?, updated_at = ? WHERE id = ? AND state = 'integrating' RETURNING *`,
+    [owner, token, c.now + leaseMs, c.now, id],
+  );
+  if (!row) {
+    const t = await mustGetTask(c.tx, id);
+    throw new DaedalusError('INVALID_STATE', `task ${id} is ${t.state}, not integrating`, undefined, { state: t.state });
+  }
+  const task = await withDeps(c.tx, row);
+  c.emit(task.scope, 'task.adopted', { owner }, { taskId: id, runId: task.runId, instanceId: owner });
+  return { task, token, leaseUntil: task.leaseUntil ?? c.now };
+}

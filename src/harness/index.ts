@@ -1,0 +1,30 @@
+import { DaedalusError } from '../errors.js';
+import { scriptHarness } from './script.js';
+import { shellHarness } from './shell.js';
+import type { Harness } from './types.js';
+
+export type { AgentProcess, Harness, HarnessEvent, LaunchSpec, ProcessEnd } from './types.js';
+export { spawnGroup, killGroup } from './spawn.js';
+export { daedalusCommand, builtFile } from './cli-path.js';
+
+const harnesses = new Map<string, Harness>([
+  [shellHarness.name, shellHarness],
+  [scriptHarness.name, scriptHarness],
+]);
+
+/** The harnesses this build can run; plans naming others are refused before anything starts. */
+export function availableHarnesses(): string[] {
+  return [...harnesses.keys()];
+}
+
+export function getHarness(name: string): Harness {
+  const h = harnesses.get(name);
+  if (!h) {
+    throw new DaedalusError(
+      'PLAN_INVALID',
+      `harness "${name}" is not available in this build`,
+      `use one of ${availableHarnesses().join(', ')}`,
+    );
+  }
+  return h;
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+/**
+ * The scripted agent: it behaves like a real coding agent from Daedalus's side — its own
+ * `daedalus mcp` server over stdio, adoption through DAEDALUS_INSTANCE_ID, progress, annotations,
+ * locks, real file edits and a commit, then complete_task — but follows its package's `script:`
+ * instead of a model. Behaviours for tests: complete, fail, hang, crash, slow, conflict-edit,
+ * exceed-memory.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ScriptSpec } from '../plan/index.js';
+
+interface ScriptPackage {
+  id: string;
+  description: string;
+  script?: ScriptSpec;
+}
+
+const env = process.env;
+const pkg = JSON.parse(readFileSync(env.DAEDALUS_PACKAGE_FILE ?? '', 'utf8')) as ScriptPackage;
+const attempt = Number(env.DAEDALUS_ATTEMPT ?? '1');
+const script: ScriptSpec = pkg.script ?? { behaviour: 'complete', writes: {} };
+// A behaviour can be limited to the first attempts, so a test can crash once and then succeed.
+const behaviour = script.untilAttempt !== undefined && attempt > script.untilAttempt ? 'complete' : script.behaviour;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (line: string) => process.stdout.write(`[script ${pkg.id}] ${line}\n`);
+
+const daedalus = JSON.parse(env.DAEDALUS_CLI_ARGV ?? '[]') as string[];
+const client = new Client({ name: 'daedalus-script-agent', version: '1' });
+await client.connect(
+  new StdioClientTransport({ command: daedalus[0]!, args: [...daedalus.slice(1), 'mcp'], env: env as Record<string, string>, stderr: 'inherit' }),
+);
+
+async function call(name: string, args: Record<string, unknown> = {}): Promise<unknown> {
+  const r = await client.callTool({ name, arguments: args });
+  const text = (r.content as { type: string; text?: string }[]).map((c) => c.text ?? '').join('\n');
+  if (r.isError) throw new Error(`${name}: ${text}`);
+  return text;
+}
+
+async function progress(text: string): Promise<void> {
+  log(text);
+  await call('report_progress', { text });
+}
+
+/** Spends the package's duration in steps, reporting progress so the overseer sees it alive. */
+async function work(totalMs: number, label: string): Promise<void> {
+  const steps = Math.max(1, Math.ceil(totalMs / 500));
+  for (let i = 1; i <= steps; i++) {
+    await sleep(totalMs / steps);
+    if (i < steps) await progress(`${label} ${Math.round((i / steps) * 100)}%`);
+  }
+}
+
+function writeFiles(): string[] {
+  const files = Object.keys(script.writes ?? {}).sort();
+  for (const f of files) {
+    const path = join(process.cwd(), f);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, script.writes[f]!);
+  }
+  return files;
+}
+
+function commit(files: string[]): void {
+  if (files.length === 0) return;
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=Icarus', '-c', 'user.email=icarus@localhost', '-c', 'commit.gpgsign=false', ...args], { stdio: 'pipe' });
+  git('add', '--', ...files);
+  git('commit', '--no-verify', '-q', '-m', `${pkg.id}: ${pkg.description.split('\n')[0]!.slice(0, 60)}`);
+}
+
+await call('whoami');
+await progress(`starting (attempt ${attempt}, ${behaviour})`);
+
+switch (behaviour) {
+  case 'crash':
+    await work(Math.min(script.durationMs ?? 300, 1000), 'working');
+    log('crashing');
+    process.exit(script.exitCode ?? 3);
+    break;
+  case 'hang':
+    log('hanging without a word');
+    await new Promise(() => undefined);
+    break;
+  case 'exceed-memory': {
+    const hog: Buffer[] = [];
+    const target = script.memoryBytes ?? 2 * 1024 ** 3;
+    for (let held = 0; held < target; held += 16 * 1024 ** 2) {
+      hog.push(Buffer.alloc(16 * 1024 ** 2, 1));
+      await sleep(20);
+    }
+    await progress(`holding ${Math.round(target / 1024 ** 2)} MB`);
+    await new Promise(() => undefined);
+    break;
+  }
+  case 'fail':
+    await work(script.durationMs ?? 200, 'working');
+    await call('fail_task', { error: `scripted failure of ${pkg.id}`, retryable: false, kind: 'scripted' });
+    process.exit(script.exitCode ?? 0);
+    break;
+  default: {
+    // complete, slow and conflict-edit differ only in their scripts' durations and files.
+    const files = Object.keys(script.writes ?? {}).sort();
+    for (const f of files) await call('lock_file', { path: f, reason: `${pkg.id} writes it` });
+    await work(script.durationMs ?? (behaviour === 'slow' ? 5000 : 200), 'working');
+    const written = writeFiles();
+    commit(written);
+    for (const f of written) await call('annotate', { file: f, kind: 'progress', text: `written by ${pkg.id}` });
+    for (const f of files) await call('unlock_file', { path: f });
+    await call('complete_task', {
+      summary: `${pkg.id}: ${pkg.description.split('\n')[0]}`,
+      files_changed: written,
+      tests_run: [],
+      follow_ups: [],
+    });
+    log('done');
+  }
+}
+await client.close();
+process.exit(0);

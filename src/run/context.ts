@@ -1,0 +1,34 @@
+import type { Store } from '../bus/index.js';
+import type { Harness } from '../harness/index.js';
+import type { Package, Plan } from '../plan/index.js';
+import type { TaskUsageTracker } from '../resources/index.js';
+
+/** What every part of one run shares. It holds no state that is not also on the bus. */
+export interface RunContext {
+  store: Store;
+  /** The address agents are given (not redacted: their MCP servers must open it). */
+  busAddress: string;
+  scope: string;
+  repo: string;
+  runId: string;
+  plan: Plan;
+  /** The supervisor's own instance on the bus. */
+  supervisorId: string;
+  /** $DAEDALUS_HOME: worktrees and per-attempt files live under it, never in the user's checkout. */
+  home: string;
+  leaseMs: number;
+  daedalus: string[];
+  harness(name: string): Harness;
+  tracker: TaskUsageTracker;
+  /** A supervisor-level line (plain mode) — the progress view decides whether to print it. */
+  note(line: string): void;
+}
+
+/** A run's bus task id for a package: stable, so a resumed run finds its tasks again. */
+export const taskIdFor = (runId: string, pkgId: string) => `${runId}:${pkgId}`;
+
+export function packageOf(ctx: RunContext, pkgId: string): Package {
+  const p = ctx.plan.packages.find((x) => x.id === pkgId);
+  if (!p) throw new Error(`package ${pkgId} is not in plan ${ctx.plan.name}`);
+  return p;
+}

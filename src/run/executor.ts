@@ -1,0 +1,200 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Json, Lease, Task } from '../bus/index.js';
+import { describeError, isDaedalusError } from '../errors.js';
+import type { AgentProcess, ProcessEnd } from '../harness/index.js';
+import type { Package } from '../plan/index.js';
+import { provisionTask } from '../workspace/index.js';
+import { packageOf, type RunContext } from './context.js';
+import { integrateCompleted } from './integrate-task.js';
+import { Overseer, type Stop } from './overseer.js';
+
+/** What one attempt came to, for history, the report and the progress view. */
+export interface AttemptOutcome {
+  taskId: string;
+  pkgId: string;
+  attempt: number;
+  /** success, or the failure kind: timeout | oom | crash | exit-code | lease-lost | scope | conflict | setup | … */
+  outcome: string;
+  state: Task['state'];
+  durationMs: number;
+  peakRssBytes: number | null;
+  cpuMs: number | null;
+  /** Claim → agent process running, minus worktree provisioning: Daedalus's own dispatch cost. */
+  dispatchMs: number | null;
+}
+
+/** The agent's environment: who it is, which lease it holds, where the bus is. */
+export function agentEnv(ctx: RunContext, pkg: Package, lease: Lease, instanceId: string, worktree: string): Record<string, string> {
+  const base: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('DAEDALUS_')) base[k] = v;
+  return {
+    ...base,
+    ...pkg.env,
+    DAEDALUS_HOME: ctx.home,
+    DAEDALUS_BUS: ctx.busAddress,
+    DAEDALUS_SCOPE: ctx.scope,
+    DAEDALUS_INSTANCE_ID: instanceId,
+    DAEDALUS_ROLE: 'worker',
+    DAEDALUS_TASK_ID: lease.task.id,
+    DAEDALUS_LEASE_TOKEN: lease.token,
+    DAEDALUS_LEASE_MS: String(ctx.leaseMs),
+    DAEDALUS_FILE_ROOT: worktree,
+    DAEDALUS_RUN_ID: ctx.runId,
+    DAEDALUS_ATTEMPT: String(lease.task.attempt),
+  };
+}
+
+/**
+ * One attempt of one task, from its claim to its end: provision the worktree, start the agent with
+ * its identity and lease, watch it, then integrate what it completed or classify why it did not.
+ * Never throws: every ending becomes a state on the bus.
+ */
+export class Execution {
+  readonly pkg: Package;
+  readonly claimedAt = Date.now();
+  overseer: Overseer | null = null;
+  proc: AgentProcess | null = null;
+  readonly done: Promise<AttemptOutcome>;
+
+  constructor(
+    private readonly ctx: RunContext,
+    readonly lease: Lease,
+    readonly instanceId: string,
+  ) {
+    this.pkg = packageOf(ctx, lease.task.key ?? '');
+    this.done = this.run();
+  }
+
+  get taskId(): string {
+    return this.lease.task.id;
+  }
+
+  private async run(): Promise<AttemptOutcome> {
+    const { ctx, lease, pkg } = this;
+    const task = lease.task;
+    const base = { taskId: task.id, pkgId: pkg.id, attempt: task.attempt };
+    let dispatchMs: number | null = null;
+    let end: ProcessEnd | null = null;
+    let outcome = 'success';
+    try {
+      const provisionStart = Date.now();
+      const ws = await provisionTask({
+        repo: ctx.repo,
+        home: ctx.home,
+        run: ctx.runId,
+        task: pkg.id,
+        include: ctx.plan.defaults.setup.include.length > 0 ? ctx.plan.defaults.setup.include : undefined,
+        setupCommand: ctx.plan.defaults.setup.command,
+      }).catch(async (e: unknown) => {
+        outcome = 'setup';
+        await this.fail(isDaedalusError(e, 'SETUP_FAILED') ? 'setup' : 'setup', `worktree setup failed: ${describeError(e)}`, true);
+        return null;
+      });
+      if (!ws) return await this.finish(base, outcome, null, dispatchMs);
+      const provisionMs = Date.now() - provisionStart;
+
+      const attemptDir = join(ctx.home, 'runs', ctx.runId, pkg.id, `attempt-${task.attempt}`);
+      mkdirSync(attemptDir, { recursive: true });
+      const harness = ctx.harness(pkg.harness);
+      await ctx.store.startTask(task.id, lease.token, ctx.leaseMs);
+      this.proc = await harness.launch({
+        runId: ctx.runId,
+        taskId: task.id,
+        attempt: task.attempt,
+        pkg,
+        worktree: ws.path,
+        env: agentEnv(ctx, pkg, lease, this.instanceId, ws.path),
+        attemptDir,
+        daedalus: ctx.daedalus,
+      });
+      dispatchMs = Date.now() - this.claimedAt - provisionMs;
+      ctx.tracker.track(task.id, this.proc.pgid);
+      this.overseer = new Overseer(ctx, task.id, lease.token, pkg, this.proc);
+      this.overseer.start();
+      end = await this.proc.exited;
+      this.overseer.dispose();
+      outcome = await this.settle(end, this.overseer.stopped, harness.completesOnExit);
+    } catch (e) {
+      outcome = 'crash';
+      ctx.note(`${pkg.id}: supervisor error: ${describeError(e)}`);
+      await this.fail('crash', `supervisor error: ${describeError(e)}`, true);
+    }
+    return this.finish(base, outcome, end, dispatchMs);
+  }
+
+  /** Decides what the agent's exit means, from the task's state on the bus. */
+  private async settle(end: ProcessEnd, stop: Stop | null, completesOnExit: boolean): Promise<string> {
+    const { ctx, lease } = this;
+    const now = await ctx.store.getTask(lease.task.id);
+    if (stop?.kind === 'stopped' || stop?.kind === 'requeued') {
+      // The supervisor stopped it (Ctrl-C, resource pressure): the attempt does not count.
+      if (now && (now.state === 'leased' || now.state === 'running')) {
+        await ctx.store.yieldTask(lease.task.id, lease.token, stop.reason).catch(() => undefined);
+        return stop.kind;
+      }
+    }
+    if (now?.state === 'integrating') return integrateCompleted(ctx, lease.task.id, lease.token, this.pkg);
+    if (now && (now.state === 'leased' || now.state === 'running') && now.attempt === lease.task.attempt) {
+      if (stop) {
+        await this.fail(stop.kind, `${stop.reason}. Last output:\n${end.tail.slice(-1500)}`, true);
+        return stop.kind;
+      }
+      if (completesOnExit && end.exitCode === 0) {
+        const result: Json = { summary: `${this.pkg.id}: command exited 0`, output: end.tail.slice(-2000) };
+        await ctx.store.completeTask(lease.task.id, lease.token, result);
+        return integrateCompleted(ctx, lease.task.id, lease.token, this.pkg);
+      }
+      const kind = end.signal || (end.exitCode ?? 0) > 128 ? 'crash' : 'exit-code';
+      const how = end.signal ? `was killed by ${end.signal}` : end.exitCode === 0 ? 'exited without completing its task' : `exited with code ${end.exitCode}`;
+      await this.fail(kind, `the agent ${how}. Last output:\n${end.tail.slice(-1500)}`, true);
+      return kind;
+    }
+    // The agent failed the task itself (fail_task), or the lease moved on while it ran.
+    if (now?.state === 'ready' || now?.state === 'failed') return now.failureKind ?? (now.state === 'failed' ? 'failed' : 'lease-lost');
+    return now?.state === 'cancelled' ? 'cancelled' : 'lease-lost';
+  }
+
+  /** Fails the attempt with a classified kind; the bus decides between a retry and a final failure. */
+  private async fail(kind: string, error: string, retryable: boolean): Promise<void> {
+    const { ctx, lease } = this;
+    await ctx.store
+      .failTask(lease.task.id, lease.token, { error, retryable, kind, backoffMs: ctx.plan.defaults.retryBackoffMs })
+      .catch((e: unknown) => {
+        if (!isDaedalusError(e, 'LEASE_LOST') && !isDaedalusError(e, 'INVALID_STATE')) throw e;
+      });
+  }
+
+  private async finish(base: { taskId: string; pkgId: string; attempt: number }, outcome: string, end: ProcessEnd | null, dispatchMs: number | null): Promise<AttemptOutcome> {
+    const { ctx } = this;
+    this.overseer?.dispose();
+    const usage = ctx.tracker.untrack(base.taskId);
+    const task = await ctx.store.getTask(base.taskId);
+    const result: AttemptOutcome = {
+      ...base,
+      outcome,
+      state: task?.state ?? 'failed',
+      durationMs: end?.durationMs ?? Date.now() - this.claimedAt,
+      peakRssBytes: usage?.peakRssBytes ?? null,
+      cpuMs: usage ? Math.round(usage.cpuMs) : null,
+      dispatchMs,
+    };
+    if (outcome !== 'stopped' && outcome !== 'requeued') {
+      await ctx.store
+        .recordHistory({
+          scope: ctx.scope,
+          type: this.pkg.type,
+          taskId: base.taskId,
+          runId: ctx.runId,
+          outcome,
+          durationMs: result.durationMs,
+          peakRssBytes: result.peakRssBytes,
+          cpuMs: result.cpuMs,
+        })
+        .catch(() => undefined);
+    }
+    // The agent's instance was only ever this attempt's; its leases and locks go with it.
+    await ctx.store.deregisterInstance(this.instanceId, `attempt ${base.attempt} ended: ${outcome}`).catch(() => undefined);
+    return result;
+  }
+}

@@ -1,0 +1,126 @@
+import { isDaedalusError } from '../errors.js';
+import type { AgentProcess } from '../harness/index.js';
+import type { Package } from '../plan/index.js';
+import type { RunContext } from './context.js';
+
+/** Why the overseer stopped an agent; the end is then classified as this kind. */
+export interface Stop {
+  kind: 'timeout' | 'oom' | 'lease-lost' | 'stopped' | 'requeued';
+  reason: string;
+}
+
+const TICK_MS = 500;
+
+/**
+ * Watches one agent: wall-clock timeout, idle timeout (no output and no progress on the bus),
+ * memory cap (its whole process tree), and keeps the task's lease alive while the agent shows
+ * signs of life — so a hung agent loses its lease and a busy one never does. Stopping kills the
+ * process group: SIGTERM, then SIGKILL.
+ */
+export class Overseer {
+  private lastActivity: number;
+  private lastRenew: number;
+  private timer: NodeJS.Timeout | null = null;
+  private stop: Stop | null = null;
+  private lastProgress = '';
+  private pausedSince: number | null = null;
+  private pausedMs = 0;
+
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly taskId: string,
+    private readonly token: string,
+    private readonly pkg: Package,
+    private readonly proc: AgentProcess,
+  ) {
+    this.lastActivity = Date.now();
+    this.lastRenew = Date.now();
+    proc.onEvent((e) => {
+      this.lastActivity = Date.now();
+      if (e.kind === 'progress') this.lastProgress = e.text;
+    });
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), TICK_MS);
+  }
+
+  /** Stops the agent for a reason of the supervisor's own (Ctrl-C, requeue under pressure). */
+  async halt(stop: Stop, graceMs = 5000): Promise<void> {
+    this.stop ??= stop;
+    await this.proc.terminate(graceMs);
+  }
+
+  /**
+   * The resource gate stopped the process group (SIGSTOP): its MCP server cannot renew the lease and
+   * it produces no output, so the overseer renews for it and does not count the pause as idle time.
+   */
+  pause(): void {
+    this.pausedSince ??= Date.now();
+  }
+
+  resume(): void {
+    if (this.pausedSince === null) return;
+    this.pausedMs += Date.now() - this.pausedSince;
+    this.pausedSince = null;
+    this.lastActivity = Date.now();
+  }
+
+  get stopped(): Stop | null {
+    return this.stop;
+  }
+
+  get progress(): string {
+    return this.lastProgress;
+  }
+
+  dispose(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stop) return;
+    const now = Date.now();
+    if (this.pausedSince !== null) {
+      if (now - this.lastRenew > this.ctx.leaseMs / 3) {
+        this.lastRenew = now;
+        await this.ctx.store.reportProgress(this.taskId, this.token, this.ctx.leaseMs, null).catch(() => undefined);
+      }
+      return;
+    }
+    const age = now - this.proc.startedAt - this.pausedMs;
+    if (age > this.pkg.timeoutMs) return void this.halt({ kind: 'timeout', reason: `ran past its timeout of ${fmt(this.pkg.timeoutMs)}` });
+    const usage = this.ctx.tracker.get(this.taskId);
+    if (this.pkg.memoryLimitBytes && usage && usage.rssBytes > this.pkg.memoryLimitBytes) {
+      return void this.halt({
+        kind: 'oom',
+        reason: `used ${mb(usage.rssBytes)} MB, over its memory limit of ${mb(this.pkg.memoryLimitBytes)} MB`,
+      });
+    }
+    if (now - this.lastActivity > this.pkg.idleTimeoutMs) {
+      // Output is one sign of life; progress reported through the bus is the other.
+      const t = await this.ctx.store.getTask(this.taskId);
+      if (t && t.updatedAt > this.lastActivity) this.lastActivity = t.updatedAt;
+      if (Date.now() - this.lastActivity > this.pkg.idleTimeoutMs) {
+        return void this.halt({ kind: 'timeout', reason: `idle: no output and no progress for ${fmt(this.pkg.idleTimeoutMs)}` });
+      }
+    }
+    if (now - this.lastRenew > this.ctx.leaseMs / 3 && now - this.lastActivity < this.ctx.leaseMs / 2) {
+      this.lastRenew = now;
+      try {
+        await this.ctx.store.reportProgress(this.taskId, this.token, this.ctx.leaseMs, null);
+      } catch (e) {
+        // Finished meanwhile (complete/fail through the bus): nothing to renew. Anything else means the lease moved on.
+        if (isDaedalusError(e, 'LEASE_LOST')) return void this.halt({ kind: 'lease-lost', reason: 'its lease moved on to another attempt' });
+      }
+    }
+  }
+}
+
+const mb = (b: number) => Math.round(b / 1024 ** 2);
+function fmt(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return `${Math.round(ms / 100) / 10}s`;
+}

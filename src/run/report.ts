@@ -1,0 +1,167 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import type { TaskState } from '../bus/index.js';
+import { criticalPath, formatDuration, makespanLowerBound } from '../plan/index.js';
+import type { RunContext } from './context.js';
+import type { AttemptOutcome } from './executor.js';
+import type { RunRecord } from './record.js';
+import type { SuperviseResult } from './supervisor.js';
+
+export interface TaskReport {
+  id: string;
+  taskId: string;
+  state: TaskState;
+  attempts: number;
+  durationMs: number | null;
+  costUsd: number | null;
+  filesChanged: string[];
+  failureKind: string | null;
+  error: string | null;
+  result: unknown;
+}
+
+export interface RunReport {
+  runId: string;
+  plan: string;
+  status: 'done' | 'failed' | 'partial' | 'interrupted';
+  repo: string;
+  integrationBranch: string;
+  maxAgents: number;
+  counts: Record<TaskState, number>;
+  tasks: TaskReport[];
+  makespanMs: number;
+  sumTaskMs: number;
+  speedup: number;
+  criticalPath: { ids: string[]; ms: number };
+  lowerBoundMs: number;
+  ratioToLowerBound: number;
+  costUsd: number;
+  dispatchMs: { p50: number | null; max: number | null; samples: number };
+  summary: Record<string, unknown>;
+}
+
+const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+function quantile(values: number[], q: number): number | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+
+/** The end-of-run report: per task, and the figures that say how well the run used its agents. */
+export async function buildReport(ctx: RunContext, record: RunRecord, outcome: SuperviseResult): Promise<RunReport> {
+  const tasks = await ctx.store.listTasks(ctx.scope, { runId: ctx.runId, limit: 100_000 });
+  const counts = await ctx.store.countTasks(ctx.scope, ctx.runId);
+  const rows: TaskReport[] = tasks.map((t) => {
+    const result = obj(t.result);
+    const git = obj(result.git);
+    const cost = Number(result.cost_usd);
+    return {
+      id: t.key ?? t.id,
+      taskId: t.id,
+      state: t.state,
+      attempts: t.state === 'ready' || t.state === 'blocked' ? t.attempt - 1 : t.attempt,
+      durationMs: t.startedAt !== null && t.finishedAt !== null ? t.finishedAt - t.startedAt : null,
+      costUsd: Number.isFinite(cost) ? cost : null,
+      filesChanged: Array.isArray(git.files_changed) ? (git.files_changed as string[]) : [],
+      failureKind: t.state === 'done' ? null : t.failureKind,
+      error: t.state === 'done' ? null : t.error,
+      result: t.result,
+    };
+  });
+  const order = new Map(ctx.plan.packages.map((p, i) => [p.id, i]));
+  rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+
+  const started = tasks.map((t) => t.startedAt).filter((x): x is number => x !== null);
+  const finished = tasks.map((t) => t.finishedAt).filter((x): x is number => x !== null);
+  const makespanMs = started.length > 0 && finished.length > 0 ? Math.max(...finished) - Math.min(...started) : 0;
+  // Actual time per task: the attempts this supervisor saw, else the task's own span.
+  const actual = new Map<string, number>();
+  for (const r of rows) actual.set(r.id, r.durationMs ?? 0);
+  const attemptSum = new Map<string, number>();
+  for (const a of outcome.attempts) attemptSum.set(a.pkgId, (attemptSum.get(a.pkgId) ?? 0) + a.durationMs);
+  for (const [id, ms] of attemptSum) actual.set(id, Math.max(actual.get(id) ?? 0, ms));
+  const nodes = ctx.plan.packages.map((p) => ({ id: p.id, dependsOn: p.dependsOn }));
+  const sumTaskMs = [...actual.values()].reduce((a, b) => a + b, 0);
+  const cp = criticalPath(nodes, actual);
+  const lowerBoundMs = makespanLowerBound(nodes, actual, record.maxAgents);
+  const dispatch = outcome.attempts.map((a: AttemptOutcome) => a.dispatchMs).filter((x): x is number => x !== null);
+  const costUsd = rows.reduce((s, r) => s + (r.costUsd ?? 0), 0);
+  const status: RunReport['status'] =
+    outcome.stoppedBy === 'interrupt' ? 'interrupted' : counts.done === tasks.length ? 'done' : counts.done === 0 ? 'failed' : 'partial';
+  const report: RunReport = {
+    runId: ctx.runId,
+    plan: ctx.plan.name,
+    status,
+    repo: ctx.repo,
+    integrationBranch: `daedalus/${ctx.runId}/integration`,
+    maxAgents: record.maxAgents,
+    counts,
+    tasks: rows,
+    makespanMs,
+    sumTaskMs,
+    speedup: makespanMs > 0 ? sumTaskMs / makespanMs : 0,
+    criticalPath: { ids: cp.ids, ms: cp.totalMs },
+    lowerBoundMs,
+    ratioToLowerBound: lowerBoundMs > 0 ? makespanMs / lowerBoundMs : 0,
+    costUsd,
+    dispatchMs: { p50: quantile(dispatch, 0.5), max: dispatch.length > 0 ? Math.max(...dispatch) : null, samples: dispatch.length },
+    summary: {},
+  };
+  report.summary = {
+    status,
+    done: counts.done,
+    failed: counts.failed,
+    cancelled: counts.cancelled,
+    makespan_ms: makespanMs,
+    speedup: Math.round(report.speedup * 100) / 100,
+    ratio_to_lower_bound: Math.round(report.ratioToLowerBound * 100) / 100,
+    stopped_by: outcome.stoppedBy,
+  };
+  return report;
+}
+
+/** Each package's result at its report_to (default .daedalus/results/RUN/ID.json), and a summary. */
+export async function writeResults(ctx: RunContext, report: RunReport): Promise<string> {
+  const dir = join(ctx.repo, '.daedalus', 'results', ctx.runId);
+  mkdirSync(dir, { recursive: true });
+  for (const t of report.tasks) {
+    const pkg = ctx.plan.packages.find((p) => p.id === t.id);
+    const target = pkg?.outputs.reportTo ? (isAbsolute(pkg.outputs.reportTo) ? pkg.outputs.reportTo : join(ctx.repo, pkg.outputs.reportTo)) : join(dir, `${t.id}.json`);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, `${JSON.stringify({ run: ctx.runId, package: t.id, ...t }, null, 2)}\n`);
+  }
+  const summary = join(dir, 'summary.json');
+  writeFileSync(summary, `${JSON.stringify({ ...report, tasks: report.tasks.map(({ result: _r, ...rest }) => rest) }, null, 2)}\n`);
+  return summary;
+}
+
+const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+const dur = (ms: number | null) => (ms === null ? '-' : formatDuration(Math.round(ms)));
+
+export function formatReport(r: RunReport): string {
+  const lines: string[] = [];
+  lines.push(`run ${r.runId} (${r.plan}): ${r.status}`);
+  lines.push('');
+  const head = ['PACKAGE', 'STATE', 'TRIES', 'TIME', 'COST', 'FILES', 'NOTE'];
+  const rows = r.tasks.map((t) => [
+    t.id,
+    t.state,
+    String(t.attempts),
+    dur(t.durationMs),
+    t.costUsd === null ? '-' : `$${t.costUsd.toFixed(2)}`,
+    String(t.filesChanged.length),
+    t.state === 'done' ? '' : `${t.failureKind ?? ''}${t.error ? `: ${t.error.split('\n')[0]!.slice(0, 70)}` : ''}`,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  lines.push(head.map((h, i) => pad(h, widths[i]!)).join('  ').trimEnd());
+  for (const row of rows) lines.push(row.map((c, i) => pad(c, widths[i]!)).join('  ').trimEnd());
+  lines.push('');
+  lines.push(`makespan ${dur(r.makespanMs)} · task time ${dur(r.sumTaskMs)} · speedup ${r.speedup.toFixed(2)}× over serial with ${r.maxAgents} agents`);
+  lines.push(`critical path ${r.criticalPath.ids.join(' → ') || '-'} (${dur(r.criticalPath.ms)})`);
+  lines.push(`lower bound ${dur(r.lowerBoundMs)} · makespan / lower bound ${r.ratioToLowerBound.toFixed(2)}`);
+  if (r.costUsd > 0) lines.push(`cost $${r.costUsd.toFixed(2)}`);
+  if (r.dispatchMs.p50 !== null) lines.push(`dispatch (claim → agent running, worktree excluded) p50 ${r.dispatchMs.p50} ms`);
+  lines.push(`integration branch ${r.integrationBranch}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,196 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { openStore, resolveBusAddress, resolveScope, formatAddress, type Store, type TaskInput } from '../bus/index.js';
+import { daedalusHome } from '../config/home.js';
+import { DaedalusError, describeError } from '../errors.js';
+import { availableHarnesses, daedalusCommand, getHarness, type Harness } from '../harness/index.js';
+import { planCheck, resolveEstimates, type Plan } from '../plan/index.js';
+import { SystemSampler, TaskUsageTracker, type GateDecision, type Sampler } from '../resources/index.js';
+import { dispatchKeys, historyFallback } from '../schedule/index.js';
+import { createIntegration, finishRun, cleanupRun, type FinishResult } from '../workspace/index.js';
+import { taskIdFor, type RunContext } from './context.js';
+import { recoverRun } from './recover.js';
+import { buildReport, writeResults, type RunReport } from './report.js';
+import { loadRunRecord, saveRunRecord, type RunRecord } from './record.js';
+import { supervise } from './supervisor.js';
+
+export interface RunOptions {
+  /** A plan file, package file or directory. Not needed with resume. */
+  plan?: string;
+  /** Resume this run instead of starting one. */
+  resume?: string;
+  /** The repository (default: the current directory's). */
+  repo?: string;
+  /** Where worktrees and attempt files go (default $DAEDALUS_HOME). */
+  home?: string;
+  bus?: string;
+  maxAgents?: number;
+  runId?: string;
+  /** Bring the integration branch into the base branch when every task is done. */
+  finish?: boolean;
+  /** Remove done tasks' worktrees at the end (failed ones are kept). Default true. */
+  cleanup?: boolean;
+  leaseMs?: number;
+  signal?: AbortSignal;
+  /** Injected for tests: a fake sampler drives the resource gate. */
+  sampler?: Sampler;
+  /** Injected for tests: extra or replacement harnesses. */
+  harnesses?: Record<string, Harness>;
+  /** Lines for people (plain log), and every gate decision (live view). */
+  onNote?: (line: string) => void;
+  onDecision?: (d: GateDecision) => void;
+  /** Called once the run is on the bus, before any agent starts (the progress view starts here). */
+  onStart?: (info: { store: Store; scope: string; runId: string; plan: Plan }) => void;
+}
+
+export interface RunResult {
+  runId: string;
+  repo: string;
+  report: RunReport;
+  finish: FinishResult | null;
+}
+
+function newRunId(plan: Plan): string {
+  const slug = plan.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32) || 'run';
+  return `${slug}-${Date.now().toString(36)}`;
+}
+
+function repoRoot(dir: string): string {
+  // The scope's root is the main worktree of the repository the directory belongs to.
+  return resolveScope(dir, {});
+}
+
+/**
+ * `daedalus run PLAN` and `daedalus run --resume RUN`: record the run and its tasks on the bus,
+ * supervise it to the end, integrate, report. State lives on the bus, so a resume after any crash
+ * picks up exactly where the bus says the run is.
+ */
+export async function runPlan(opts: RunOptions): Promise<RunResult> {
+  const repo = repoRoot(resolve(opts.repo ?? process.cwd()));
+  const home = opts.home ?? daedalusHome();
+  const address = resolveBusAddress(opts.bus);
+  const busAddress = address.kind === 'sqlite' ? `sqlite:${address.path}` : address.url;
+  const harnesses = { ...Object.fromEntries(availableHarnesses().map((h) => [h, getHarness(h)])), ...opts.harnesses };
+  const store = await openStore(address);
+  const releasers: (() => Promise<unknown>)[] = [() => store.close()];
+  try {
+    const scope = resolveScope(repo, {});
+    let record: RunRecord;
+    if (opts.resume) {
+      record = await loadRunRecord(store, scope, opts.resume);
+    } else {
+      if (!opts.plan) throw new DaedalusError('INVALID_INPUT', 'no plan given', 'daedalus run PLAN.yaml, or --resume RUN');
+      const plan = await planCheck({ file: opts.plan, harnesses: Object.keys(harnesses) });
+      const runId = opts.runId ?? newRunId(plan);
+      record = {
+        runId,
+        plan,
+        repo,
+        maxAgents: opts.maxAgents ?? plan.defaults.maxAgents,
+        startedAt: Date.now(),
+        status: 'running',
+        supervisors: [],
+      };
+    }
+    const plan = record.plan;
+    const supervisor = await store.registerInstance({
+      scope,
+      role: 'supervisor',
+      label: `origin:daedalus run:${record.runId} role:supervisor`,
+      pid: process.pid,
+      host: hostname(),
+      fileRoot: repo,
+    });
+    releasers.push(() => store.deregisterInstance(supervisor.id, 'supervisor exited'));
+    const heartbeat = setInterval(() => void store.heartbeat(supervisor.id, 'working').catch(() => undefined), 5000);
+    releasers.push(async () => clearInterval(heartbeat));
+
+    const ctx: RunContext = {
+      store,
+      busAddress,
+      scope,
+      repo,
+      runId: record.runId,
+      plan,
+      supervisorId: supervisor.id,
+      home,
+      leaseMs: opts.leaseMs ?? 5 * 60_000,
+      daedalus: daedalusCommand(),
+      harness: (name) => {
+        const h = harnesses[name];
+        if (!h) throw new DaedalusError('PLAN_INVALID', `harness "${name}" is not available`, `use one of ${Object.keys(harnesses).join(', ')}`);
+        return h;
+      },
+      tracker: new TaskUsageTracker(),
+      note: (line) => opts.onNote?.(line),
+    };
+
+    if (opts.resume) {
+      await recoverRun(ctx, record);
+    } else {
+      await createIntegration({ repo, home, run: record.runId, base: plan.defaults.base });
+      await createTasks(ctx);
+    }
+    record.supervisors.push(supervisor.id);
+    record.status = 'running';
+    await saveRunRecord(store, scope, record);
+    await store.recordEvent(scope, 'run.started', { plan: plan.name, maxAgents: record.maxAgents, resumed: Boolean(opts.resume) }, { runId: record.runId, instanceId: supervisor.id });
+    opts.onStart?.({ store, scope, runId: record.runId, plan });
+
+    const outcome = await supervise(ctx, {
+      sampler: opts.sampler ?? new SystemSampler(),
+      maxAgents: record.maxAgents,
+      signal: opts.signal,
+      onDecision: opts.onDecision,
+    });
+
+    const report = await buildReport(ctx, record, outcome);
+    await writeResults(ctx, report);
+    let finish: FinishResult | null = null;
+    if (opts.finish && report.counts.done === report.tasks.length) {
+      finish = await finishRun({ repo, home, run: record.runId });
+    }
+    if (opts.cleanup !== false && outcome.stoppedBy !== 'interrupt') {
+      const outcomes = Object.fromEntries(
+        report.tasks.map((t) => [t.id, t.state === 'done' ? 'done' : t.failureKind === 'conflict' ? 'conflict' : t.state === 'cancelled' ? 'cancelled' : 'failed'] as const),
+      );
+      await cleanupRun({ repo, home, run: record.runId, outcomes, removeIntegrationWorktree: true }).catch((e: unknown) =>
+        opts.onNote?.(`cleanup: ${describeError(e)}`),
+      );
+    }
+    record.status = outcome.stoppedBy === 'interrupt' ? 'interrupted' : report.status;
+    record.finishedAt = Date.now();
+    await saveRunRecord(store, scope, record);
+    await store.recordEvent(scope, 'run.finished', { status: record.status, summary: report.summary as never }, { runId: record.runId });
+    return { runId: record.runId, repo, report, finish };
+  } finally {
+    for (const r of releasers.reverse()) await r().catch(() => undefined);
+  }
+}
+
+/** The plan's packages become the run's tasks, ranked for dispatch, in one batch (all or nothing). */
+async function createTasks(ctx: RunContext): Promise<void> {
+  const { plan } = ctx;
+  const history = await ctx.store.listHistory(ctx.scope, undefined, 500);
+  const estimates = resolveEstimates(plan.packages, { fallback: historyFallback(history) });
+  const keys = dispatchKeys(plan.packages, estimates.ms);
+  const inputs: TaskInput[] = plan.packages.map((p) => ({
+    id: taskIdFor(ctx.runId, p.id),
+    runId: ctx.runId,
+    key: p.id,
+    type: p.type,
+    title: p.description.split('\n')[0]!.slice(0, 200),
+    description: p.description,
+    payload: { package: p.id, harness: p.harness, files: p.inputs.files },
+    priority: keys.get(p.id)?.priority ?? p.priority,
+    rank: keys.get(p.id)?.rank ?? 0,
+    estimateMs: estimates.ms.get(p.id) ?? null,
+    maxAttempts: p.maxAttempts,
+    dependentsPolicy: plan.defaults.onFailure,
+    integrate: true,
+    dependsOn: p.dependsOn.map((d) => taskIdFor(ctx.runId, d)),
+    idempotencyKey: taskIdFor(ctx.runId, p.id),
+  }));
+  await ctx.store.createTasks(ctx.scope, inputs, ctx.supervisorId);
+  ctx.note(`run ${ctx.runId}: ${inputs.length} tasks on ${formatAddress(resolveBusAddress(ctx.busAddress))}`);
+}

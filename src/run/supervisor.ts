@@ -1,0 +1,205 @@
+import type { Instance, TaskState } from '../bus/index.js';
+import { describeError } from '../errors.js';
+import { pauseProcessGroup, resumeProcessGroup, ResourceGate, type GateDecision, type Sampler } from '../resources/index.js';
+import { concurrencyFor, mayStart, STRATEGY_INFO, type Concurrency } from '../schedule/index.js';
+import type { RunContext } from './context.js';
+import { Execution, type AttemptOutcome } from './executor.js';
+
+const TICK_MS = 500;
+const FINAL: readonly TaskState[] = ['done', 'failed', 'cancelled'];
+
+export interface SuperviseOptions {
+  sampler: Sampler;
+  maxAgents: number;
+  signal?: AbortSignal;
+  /** Called with every gate decision (the live view shows the zone). */
+  onDecision?: (d: GateDecision) => void;
+}
+
+export interface SuperviseResult {
+  attempts: AttemptOutcome[];
+  /** Why no new agents were started before the plan was finished, if that happened. */
+  stoppedBy: 'interrupt' | 'budget-cost' | 'budget-wall' | null;
+}
+
+/** Wakes the loop early: an attempt ended, a signal came. */
+class Kick {
+  private wake: (() => void) | null = null;
+  private pending = false;
+  poke(): void {
+    this.pending = true;
+    this.wake?.();
+  }
+  wait(ms: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        this.pending = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+}
+
+/**
+ * The supervisor loop: while the run has unfinished tasks, ask the strategy (and through it the
+ * resource gate) how many agents may run, claim the best ready tasks on the bus for new agent
+ * instances, and start an Execution for each. Everything it decides is on the bus, so a
+ * supervisor that dies can be resumed by another.
+ */
+export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promise<SuperviseResult> {
+  const { store, plan } = ctx;
+  const d = plan.defaults;
+  const running = new Map<string, Execution>();
+  const attempts: AttemptOutcome[] = [];
+  const kick = new Kick();
+  const paused = new Set<string>();
+  const useGate = STRATEGY_INFO[d.strategy].usesGate;
+  const gate = new ResourceGate({
+    sampler: opts.sampler,
+    thresholds: {
+      cpu: { warning: d.resources.cpuWarning, danger: d.resources.cpuDanger },
+      memory: { warning: d.resources.memWarning, danger: d.resources.memDanger },
+    },
+    cooldownMs: d.resources.cooldownMs,
+    sustainedMs: d.resources.sustainedMs,
+    onSustainedDanger: d.resources.onSustainedDanger,
+  });
+  const startedAt = Date.now();
+  let stoppedBy: SuperviseResult['stoppedBy'] = null;
+  let spare: Instance | null = null;
+  let lastSweep = 0;
+  const onAbort = () => kick.poke();
+  opts.signal?.addEventListener('abort', onAbort);
+
+  const decide = async (kind: string, reason: string) => {
+    ctx.note(reason);
+    await store.recordEvent(ctx.scope, 'run.decision', { kind, reason }, { runId: ctx.runId, instanceId: ctx.supervisorId });
+  };
+
+  try {
+    for (;;) {
+      ctx.tracker.sample();
+      if (Date.now() - lastSweep > 2000) {
+        lastSweep = Date.now();
+        await store.sweep().catch((e: unknown) => ctx.note(`sweep failed: ${describeError(e)}`));
+      }
+
+      if (opts.signal?.aborted && stoppedBy !== 'interrupt') {
+        stoppedBy = 'interrupt';
+        await decide('stop', `interrupted: stopping ${running.size} agent(s); the run can be resumed with --resume ${ctx.runId}`);
+        for (const e of running.values()) {
+          if (paused.has(e.taskId) && e.proc) resumeProcessGroup(e.proc.pgid);
+          void e.overseer?.halt({ kind: 'stopped', reason: 'the supervisor was interrupted' });
+        }
+      }
+
+      const counts = await store.countTasks(ctx.scope, ctx.runId);
+      const open = Object.entries(counts).filter(([s]) => !FINAL.includes(s as TaskState)).reduce((n, [, c]) => n + c, 0);
+      if ((open === 0 || stoppedBy !== null) && running.size === 0) break;
+
+      if (stoppedBy === null) {
+        const spent = attempts.length > 0 ? await costSoFar(ctx) : 0;
+        if (d.budget.costUsd !== undefined && spent >= d.budget.costUsd) {
+          stoppedBy = 'budget-cost';
+          await decide('budget', `cost budget reached ($${spent.toFixed(2)} of $${d.budget.costUsd}): no new agents`);
+        } else if (d.budget.wallMs !== undefined && Date.now() - startedAt >= d.budget.wallMs) {
+          stoppedBy = 'budget-wall';
+          await decide('budget', `wall-time budget reached: no new agents`);
+        }
+      }
+
+      let conc: Concurrency = { total: opts.maxAgents, perType: {}, reasons: [] };
+      if (stoppedBy === null) {
+        let gateTotal = Number.POSITIVE_INFINITY;
+        if (useGate) {
+          const decision = await gate.decide({
+            running: [...running.values()].map((e) => ({ taskId: e.taskId, priority: e.lease.task.priority, startedAt: e.claimedAt })),
+            maxAgents: opts.maxAgents,
+            queued: counts.ready,
+          });
+          opts.onDecision?.(decision);
+          await applyAction(decision);
+          if (decision.changed) {
+            await store.recordEvent(ctx.scope, 'run.decision', { kind: `gate.${decision.zone}`, reason: decision.reason, data: decision as never }, { runId: ctx.runId });
+          }
+          gateTotal = running.size - paused.size + decision.allow;
+        }
+        const history = d.strategy === 'adaptive' ? await store.listHistory(ctx.scope, undefined, 200) : [];
+        conc = concurrencyFor(d.strategy, opts.maxAgents, gateTotal, history);
+        await startAgents(conc, counts.ready);
+      }
+      await kick.wait(TICK_MS);
+    }
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    if (spare) await store.deregisterInstance(spare.id, 'run finished').catch(() => undefined);
+  }
+  return { attempts, stoppedBy };
+
+  async function startAgents(conc: Concurrency, ready: number): Promise<void> {
+    let slots = Math.min(conc.total - (running.size - paused.size), ready);
+    const byType: Record<string, number> = {};
+    for (const e of running.values()) byType[e.pkg.type] = (byType[e.pkg.type] ?? 0) + 1;
+    const types = Object.keys(conc.perType).length > 0
+      ? [...new Set(plan.packages.map((p) => p.type))].filter((t) => mayStart(conc, { total: running.size, byType }, t))
+      : undefined;
+    if (types && types.length === 0) return;
+    while (slots > 0) {
+      spare ??= await store.reserveInstance({
+        scope: ctx.scope,
+        role: 'worker',
+        label: `origin:daedalus run:${ctx.runId} role:worker`,
+        reservedBy: ctx.supervisorId,
+        leaseMs: 10 * 60_000,
+      });
+      const lease = await store.claimNext({ scope: ctx.scope, owner: spare.id, leaseMs: ctx.leaseMs, runId: ctx.runId, types });
+      if (!lease) return;
+      const exec = new Execution(ctx, lease, spare.id);
+      spare = null;
+      running.set(exec.taskId, exec);
+      void exec.done.then((o) => {
+        running.delete(exec.taskId);
+        paused.delete(exec.taskId);
+        attempts.push(o);
+        kick.poke();
+      });
+      slots--;
+    }
+  }
+
+  async function applyAction(decision: GateDecision): Promise<void> {
+    const action = decision.action;
+    if (!action) return;
+    const exec = running.get(action.taskId);
+    if (!exec?.proc) return;
+    if (action.kind === 'pause' && pauseProcessGroup(exec.proc.pgid)) {
+      paused.add(exec.taskId);
+      exec.overseer?.pause();
+      await decide('pause', `paused ${exec.pkg.id}: ${decision.reason}`);
+    } else if (action.kind === 'resume' && resumeProcessGroup(exec.proc.pgid)) {
+      paused.delete(exec.taskId);
+      exec.overseer?.resume();
+      await decide('resume', `resumed ${exec.pkg.id}: ${decision.reason}`);
+    } else if (action.kind === 'requeue') {
+      await decide('requeue', `requeued ${exec.pkg.id}: ${decision.reason}`);
+      void exec.overseer?.halt({ kind: 'requeued', reason: `requeued under resource pressure: ${decision.reason}` });
+    }
+  }
+}
+
+/** Cost reported by finished tasks (real agents put cost_usd in their result). */
+async function costSoFar(ctx: RunContext): Promise<number> {
+  const tasks = await ctx.store.listTasks(ctx.scope, { runId: ctx.runId, states: ['done', 'failed', 'integrating'], limit: 100_000 });
+  return tasks.reduce((sum, t) => {
+    const c = t.result && typeof t.result === 'object' && !Array.isArray(t.result) ? Number(t.result.cost_usd ?? 0) : 0;
+    return sum + (Number.isFinite(c) ? c : 0);
+  }, 0);
+}
