@@ -5,6 +5,7 @@
  * Prints tables, then one JSON line. A real-process section can be added as another function whose
  * figures go into the same JSON object in main().
  */
+import { dispatchSection, rssSection } from './lib/run-figures.js';
 import { pathToFileURL } from 'node:url';
 import { criticalPath, makespanLowerBound, totalWork, upwardRanks } from '../src/plan/index.js';
 import type { DispatchKey, SimPolicy, SimTask } from '../src/schedule/index.js';
@@ -184,7 +185,11 @@ async function main(): Promise<void> {
   figures.randomNoisy = randomSection({ estimates: 'noisy' });
   figures.randomRounded = randomSection({ estimates: 'rounded' });
   figures.simulatedSeconds = round((performance.now() - started) / 1000, 2);
-  // A real-process section (agents as processes on the bus) adds its figures to `figures` here.
+  // Real processes: agents on the bus, worktrees, merges. BENCH_SIMULATED_ONLY=1 skips them.
+  if (!process.env.BENCH_SIMULATED_ONLY) {
+    Object.assign(figures, await dispatchSection(Number(process.env.BENCH_DISPATCH_TASKS ?? 200)));
+    Object.assign(figures, await rssSection(Number(process.env.BENCH_RSS_TASKS ?? 5000)));
+  }
   console.log(JSON.stringify(figures));
 }
 

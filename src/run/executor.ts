@@ -135,6 +135,8 @@ export class Execution {
       }
     }
     if (now?.state === 'integrating') return integrateCompleted(ctx, lease.task.id, lease.token, this.pkg);
+    // A plan with integrate: false: the agent's completion is the end; its branch stays as it is.
+    if (now?.state === 'done') return 'success';
     if (now && (now.state === 'leased' || now.state === 'running') && now.attempt === lease.task.attempt) {
       if (stop) {
         await this.fail(stop.kind, `${stop.reason}. Last output:\n${end.tail.slice(-1500)}`, true);
@@ -142,8 +144,8 @@ export class Execution {
       }
       if (completesOnExit && end.exitCode === 0) {
         const result: Json = { summary: `${this.pkg.id}: command exited 0`, output: end.tail.slice(-2000) };
-        await ctx.store.completeTask(lease.task.id, lease.token, result);
-        return integrateCompleted(ctx, lease.task.id, lease.token, this.pkg);
+        const completed = await ctx.store.completeTask(lease.task.id, lease.token, result);
+        return completed.state === 'done' ? 'success' : integrateCompleted(ctx, lease.task.id, lease.token, this.pkg);
       }
       const kind = end.signal || (end.exitCode ?? 0) > 128 ? 'crash' : 'exit-code';
       const how = end.signal ? `was killed by ${end.signal}` : end.exitCode === 0 ? 'exited without completing its task' : `exited with code ${end.exitCode}`;

@@ -25,6 +25,8 @@ export class Overseer {
   private lastProgress = '';
   private pausedSince: number | null = null;
   private pausedMs = 0;
+  /** updatedAt of the task after our own last renewal. */
+  private ownUpdate = 0;
 
   constructor(
     private readonly ctx: RunContext,
@@ -83,10 +85,7 @@ export class Overseer {
     if (this.stop) return;
     const now = Date.now();
     if (this.pausedSince !== null) {
-      if (now - this.lastRenew > this.ctx.leaseMs / 3) {
-        this.lastRenew = now;
-        await this.ctx.store.reportProgress(this.taskId, this.token, this.ctx.leaseMs, null).catch(() => undefined);
-      }
+      if (now - this.lastRenew > this.ctx.leaseMs / 3) await this.renew();
       return;
     }
     const age = now - this.proc.startedAt - this.pausedMs;
@@ -99,26 +98,32 @@ export class Overseer {
       });
     }
     if (now - this.lastActivity > this.pkg.idleTimeoutMs) {
-      // Output is one sign of life; progress reported through the bus is the other.
+      // Output is one sign of life; the agent's own calls on the bus (progress, any tool call that
+      // renews its lease) are the other. Our renewals touch the task too, and are no sign of life.
       const t = await this.ctx.store.getTask(this.taskId);
-      if (t && t.updatedAt > this.lastActivity) this.lastActivity = t.updatedAt;
+      if (t && t.updatedAt > this.lastActivity && t.updatedAt !== this.ownUpdate) this.lastActivity = t.updatedAt;
       if (Date.now() - this.lastActivity > this.pkg.idleTimeoutMs) {
         return void this.halt({ kind: 'timeout', reason: `idle: no output and no progress for ${fmt(this.pkg.idleTimeoutMs)}` });
       }
     }
-    if (now - this.lastRenew > this.ctx.leaseMs / 3 && now - this.lastActivity < this.ctx.leaseMs / 2) {
-      this.lastRenew = now;
-      try {
-        await this.ctx.store.reportProgress(this.taskId, this.token, this.ctx.leaseMs, null);
-      } catch (e) {
-        // Finished meanwhile (complete/fail through the bus): nothing to renew. Anything else means the lease moved on.
-        if (isDaedalusError(e, 'LEASE_LOST')) return void this.halt({ kind: 'lease-lost', reason: 'its lease moved on to another attempt' });
-      }
+    // While we watch, the lease is kept: the idle timeout, not a lapsed lease, ends a silent agent.
+    // Letting it lapse would hand the task to a new attempt while this one still runs.
+    if (now - this.lastRenew > this.ctx.leaseMs / 3) await this.renew();
+  }
+
+  private async renew(): Promise<void> {
+    this.lastRenew = Date.now();
+    try {
+      this.ownUpdate = (await this.ctx.store.reportProgress(this.taskId, this.token, this.ctx.leaseMs, null)).updatedAt;
+    } catch (e) {
+      // Finished meanwhile (complete/fail through the bus): nothing to renew. Anything else means the lease moved on.
+      if (isDaedalusError(e, 'LEASE_LOST')) return void this.halt({ kind: 'lease-lost', reason: 'its lease moved on to another attempt' });
     }
   }
 }
 
-const mb = (b: number) => Math.round(b / 1024 ** 2);
+// MB as plans write it (powers of 1000), so the limit reads as it was set.
+const mb = (b: number) => Math.round(b / 1000 ** 2);
 function fmt(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;

@@ -24,6 +24,7 @@ export class Progress {
   private readonly running = new Map<string, Running>();
   private readonly states = new Map<string, TaskState>();
   private zone = '';
+  private lastGateKind = '';
   private drawn = 0;
   private timer: NodeJS.Timeout | null = null;
 
@@ -134,9 +135,16 @@ export class Progress {
       case 'task.ready':
         this.states.set(k, 'ready');
         break;
-      case 'run.decision':
+      case 'run.decision': {
+        // Gate decisions are logged on the bus at every change; people need only zone changes.
+        const kind = String(d.kind ?? '');
+        if (kind.startsWith('gate.')) {
+          if (kind === this.lastGateKind) break;
+          this.lastGateKind = kind;
+        }
         this.print(`${time(e.at)}  ${String(d.reason ?? '')}`);
         break;
+      }
       default:
         break;
     }

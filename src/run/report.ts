@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import type { TaskState } from '../bus/index.js';
-import { criticalPath, formatDuration, makespanLowerBound } from '../plan/index.js';
+import type { Task, TaskState } from '../bus/index.js';
+import { criticalPath, makespanLowerBound } from '../plan/index.js';
 import type { RunContext } from './context.js';
 import type { AttemptOutcome } from './executor.js';
 import type { RunRecord } from './record.js';
@@ -48,24 +48,35 @@ function quantile(values: number[], q: number): number | null {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
+/** Why a task is still blocked when the run ends: its dependencies that failed (under on_failure keep). */
+function blockedBy(dependsOn: string[], byId: Map<string, Task>): string | null {
+  const stuck = dependsOn.map((d) => byId.get(d)).filter((d) => d && d.state !== 'done');
+  if (stuck.length === 0) return null;
+  return `blocked: dependency ${stuck.map((d) => `${d!.key ?? d!.id} (${d!.state})`).join(', ')} will not finish`;
+}
+
 /** The end-of-run report: per task, and the figures that say how well the run used its agents. */
 export async function buildReport(ctx: RunContext, record: RunRecord, outcome: SuperviseResult): Promise<RunReport> {
   const tasks = await ctx.store.listTasks(ctx.scope, { runId: ctx.runId, limit: 100_000 });
   const counts = await ctx.store.countTasks(ctx.scope, ctx.runId);
+  const byId = new Map(tasks.map((t) => [t.id, t]));
   const rows: TaskReport[] = tasks.map((t) => {
     const result = obj(t.result);
     const git = obj(result.git);
     const cost = Number(result.cost_usd);
+    // `attempt` is the current or next try; a task that never started (cancelled with its failed
+    // dependency, say) made none.
+    const waiting = t.state === 'ready' || t.state === 'blocked' || (t.state === 'cancelled' && t.startedAt === null);
     return {
       id: t.key ?? t.id,
       taskId: t.id,
       state: t.state,
-      attempts: t.state === 'ready' || t.state === 'blocked' ? t.attempt - 1 : t.attempt,
+      attempts: waiting ? t.attempt - 1 : t.attempt,
       durationMs: t.startedAt !== null && t.finishedAt !== null ? t.finishedAt - t.startedAt : null,
       costUsd: Number.isFinite(cost) ? cost : null,
       filesChanged: Array.isArray(git.files_changed) ? (git.files_changed as string[]) : [],
       failureKind: t.state === 'done' ? null : t.failureKind,
-      error: t.state === 'done' ? null : t.error,
+      error: t.state === 'done' ? null : t.state === 'blocked' ? blockedBy(t.dependsOn, byId) : t.error,
       result: t.result,
     };
   });
@@ -137,7 +148,15 @@ export async function writeResults(ctx: RunContext, report: RunReport): Promise<
 }
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
-const dur = (ms: number | null) => (ms === null ? '-' : formatDuration(Math.round(ms)));
+/** Seconds with one decimal under a minute, then m/s, then h/m: readable at a glance. */
+export function shortDuration(ms: number | null): string {
+  if (ms === null) return '-';
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const s = Math.round(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+const dur = shortDuration;
 
 export function formatReport(r: RunReport): string {
   const lines: string[] = [];
@@ -151,7 +170,7 @@ export function formatReport(r: RunReport): string {
     dur(t.durationMs),
     t.costUsd === null ? '-' : `$${t.costUsd.toFixed(2)}`,
     String(t.filesChanged.length),
-    t.state === 'done' ? '' : `${t.failureKind ?? ''}${t.error ? `: ${t.error.split('\n')[0]!.slice(0, 70)}` : ''}`,
+    t.state === 'done' ? '' : [t.failureKind, t.error?.split('\n')[0]!.slice(0, 70)].filter(Boolean).join(': '),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   lines.push(head.map((h, i) => pad(h, widths[i]!)).join('  ').trimEnd());

@@ -187,7 +187,7 @@ async function createTasks(ctx: RunContext): Promise<void> {
     estimateMs: estimates.ms.get(p.id) ?? null,
     maxAttempts: p.maxAttempts,
     dependentsPolicy: plan.defaults.onFailure,
-    integrate: true,
+    integrate: plan.defaults.integrate,
     dependsOn: p.dependsOn.map((d) => taskIdFor(ctx.runId, d)),
     idempotencyKey: taskIdFor(ctx.runId, p.id),
   }));

@@ -6,7 +6,9 @@ import type { RunContext } from './context.js';
 import { Execution, type AttemptOutcome } from './executor.js';
 
 const TICK_MS = 500;
-const FINAL: readonly TaskState[] = ['done', 'failed', 'cancelled'];
+// Blocked tasks are not here: with nothing else left, they wait on dependencies that failed under
+// on_failure keep, and would keep the loop going forever.
+const LIVE: readonly TaskState[] = ['ready', 'leased', 'running', 'integrating'];
 
 export interface SuperviseOptions {
   sampler: Sampler;
@@ -102,11 +104,12 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
       }
 
       const counts = await store.countTasks(ctx.scope, ctx.runId);
-      const open = Object.entries(counts).filter(([s]) => !FINAL.includes(s as TaskState)).reduce((n, [, c]) => n + c, 0);
+      const open = LIVE.reduce((n, s) => n + counts[s], 0);
       if ((open === 0 || stoppedBy !== null) && running.size === 0) break;
 
       if (stoppedBy === null) {
-        const spent = attempts.length > 0 ? await costSoFar(ctx) : 0;
+        // Reading every result costs; only a plan with a cost budget pays it.
+        const spent = d.budget.costUsd !== undefined && attempts.length > 0 ? await costSoFar(ctx) : 0;
         if (d.budget.costUsd !== undefined && spent >= d.budget.costUsd) {
           stoppedBy = 'budget-cost';
           await decide('budget', `cost budget reached ($${spent.toFixed(2)} of $${d.budget.costUsd}): no new agents`);

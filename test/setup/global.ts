@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { startCluster, type Cluster } from './postgres-cluster.js';
 
@@ -10,6 +11,8 @@ declare module 'vitest' {
 let cluster: Cluster | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
+  // Agents, MCP servers and the CLI run as real processes from dist/, so it must match the source.
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
   let url = process.env.DAEDALUS_TEST_PG_URL;
   if (!url) {
     cluster = await startCluster();

@@ -1,0 +1,114 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { median, percentile, printTable, round } from './stats.js';
+
+const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+
+function scratchRepo(root: string): string {
+  const repo = join(root, 'repo');
+  mkdirSync(repo, { recursive: true });
+  const git = (...a: string[]) => execFileSync('git', a, { cwd: repo, stdio: 'pipe' });
+  git('init', '-q', '-b', 'main');
+  writeFileSync(join(repo, 'README.md'), 'bench\n');
+  writeFileSync(join(repo, '.gitignore'), '.daedalus/\n');
+  git('add', '-A');
+  git('-c', 'user.name=bench', '-c', 'user.email=bench@localhost', 'commit', '-q', '-m', 'init');
+  return repo;
+}
+
+interface CliRun {
+  report: { dispatchMs: { p50: number | null; samples: number }; makespanMs: number; counts: Record<string, number>; tasks: unknown[] };
+  peakRssBytes: number;
+  dispatch: number[];
+}
+
+/** Runs `daedalus run` as its own process and reads its peak RSS (VmHWM) while it runs. */
+async function cliRun(root: string, repo: string, planFile: string, agents: number): Promise<CliRun> {
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), CLI, '--bus', `sqlite:${join(root, 'bus.db')}`, 'run', planFile, '--repo', repo, '--agents', String(agents), '--json'], {
+    env: { ...process.env, DAEDALUS_HOME: join(root, 'home') },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let peak = 0;
+  const poll = setInterval(() => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (m) peak = Math.max(peak, Number(m[1]) * 1024);
+    } catch {
+      /* exited */
+    }
+  }, 100);
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  clearInterval(poll);
+  const lines = out.trim().split('\n');
+  const last = JSON.parse(lines.at(-1) ?? '{}') as CliRun['report'] & { type?: string };
+  if (last.type !== 'report') throw new Error(`run exited ${code} without a report`);
+  return { report: last, peakRssBytes: peak, dispatch: [] };
+}
+
+/** 200 script agents at 8 agents: what Daedalus adds between a claim and a running agent. */
+export async function dispatchSection(tasks = 200, agents = 8): Promise<Record<string, number>> {
+  const root = mkdtempSync(join(tmpdir(), 'daedalus-bench-dispatch-'));
+  try {
+    const repo = scratchRepo(root);
+    const pkgs = Array.from({ length: tasks }, (_, i) => `  - id: t${i}\n    description: "task ${i}"\n    script: { duration: 100ms, writes: { "out/t${i}.txt": "${i}\\n" } }\n`).join('');
+    const plan = join(root, 'plan.yaml');
+    writeFileSync(plan, `plan: dispatch-bench\ndefaults: { harness: script, strategy: parallel, max_agents: ${agents}, timeout: 5m }\npackages:\n${pkgs}`);
+    const t0 = performance.now();
+    const r = await cliRun(root, repo, plan, agents);
+    const wall = performance.now() - t0;
+    const figures = {
+      dispatch_tasks: tasks,
+      dispatch_agents: agents,
+      dispatch_p50_ms: r.report.dispatchMs.p50 ?? NaN,
+      dispatch_samples: r.report.dispatchMs.samples,
+      dispatch_run_wall_s: round(wall / 1000, 1),
+      dispatch_done: r.report.counts.done ?? 0,
+    };
+    printTable('Dispatch overhead: claim → agent process running, worktree setup excluded (real processes)', ['measure', 'value'], [
+      ['tasks / agents', `${tasks} / ${agents}`],
+      ['done', figures.dispatch_done],
+      ['dispatch p50 (ms)', figures.dispatch_p50_ms],
+      ['whole run (s)', figures.dispatch_run_wall_s],
+    ]);
+    return figures;
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** The supervisor's peak RSS over a whole 5,000-task plan (trivial shell tasks, no merges). */
+export async function rssSection(tasks = 5000, agents = 8): Promise<Record<string, number>> {
+  const root = mkdtempSync(join(tmpdir(), 'daedalus-bench-rss-'));
+  try {
+    const repo = scratchRepo(root);
+    // Layers of 50 with a dependency on the previous layer's first task: a real DAG, not a flat list.
+    const pkgs = Array.from({ length: tasks }, (_, i) => {
+      const dep = i >= 50 ? `\n    depends_on: [t${Math.floor(i / 50) * 50 - 50}]` : '';
+      return `  - id: t${i}\n    description: "task ${i}"\n    run: "true"${dep}\n`;
+    }).join('');
+    const plan = join(root, 'plan.yaml');
+    writeFileSync(plan, `plan: rss-bench\ndefaults: { harness: shell, strategy: parallel, max_agents: ${agents}, integrate: false }\npackages:\n${pkgs}`);
+    const t0 = performance.now();
+    const r = await cliRun(root, repo, plan, agents);
+    const wall = performance.now() - t0;
+    const figures = {
+      rss_tasks: tasks,
+      rss_done: r.report.counts.done ?? 0,
+      supervisor_peak_rss_mb: round(r.peakRssBytes / 1024 ** 2, 1),
+      rss_run_wall_s: round(wall / 1000, 1),
+    };
+    printTable(`Supervisor peak RSS over a ${tasks}-task plan`, ['measure', 'value'], [
+      ['tasks done', figures.rss_done],
+      ['peak RSS (MB)', figures.supervisor_peak_rss_mb],
+      ['whole run (s)', figures.rss_run_wall_s],
+    ]);
+    return figures;
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
