@@ -1,5 +1,5 @@
+import { packageVersion } from '../config/version.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
 import { DaedalusError } from '../errors.js';
 import { runMcpServer } from '../mcp/index.js';
 import { formatWorkspaceTable, workspaceClean, workspaceList } from '../workspace/index.js';
@@ -10,14 +10,6 @@ import { planShow } from '../schedule/index.js';
 import { availableHarnesses } from '../harness/index.js';
 import { demo, requirePlanOrResume, runCommand, runExitCode } from '../run/index.js';
 
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -30,7 +22,7 @@ const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((
 export function buildProgram(): Command {
   const program = new Command('daedalus')
     .description('Run many AI coding agents in parallel on one codebase, as a team.')
-    .version(version())
+    .version(packageVersion())
     .addOption(new Option('--bus <address>', 'bus address: sqlite:PATH or postgres://… (default: $DAEDALUS_BUS or sqlite:$DAEDALUS_HOME/bus.db)'))
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();

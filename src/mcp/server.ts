@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../config/version.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { McpContext } from './context.js';
@@ -21,18 +21,9 @@ const INSTRUCTIONS = [
   'Use wait_for_activity to block for messages and task changes instead of polling.',
 ].join(' ');
 
-function version(): string {
-  try {
-    // The same relative path from src/mcp and dist/mcp.
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
 
 export function buildServer(ctx: McpContext): McpServer {
-  const server = new McpServer({ name: 'daedalus', version: version() }, { instructions: INSTRUCTIONS });
+  const server = new McpServer({ name: 'daedalus', version: packageVersion() }, { instructions: INSTRUCTIONS });
   const dispatcher = new Dispatcher(ctx);
   dispatcher.add([...instanceTools, ...messageTools, ...activityTools, ...taskPlanTools, ...taskWorkTools, ...contextTools, ...lockTools, ...kvTools]);
   for (const t of dispatcher.list()) {

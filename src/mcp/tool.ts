@@ -40,30 +40,18 @@ export interface AnyTool {
   run(args: unknown, call: Call, me: Identity | null): Promise<ToolOutput>;
 }
 
+function build<S extends z.ZodObject>(def: ToolBase<S>, open: boolean, run: AnyTool['run']): AnyTool {
+  return { name: def.name, description: def.description, input: def.input, readOnly: def.readOnly ?? false, renews: def.renews ?? true, open, run };
+}
+
 /** A tool that needs a registered (or adopted) instance; the dispatcher answers NOT_REGISTERED otherwise. */
 export function tool<S extends z.ZodObject>(
   def: ToolBase<S> & { run(args: z.output<S>, call: IdentifiedCall): Promise<ToolOutput> },
 ): AnyTool {
-  return {
-    name: def.name,
-    description: def.description,
-    input: def.input,
-    readOnly: def.readOnly ?? false,
-    renews: def.renews ?? true,
-    open: false,
-    run: (args, call, me) => def.run(args as z.output<S>, { ...call, me: me! }),
-  };
+  return build(def, false, (args, call, me) => def.run(args as z.output<S>, { ...call, me: me! }));
 }
 
 /** A tool that works before registration (register, whoami). */
 export function openTool<S extends z.ZodObject>(def: ToolBase<S> & { run(args: z.output<S>, call: Call): Promise<ToolOutput> }): AnyTool {
-  return {
-    name: def.name,
-    description: def.description,
-    input: def.input,
-    readOnly: def.readOnly ?? false,
-    renews: def.renews ?? true,
-    open: true,
-    run: (args, call) => def.run(args as z.output<S>, call),
-  };
+  return build(def, true, (args, call) => def.run(args as z.output<S>, call));
 }

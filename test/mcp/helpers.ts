@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { afterEach, beforeEach } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -92,4 +93,26 @@ export async function connectAgent(bus: Bus, opts: AgentOptions = {}): Promise<A
   };
   if (opts.register) await agent.ok('register', opts.register);
   return agent;
+}
+
+/**
+ * A fresh bus per test and agents that are closed after it: the setup every tool test shares.
+ * `agent(role)` registers with that role; `connect(opts)` connects without defaults.
+ */
+export function useAgents(defaults: (role: string) => AgentOptions = (role) => ({ register: { role } })) {
+  const state: { bus: Bus | null; agents: Agent[] } = { bus: null, agents: [] };
+  beforeEach(async () => {
+    state.bus = await tempBus();
+  });
+  afterEach(async () => {
+    for (const a of state.agents.splice(0)) await a.close();
+    await state.bus?.close();
+  });
+  const bus = () => state.bus!;
+  const connect = async (opts: AgentOptions = {}) => {
+    const a = await connectAgent(bus(), opts);
+    state.agents.push(a);
+    return a;
+  };
+  return { bus, connect, agent: (role: string, opts: AgentOptions = {}) => connect({ ...defaults(role), ...opts }) };
 }

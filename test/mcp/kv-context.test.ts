@@ -1,22 +1,8 @@
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { connectAgent, tempBus, type Agent, type Bus, type Loose } from './helpers.js';
+import { describe, expect, test } from 'vitest';
+import { type Loose, useAgents } from './helpers.js';
 
 describe('shared memory and file notes', () => {
-  let bus: Bus;
-  const agents: Agent[] = [];
-  const agent = async (role: string) => {
-    const a = await connectAgent(bus, { register: { role } });
-    agents.push(a);
-    return a;
-  };
-
-  beforeEach(async () => {
-    bus = await tempBus();
-  });
-  afterEach(async () => {
-    for (const a of agents.splice(0)) await a.close();
-    await bus.close();
-  });
+  const { agent, bus: currentBus } = useAgents();
 
   test('kv compare-and-set lets exactly one of two writers win; append builds a list', async () => {
     const a = await agent('worker');
@@ -60,7 +46,7 @@ describe('shared memory and file notes', () => {
 
     const a = await worker.ok('annotate', { file: './src/parse/a.ts', line: 3, kind: 'hazard', text: 'Global state: reset between tests' });
     expect(a.annotation).toMatchObject({ file: 'src/parse/a.ts', line: 3, kind: 'hazard', task: t, by: worker.ctx.session.identity!.id });
-    await planner.ok('annotate', { file: `${bus.root}/src/parse/b.ts`, kind: 'note', text: 'owned by the parser team' });
+    await planner.ok('annotate', { file: `${currentBus().root}/src/parse/b.ts`, kind: 'note', text: 'owned by the parser team' });
     await planner.ok('annotate', { file: 'README.md', kind: 'todo', text: 'document the parser' });
 
     const files = (r: Loose) => r.annotations.map((x: { file: string }) => x.file);

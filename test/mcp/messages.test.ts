@@ -1,25 +1,11 @@
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { connectAgent, tempBus, type Agent, type AgentOptions, type Bus, type Loose } from './helpers.js';
+import { describe, expect, test } from 'vitest';
+import { type Agent, type Loose, useAgents } from './helpers.js';
 
 const bodies = (r: Loose) => (r.messages ?? []).map((m: { body: string }) => m.body);
 
 describe('messages and wait_for_activity', () => {
-  let bus: Bus;
-  const agents: Agent[] = [];
-  const agent = async (role: string, opts: AgentOptions = {}) => {
-    const a = await connectAgent(bus, { register: { role }, ...opts });
-    agents.push(a);
-    return a;
-  };
+  const { agent } = useAgents();
   const idOf = (a: Agent) => a.ctx.session.identity!.id;
-
-  beforeEach(async () => {
-    bus = await tempBus();
-  });
-  afterEach(async () => {
-    for (const a of agents.splice(0)) await a.close();
-    await bus.close();
-  });
 
   test('direct, role and broadcast messages reach the right readers once; peek does not move the cursor', async () => {
     const planner = await agent('planner');

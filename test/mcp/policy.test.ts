@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { access, allowedTools, TOOL_NAMES } from '../../src/mcp/index.js';
-import { connectAgent, tempBus, type Agent, type AgentOptions, type Bus } from './helpers.js';
+import { useAgents } from './helpers.js';
 
 describe('the role policy table', () => {
   test('observers only read, planners plan, workers work, the supervisor does everything, other roles are workers', () => {
@@ -18,21 +18,7 @@ describe('the role policy table', () => {
 });
 
 describe('the policy through the tools', () => {
-  let bus: Bus;
-  const agents: Agent[] = [];
-  const agent = async (role: string, opts: AgentOptions = {}) => {
-    const a = await connectAgent(bus, { register: { role }, ...opts });
-    agents.push(a);
-    return a;
-  };
-
-  beforeEach(async () => {
-    bus = await tempBus();
-  });
-  afterEach(async () => {
-    for (const a of agents.splice(0)) await a.close();
-    await bus.close();
-  });
+  const { agent, connect, bus: currentBus } = useAgents();
 
   test('an observer cannot create tasks or write, but reads', async () => {
     const observer = await agent('observer');
@@ -42,7 +28,7 @@ describe('the policy through the tools', () => {
     expect((await observer.call('kv_set', { key: 'k', value: 1 })).text).toMatch(/^FORBIDDEN/);
     expect((await observer.call('broadcast', { body: 'hi' })).text).toMatch(/^FORBIDDEN/);
     expect((await observer.ok('list_tasks')).tasks).toEqual([]);
-    expect(await bus.store.listTasks('/repo/under-test')).toEqual([]);
+    expect(await currentBus().store.listTasks('/repo/under-test')).toEqual([]);
   });
 
   test('a worker cannot create tasks, cancel a task it does not hold, nor complete or fail one', async () => {
@@ -61,7 +47,7 @@ describe('the policy through the tools', () => {
       expect((await w2.call(tool, args)).text).toMatch(/^INVALID_STATE: you hold no task — claim one/);
     }
     expect((await w2.call('cancel_task', { task_id: b!.id })).text).toMatch(/^FORBIDDEN: .*ready/);
-    expect((await bus.store.getTask(a!.id))!.state).toBe('running');
+    expect((await currentBus().store.getTask(a!.id))!.state).toBe('running');
 
     // Its own task it may cancel; then the token is gone.
     expect((await w1.ok('cancel_task', { task_id: a!.id, reason: 'duplicate' })).task.state).toBe('cancelled');
@@ -75,7 +61,7 @@ describe('the policy through the tools', () => {
     await worker.ok('claim_next_task');
     const cancelled = await planner.ok('cancel_task', { task_id: a!.id, reason: 'plan changed' });
     expect(cancelled.task.state).toBe('cancelled');
-    expect((await bus.store.getTask(b!.id))!.state).toBe('cancelled');
+    expect((await currentBus().store.getTask(b!.id))!.state).toBe('cancelled');
 
     const r = await worker.call('complete_task', { summary: 'finished anyway' });
     expect(r.isError).toBe(true);
@@ -94,8 +80,7 @@ describe('the policy through the tools', () => {
     expect((await tester.ok('claim_next_task')).task.id).toBe(t);
     expect((await planner.call('request_task', { title: 'x', assignee: 'i-ghost' })).text).toMatch(/^NOT_FOUND: assignee i-ghost/);
 
-    const wannabe = await connectAgent(bus);
-    agents.push(wannabe);
+    const wannabe = await connect();
     expect((await wannabe.call('register', { role: 'supervisor' })).text).toMatch(/^FORBIDDEN: the supervisor role is reserved/);
     const sup = await agent('supervisor', { env: { DAEDALUS_ROLE: 'supervisor' } });
     expect((await sup.ok('whoami')).tools).toEqual(TOOL_NAMES);

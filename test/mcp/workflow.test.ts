@@ -1,26 +1,11 @@
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { connectAgent, tempBus, type Agent, type Bus, type Loose } from './helpers.js';
+import { describe, expect, test } from 'vitest';
+import { type Agent, type Loose, useAgents } from './helpers.js';
 
 describe('planner and workers through the MCP tools', () => {
-  let bus: Bus;
-  const agents: Agent[] = [];
-  const agent = async (role: string) => {
-    const a = await connectAgent(bus, { register: { role, label: `test ${role}` } });
-    agents.push(a);
-    return a;
-  };
-
-  beforeEach(async () => {
-    bus = await tempBus();
-  });
-  afterEach(async () => {
-    for (const a of agents.splice(0)) await a.close();
-    await bus.close();
-  });
+  const { agent, connect, bus: currentBus } = useAgents((role) => ({ register: { role, label: `test ${role}` } }));
 
   test('register gives an identity that whoami reports; before it, tools answer NOT_REGISTERED', async () => {
-    const a = await connectAgent(bus);
-    agents.push(a);
+    const a = await connect();
     const before = await a.ok('whoami');
     expect(before.registered).toBe(false);
     const refused = await a.call('list_tasks');
@@ -30,10 +15,10 @@ describe('planner and workers through the MCP tools', () => {
     const reg = await a.ok('register', { role: 'worker', label: 'origin:test' });
     expect(reg.id).toMatch(/^i-/);
     const me = await a.ok('whoami');
-    expect(me).toMatchObject({ registered: true, id: reg.id, role: 'worker', label: 'origin:test', scope: '/repo/under-test', file_root: bus.root });
+    expect(me).toMatchObject({ registered: true, id: reg.id, role: 'worker', label: 'origin:test', scope: '/repo/under-test', file_root: currentBus().root });
     expect(me.tools).toContain('claim_next_task');
     expect(me.tools).not.toContain('request_task');
-    const row = await bus.store.getInstance(reg.id);
+    const row = await currentBus().store.getInstance(reg.id);
     expect(row).toMatchObject({ role: 'worker', pid: 4242, host: 'test-host', adopted: true, status: 'idle' });
 
     // Registering again with the same role is idempotent; another role needs deregister first.
@@ -72,7 +57,7 @@ describe('planner and workers through the MCP tools', () => {
     expect(locked.locked).toMatchObject({ path: 'src/schema.ts', task: schema!.id, reason: 'editing the schema', mine: true });
 
     const w1id = w1.ctx.session.identity!.id;
-    for (const path of ['./src/../src/schema.ts', `${bus.root}/src/schema.ts`, 'src']) {
+    for (const path of ['./src/../src/schema.ts', `${currentBus().root}/src/schema.ts`, 'src']) {
       const held = await w2.call('lock_file', { path });
       expect(held.isError).toBe(true);
       expect(held.text).toMatch(/^LOCK_HELD: /);
@@ -132,8 +117,7 @@ describe('planner and workers through the MCP tools', () => {
     const instances = await read(worker, 'daedalus://instances');
     expect(instances.instances.map((i: { role: string }) => i.role).sort()).toEqual(['planner', 'worker']);
 
-    const stranger = await connectAgent(bus);
-    agents.push(stranger);
+    const stranger = await connect();
     expect((await read(stranger, 'daedalus://inbox')).error).toMatch(/^NOT_REGISTERED/);
   });
 });

@@ -26,17 +26,17 @@ packages:
   - id: mute
     description: says nothing after starting
     max_attempts: 1
-    idle_timeout: 2s
+    idle_timeout: 4s
     script: { behaviour: hang }
 `);
     const groups: number[] = [];
     const started = Date.now();
     // A lease shorter than the idle timeout: the overseer must keep it, or the task would go back
     // to ready (and to another attempt) while this agent still runs.
-    const r = await w.run(plan, { runId: 'idle', leaseMs: 1200, harnesses: { script: recording(groups) } });
+    const r = await w.run(plan, { runId: 'idle', leaseMs: 1000, harnesses: { script: recording(groups) } });
     const t = r.report.tasks[0]!;
     expect(t, JSON.stringify(t)).toMatchObject({ state: 'failed', failureKind: 'timeout', attempts: 1 });
-    expect(t.error).toMatch(/^idle: no output and no progress for 2s/);
+    expect(t.error).toMatch(/^idle: no output and no progress for 4s/);
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(groups).toHaveLength(1);
     expect(groupGone(groups[0]!)).toBe(true);
