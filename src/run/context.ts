@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Store } from '../bus/index.js';
 import type { Harness } from '../harness/index.js';
 import type { Package, Plan } from '../plan/index.js';
@@ -32,3 +33,12 @@ export function packageOf(ctx: RunContext, pkgId: string): Package {
   if (!p) throw new Error(`package ${pkgId} is not in plan ${ctx.plan.name}`);
   return p;
 }
+
+/** Where one attempt's files go: prompt, MCP config, output log, its lease. */
+export const attemptDir = (ctx: RunContext, pkgId: string, attempt: number) => join(ctx.home, 'runs', ctx.runId, pkgId, `attempt-${attempt}`);
+
+/**
+ * The attempt's fencing token, kept beside its files so a resumed supervisor can give back the
+ * lease of an attempt its dead predecessor started, without counting the attempt.
+ */
+export const LEASE_FILE = 'lease.json';

@@ -1,11 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Json, Lease, Task } from '../bus/index.js';
 import { describeError, isDaedalusError } from '../errors.js';
 import type { AgentProcess, ProcessEnd } from '../harness/index.js';
 import type { Package } from '../plan/index.js';
 import { provisionTask } from '../workspace/index.js';
-import { packageOf, type RunContext } from './context.js';
+import { attemptDir, LEASE_FILE, packageOf, type RunContext } from './context.js';
 import { integrateCompleted } from './integrate-task.js';
 import { Overseer, type Stop } from './overseer.js';
 
@@ -55,6 +55,7 @@ export class Execution {
   readonly claimedAt = Date.now();
   overseer: Overseer | null = null;
   proc: AgentProcess | null = null;
+  private stopRequest: Stop | null = null;
   readonly done: Promise<AttemptOutcome>;
 
   constructor(
@@ -70,6 +71,15 @@ export class Execution {
     return this.lease.task.id;
   }
 
+  /**
+   * Stops the attempt for a reason of the supervisor's own (Ctrl-C, requeue). Before its agent
+   * is running there is nothing to kill yet: the agent is then never started.
+   */
+  halt(stop: Stop): void {
+    this.stopRequest ??= stop;
+    if (this.overseer) void this.overseer.halt(stop);
+  }
+
   private async run(): Promise<AttemptOutcome> {
     const { ctx, lease, pkg } = this;
     const task = lease.task;
@@ -78,6 +88,9 @@ export class Execution {
     let end: ProcessEnd | null = null;
     let outcome = 'success';
     try {
+      const dir = attemptDir(ctx, pkg.id, task.attempt);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, LEASE_FILE), JSON.stringify({ taskId: task.id, attempt: task.attempt, token: lease.token }), { mode: 0o600 });
       const provisionStart = Date.now();
       const ws = await provisionTask({
         repo: ctx.repo,
@@ -88,14 +101,16 @@ export class Execution {
         setupCommand: ctx.plan.defaults.setup.command,
       }).catch(async (e: unknown) => {
         outcome = 'setup';
-        await this.fail(isDaedalusError(e, 'SETUP_FAILED') ? 'setup' : 'setup', `worktree setup failed: ${describeError(e)}`, true);
+        await this.fail('setup', `worktree setup failed: ${describeError(e)}`, true);
         return null;
       });
       if (!ws) return await this.finish(base, outcome, null, dispatchMs);
       const provisionMs = Date.now() - provisionStart;
 
-      const attemptDir = join(ctx.home, 'runs', ctx.runId, pkg.id, `attempt-${task.attempt}`);
-      mkdirSync(attemptDir, { recursive: true });
+      if (this.stopRequest) {
+        await ctx.store.yieldTask(task.id, lease.token, this.stopRequest.reason).catch(() => undefined);
+        return await this.finish(base, this.stopRequest.kind, null, dispatchMs);
+      }
       const harness = ctx.harness(pkg.harness);
       await ctx.store.startTask(task.id, lease.token, ctx.leaseMs);
       this.proc = await harness.launch({
@@ -105,13 +120,14 @@ export class Execution {
         pkg,
         worktree: ws.path,
         env: agentEnv(ctx, pkg, lease, this.instanceId, ws.path),
-        attemptDir,
+        attemptDir: dir,
         daedalus: ctx.daedalus,
       });
       dispatchMs = Date.now() - this.claimedAt - provisionMs;
       ctx.tracker.track(task.id, this.proc.pgid);
       this.overseer = new Overseer(ctx, task.id, lease.token, pkg, this.proc);
       this.overseer.start();
+      if (this.stopRequest) void this.overseer.halt(this.stopRequest);
       end = await this.proc.exited;
       this.overseer.dispose();
       outcome = await this.settle(end, this.overseer.stopped, harness.completesOnExit);

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { describeError } from '../errors.js';
+import { join } from 'node:path';
+import type { Store, Task } from '../bus/index.js';
+import { DaedalusError, describeError } from '../errors.js';
 import { killGroup } from '../harness/index.js';
 import type { RunContext } from './context.js';
-import { packageOf } from './context.js';
+import { attemptDir, LEASE_FILE, packageOf } from './context.js';
 import { integrateCompleted } from './integrate-task.js';
 import type { RunRecord } from './record.js';
 
@@ -11,10 +13,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    // A zombie is dead: orphans wait for init to reap them, which can take seconds.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
-    return false;
+    try {
+      process.kill(pid, 0);
+      return process.platform !== 'linux';
+    } catch {
+      return false;
+    }
   }
 }
 
@@ -25,6 +33,36 @@ function groupOf(pid: number): number | null {
     return Number(fields[2]);
   } catch {
     return null;
+  }
+}
+
+async function giveBack(ctx: RunContext, t: Task): Promise<boolean> {
+  try {
+    const saved = JSON.parse(readFileSync(join(attemptDir(ctx, t.key ?? '', t.attempt), LEASE_FILE), 'utf8')) as { taskId?: string; token?: string };
+    if (saved.taskId !== t.id || typeof saved.token !== 'string') return false;
+    await ctx.store.yieldTask(t.id, saved.token, 'its supervisor died');
+    return true;
+  } catch {
+    return false; // no file, or the token is no longer the task's: the attempt counts
+  }
+}
+
+/**
+ * A run is resumed only when its supervisor is gone: two supervisors would start each task twice
+ * and kill each other's agents. A live one on another host shows as a fresh heartbeat; on this
+ * host, its pid must also be alive.
+ */
+export async function assertUnsupervised(store: Store, record: RunRecord): Promise<void> {
+  for (const id of record.supervisors) {
+    const inst = await store.getInstance(id);
+    if (!inst || inst.status === 'gone' || inst.status === 'stale') continue;
+    if (inst.host === hostname() && (!inst.pid || inst.pid === process.pid || !alive(inst.pid))) continue;
+    throw new DaedalusError(
+      'INVALID_STATE',
+      `run ${record.runId} is still supervised (pid ${inst.pid ?? '?'} on ${inst.host ?? '?'})`,
+      'stop that supervisor first (Ctrl-C); a supervisor on another host that died is taken as gone once its heartbeat is stale',
+      { instanceId: inst.id, pid: inst.pid, host: inst.host },
+    );
   }
 }
 
@@ -48,8 +86,11 @@ export async function recoverRun(ctx: RunContext, record: RunRecord): Promise<vo
       if (pgid && pgid > 1 && pgid !== process.pid) killGroup(pgid, 'SIGKILL');
       for (let i = 0; i < 50 && alive(owner.pid); i++) await sleep(50);
     }
+    // Like Ctrl-C, a dead supervisor is not the task's failure: give the lease back on the same
+    // attempt. Without the token (another home, say) the owner's leaving requeues it, counting one.
+    const given = await giveBack(ctx, t);
     if (owner && owner.status !== 'gone') await store.deregisterInstance(owner.id, 'its supervisor died; the task goes back to ready');
-    ctx.note(`${t.key}: attempt ${t.attempt} was cut off when the supervisor died; it will run again`);
+    ctx.note(`${t.key}: attempt ${t.attempt} was cut off when the supervisor died; it will run again${given ? '' : ' as a new attempt'}`);
   }
   // Instances reserved but never adopted by the dead supervisor are simply dropped.
   for (const inst of await store.listInstances(ctx.scope)) {

@@ -9,7 +9,7 @@ import { SystemSampler, TaskUsageTracker, type GateDecision, type Sampler } from
 import { dispatchKeys, historyFallback } from '../schedule/index.js';
 import { createIntegration, finishRun, cleanupRun, type FinishResult } from '../workspace/index.js';
 import { taskIdFor, type RunContext } from './context.js';
-import { recoverRun } from './recover.js';
+import { assertUnsupervised, recoverRun } from './recover.js';
 import { buildReport, writeResults, type RunReport } from './report.js';
 import { loadRunRecord, saveRunRecord, type RunRecord } from './record.js';
 import { supervise } from './supervisor.js';
@@ -71,16 +71,22 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
   const address = resolveBusAddress(opts.bus);
   const busAddress = address.kind === 'sqlite' ? `sqlite:${address.path}` : address.url;
   const harnesses = { ...Object.fromEntries(availableHarnesses().map((h) => [h, getHarness(h)])), ...opts.harnesses };
+  // A plan that does not validate must leave nothing behind: no bus file, no home.
+  let checked: Plan | null = null;
+  if (!opts.resume) {
+    if (!opts.plan) throw new DaedalusError('INVALID_INPUT', 'no plan given', 'daedalus run PLAN.yaml, or --resume RUN');
+    checked = await planCheck({ file: opts.plan, harnesses: Object.keys(harnesses) });
+  }
   const store = await openStore(address);
   const releasers: (() => Promise<unknown>)[] = [() => store.close()];
   try {
     const scope = resolveScope(repo, {});
     let record: RunRecord;
-    if (opts.resume) {
-      record = await loadRunRecord(store, scope, opts.resume);
+    if (!checked) {
+      record = await loadRunRecord(store, scope, opts.resume ?? '');
+      await assertUnsupervised(store, record);
     } else {
-      if (!opts.plan) throw new DaedalusError('INVALID_INPUT', 'no plan given', 'daedalus run PLAN.yaml, or --resume RUN');
-      const plan = await planCheck({ file: opts.plan, harnesses: Object.keys(harnesses) });
+      const plan = checked;
       const runId = opts.runId ?? newRunId(plan);
       record = {
         runId,

@@ -99,7 +99,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
         await decide('stop', `interrupted: stopping ${running.size} agent(s); the run can be resumed with --resume ${ctx.runId}`);
         for (const e of running.values()) {
           if (paused.has(e.taskId) && e.proc) resumeProcessGroup(e.proc.pgid);
-          void e.overseer?.halt({ kind: 'stopped', reason: 'the supervisor was interrupted' });
+          e.halt({ kind: 'stopped', reason: 'the supervisor was interrupted' });
         }
       }
 
@@ -193,7 +193,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
       await decide('resume', `resumed ${exec.pkg.id}: ${decision.reason}`);
     } else if (action.kind === 'requeue') {
       await decide('requeue', `requeued ${exec.pkg.id}: ${decision.reason}`);
-      void exec.overseer?.halt({ kind: 'requeued', reason: `requeued under resource pressure: ${decision.reason}` });
+      exec.halt({ kind: 'requeued', reason: `requeued under resource pressure: ${decision.reason}` });
     }
   }
 }

@@ -85,7 +85,8 @@ export function processTests(backend: BusBackend): void {
       expect(held.map((h) => h.taskId)).toEqual([a!.id, b!.id]);
       expect((await store.getTask(a!.id))?.state).toBe('leased');
       holder.kill('SIGKILL');
-      expect((await holder.exited).signal).toBe('SIGKILL');
+      const exit = await holder.exited;
+      expect(exit.signal, `the holder exited by itself (code ${exit.code}): ${holder.errors}`).toBe('SIGKILL');
 
       // Still leased until the deadline: a dead holder is only noticed by its lease lapsing.
       expect((await store.sweep()).expiredTasks).toEqual([]);

@@ -12,6 +12,10 @@ export class BusWorker {
   private readonly lines: unknown[] = [];
   private waiter: (() => void) | null = null;
   private stderr = '';
+  /** What the worker wrote to stderr so far. */
+  get errors(): string {
+    return this.stderr;
+  }
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(args: Record<string, unknown>) {

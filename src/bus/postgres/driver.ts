@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { DaedalusError } from '../../errors.js';
-import { ChangeListeners, EVENT_ORDER_KEY, type Dialect, type Param, type SqlDriver, type SqlTx } from '../sql/driver.js';
+import { fastClaimNext, fastCompleteTask } from './fast-path.js';
+import { ChangeListeners, EVENT_ORDER_KEY, type Dialect, type FastPath, type Param, type SqlDriver, type SqlTx } from '../sql/driver.js';
 import { NotifyListener, EVENTS_CHANNEL } from './listener.js';
 
 const dialect: Dialect = {
@@ -71,6 +72,10 @@ export class PostgresDriver implements SqlDriver {
   private readonly listeners = new ChangeListeners();
   private listener: NotifyListener | null = null;
   private closed = false;
+  readonly fast: FastPath = {
+    claimNext: (input, now) => fastClaimNext(this, input, now),
+    completeTask: (id, token, result, now) => fastCompleteTask(this, id, token, result, now),
+  };
 
   constructor(readonly url: string, poolSize = 4) {
     this.pool = new pg.Pool({ connectionString: url, max: poolSize, types, idleTimeoutMillis: 10_000 });
@@ -101,6 +106,24 @@ export class PostgresDriver implements SqlDriver {
         throw e;
       } finally {
         client.release(broken);
+      }
+    }
+  }
+
+  async writeOne<T>(sql: string, params: readonly Param[]): Promise<T[]> {
+    for (let attempt = 0; ; attempt++) {
+      const client = await this.connect();
+      try {
+        return (await client.query(numbered(sql), bind(params))).rows as T[];
+      } catch (e) {
+        const code = (e as { code?: unknown }).code;
+        if (typeof code === 'string' && TRANSIENT.has(code) && attempt < 20) {
+          await new Promise((r) => setTimeout(r, Math.random() * (2 + attempt * 3)));
+          continue;
+        }
+        throw e;
+      } finally {
+        client.release();
       }
     }
   }

@@ -1,3 +1,5 @@
+import type { ClaimNextInput, Json, Lease, Task } from '../types.js';
+
 /**
  * What the shared SQL store needs from a backend. Statements use `?` placeholders; a driver
  * rewrites them for its dialect. Booleans travel as 0/1 and JSON as text, so one set of
@@ -39,10 +41,21 @@ export interface Dialect {
   appendEvents(rows: Param[][], scopes: string[]): { sql: string; params: Param[] };
 }
 
+/** Single-statement versions of the hottest operations, where a backend has them. */
+export interface FastPath {
+  /** expiredExist: a lapsed lease must be recovered first, so nothing was claimed; use the general path. */
+  claimNext(input: ClaimNextInput, now: number): Promise<{ lease: Lease | null; expiredExist: boolean }>;
+  /** Null when token or state do not fit; the general path then explains the refusal. */
+  completeTask(id: string, token: string, result: Json, now: number): Promise<Task | null>;
+}
+
 export interface SqlDriver {
   readonly dialect: Dialect;
+  readonly fast?: FastPath;
   /** One write transaction; retried whole on transient contention, so fn must be repeatable. */
   write<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
+  /** One statement as its own transaction (PostgreSQL: a single round trip), retried like write. */
+  writeOne<T = Row>(sql: string, params: readonly Param[]): Promise<T[]>;
   /** Reads outside any write lock. */
   read<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
   /** Calls listener when another process (or this one) may have committed something. */

@@ -127,7 +127,14 @@ export class SqlStore implements Store {
   listTasks(scope: string, filter?: TaskFilter): Promise<Task[]> {
     return this.read((tx) => listTasks(tx, scope, filter));
   }
-  claimNext(input: ClaimNextInput): Promise<Lease | null> {
+  async claimNext(input: ClaimNextInput): Promise<Lease | null> {
+    if (this.driver.fast) {
+      const r = await this.driver.fast.claimNext(input, this.now());
+      if (!r.expiredExist) {
+        if (r.lease) this.driver.notifyLocal();
+        return r.lease;
+      }
+    }
     return this.write((c) => lease.claimNext(c, input));
   }
   claim(id: string, owner: string, leaseMs: number): Promise<Lease> {
@@ -139,7 +146,12 @@ export class SqlStore implements Store {
   reportProgress(id: string, token: string, leaseMs: number, text?: string | null): Promise<Task> {
     return this.write((c) => lease.renew(c, id, token, leaseMs, text));
   }
-  completeTask(id: string, token: string, result: Json): Promise<Task> {
+  async completeTask(id: string, token: string, result: Json): Promise<Task> {
+    const fast = await this.driver.fast?.completeTask(id, token, result, this.now());
+    if (fast) {
+      this.driver.notifyLocal();
+      return fast;
+    }
     return this.write((c) => lease.completeTask(c, id, token, result));
   }
   markIntegrated(id: string, token: string, result?: Json): Promise<Task> {

@@ -163,6 +163,10 @@ export class SqliteDriver implements SqlDriver {
     );
   }
 
+  writeOne<T>(sql: string, params: readonly Param[]): Promise<T[]> {
+    return this.write((tx) => tx.all<T>(sql, params));
+  }
+
   read<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
     // Reads share the connection with writes, so they queue behind an open write transaction. In
     // WAL mode they are not blocked by other connections' writers, but can be, briefly, by WAL recovery.

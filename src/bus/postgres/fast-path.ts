@@ -1,0 +1,111 @@
+import type { ClaimNextInput, Json, Lease, Task } from '../types.js';
+import { EVENT_ORDER_KEY, type Param, type Row, type SqlDriver } from '../sql/driver.js';
+import { newToken } from '../sql/ids.js';
+import { rowToTask, toJson } from '../sql/rows.js';
+import { EVENTS_CHANNEL } from './listener.js';
+
+/**
+ * The two hottest operations, claim and complete, as one statement each on PostgreSQL: data-
+ * modifying CTEs do the update, the lock and dependents bookkeeping and the event rows in a single
+ * round trip instead of a dozen, with the same rows and events as the general path (the shared
+ * conformance suite runs against both). Anything unusual — a lapsed lease to recover first, a
+ * refused token — falls back to the general path, which also explains refusals.
+ */
+
+const EVENTS = `INSERT INTO events (scope, type, at, task_id, instance_id, run_id, data)`;
+/** Held from the event insert to the commit, so event ids follow commit order (see WriteCtx). */
+const ORDER_LOCK = `lk AS (SELECT pg_advisory_xact_lock(hashtext('${EVENT_ORDER_KEY}')) AS held)`;
+const DEPS = `(SELECT coalesce(json_agg(depends_on ORDER BY depends_on)::text, '[]') FROM task_deps WHERE task_id = t.id) AS deps_json`;
+
+function taskOf(row: Row): Task {
+  const { deps_json, expired_exist: _e, notified: _n, ...rest } = row;
+  return rowToTask(rest, JSON.parse(String(deps_json ?? '[]')) as string[]);
+}
+
+export async function fastClaimNext(driver: SqlDriver, input: ClaimNextInput, now: number): Promise<{ lease: Lease | null; expiredExist: boolean }> {
+  const where = [`scope = ?`, `state = 'ready'`, `(not_before IS NULL OR not_before <= ?::bigint)`];
+  const params: Param[] = [input.scope, now];
+  where.push(input.role ? `(assignee IS NULL OR assignee = ? OR assignee = ?)` : `(assignee IS NULL OR assignee = ?)`);
+  params.push(input.owner);
+  if (input.role) params.push(`role:${input.role}`);
+  if (input.types && input.types.length > 0) {
+    where.push(`type IN (${input.types.map(() => '?').join(',')})`);
+    params.push(...input.types);
+  }
+  if (input.runId) {
+    where.push('run_id = ?');
+    params.push(input.runId);
+  }
+  const token = newToken();
+  const rows = await driver.writeOne(
+    `WITH expired AS (
+       SELECT 1 AS x FROM tasks WHERE state IN ('leased', 'running') AND lease_until < ?::bigint LIMIT 1
+     ), picked AS (
+       SELECT id FROM tasks WHERE ${where.join(' AND ')} AND NOT EXISTS (SELECT 1 FROM expired)
+       ORDER BY prio, rank DESC, created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
+     ), t AS (
+       UPDATE tasks SET state = 'leased', lease_owner = ?, lease_token = ?, lease_until = ?::bigint, not_before = NULL, updated_at = ?::bigint
+       WHERE id = (SELECT id FROM picked) AND state = 'ready' RETURNING *
+     ), ${ORDER_LOCK}, ev AS (
+       ${EVENTS}
+       SELECT t.scope, 'task.leased', ?::bigint, t.id, t.lease_owner, t.run_id,
+              json_build_object('owner', t.lease_owner, 'attempt', t.attempt)::text
+       FROM t, lk RETURNING scope
+     ), n AS (SELECT pg_notify('${EVENTS_CHANNEL}', scope) FROM ev)
+     SELECT t.*, ${DEPS}, (SELECT count(*) FROM n) AS notified, (SELECT count(*) FROM expired) AS expired_exist
+     FROM (SELECT 1) AS one LEFT JOIN t ON true`,
+    [now, ...params, input.owner, token, now + input.leaseMs, now, now],
+  );
+  const row = rows[0]!;
+  if (Number(row.expired_exist) > 0) return { lease: null, expiredExist: true };
+  if (row.id === null || row.id === undefined) return { lease: null, expiredExist: false };
+  const task = taskOf(row);
+  return { lease: { task, token, leaseUntil: task.leaseUntil ?? now }, expiredExist: false };
+}
+
+/**
+ * Null when the token or state does not fit: the caller's general path says why. The task row is
+ * locked by a statement of its own first: a dependent created concurrently holds that lock until
+ * it commits, and only a statement that starts after the wait sees its dependency edge — one big
+ * statement would use the snapshot from before the wait and leave that dependent blocked.
+ */
+export async function fastCompleteTask(driver: SqlDriver, id: string, token: string, result: Json, now: number): Promise<Task | null> {
+  return driver.write(async (tx) => {
+    const held = await tx.get(`SELECT id FROM tasks WHERE id = ? AND lease_token = ? AND state IN ('leased', 'running') FOR UPDATE`, [id, token]);
+    if (!held) return null;
+    const rows = await tx.all(
+    `WITH t AS (
+       UPDATE tasks SET result = ?, updated_at = ?::bigint, error = NULL, failure_kind = NULL,
+         state = CASE WHEN integrate = 1 THEN 'integrating' ELSE 'done' END,
+         finished_at = CASE WHEN integrate = 1 THEN NULL ELSE ?::bigint END,
+         lease_until = CASE WHEN integrate = 1 THEN lease_until ELSE NULL END
+       WHERE id = ? AND lease_token = ? AND state IN ('leased', 'running') RETURNING *
+     ), l AS (
+       DELETE FROM locks WHERE task_id = (SELECT id FROM t WHERE state = 'done') RETURNING *
+     ), dep AS (
+       UPDATE tasks d SET pending_deps = d.pending_deps - 1,
+         state = CASE WHEN d.pending_deps = 1 AND d.state = 'blocked' THEN 'ready' ELSE d.state END,
+         updated_at = ?::bigint
+       WHERE d.id IN (SELECT task_id FROM task_deps WHERE depends_on = (SELECT id FROM t WHERE state = 'done'))
+       RETURNING d.id, d.state, d.scope, d.run_id, d.pending_deps
+     ), ${ORDER_LOCK}, ev AS (
+       ${EVENTS}
+       SELECT e.scope, e.type, ?::bigint, e.task_id, e.instance_id, e.run_id, e.data FROM lk, (
+         SELECT 1 AS ord, l.scope, 'lock.released' AS type, l.task_id, l.owner AS instance_id, t.run_id,
+                json_build_object('path', l.path, 'owner', l.owner, 'reason', 'task done')::text AS data
+         FROM l, t
+         UNION ALL
+         SELECT 2, t.scope, CASE WHEN t.state = 'done' THEN 'task.done' ELSE 'task.integrating' END, t.id, t.lease_owner, t.run_id, '{}'
+         FROM t
+         UNION ALL
+         SELECT 3, dep.scope, 'task.ready', dep.id, NULL, dep.run_id, '{}'
+         FROM dep WHERE dep.state = 'ready' AND dep.pending_deps = 0
+       ) AS e ORDER BY e.ord
+       RETURNING scope
+     ), n AS (SELECT DISTINCT scope FROM ev), notified AS (SELECT pg_notify('${EVENTS_CHANNEL}', scope) FROM n)
+     SELECT t.*, ${DEPS}, (SELECT count(*) FROM notified) AS notified FROM t`,
+    [toJson(result), now, now, id, token, now, now],
+    );
+    return rows[0] ? taskOf(rows[0]) : null;
+  });
+}
