@@ -10,6 +10,7 @@ const dialect: Dialect = {
   forUpdate: ' FOR UPDATE',
   serialise: (key) => ({ sql: 'SELECT pg_advisory_xact_lock(hashtext(?))', params: [key] }),
   ilike: 'ILIKE',
+  depsJson: `(SELECT coalesce(json_agg(depends_on ORDER BY depends_on)::text, '[]') FROM task_deps WHERE task_id = tasks.id) AS deps_json`,
   // The lock is taken before the insert because the insert reads from it; notify runs after it.
   appendEvents: (rows, scopes) => ({
     sql: `WITH lk AS (SELECT pg_advisory_xact_lock(hashtext(?)) AS held),

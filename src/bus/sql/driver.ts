@@ -31,6 +31,11 @@ export interface Dialect {
    * BEGIN IMMEDIATE already serialises every writer, so it needs nothing).
    */
   readonly serialise: ((key: string) => { sql: string; params: Param[] }) | null;
+  /**
+   * A RETURNING column with the row's dependencies as a JSON array (`deps_json`), so a task comes
+   * back from its update without a second query. The updated table must be named `tasks`.
+   */
+  readonly depsJson: string;
   /** Case-insensitive LIKE. */
   readonly ilike: string;
   /**

@@ -58,7 +58,7 @@ export async function claimNext(c: WriteCtx, input: ClaimNextInput): Promise<Lea
      WHERE id = (SELECT id FROM tasks WHERE ${where.join(' AND ')}
                  ORDER BY prio, rank DESC, created_at, id LIMIT 1${c.d.skipLocked})
        AND state = 'ready'
-     RETURNING *`,
+     RETURNING *, ${c.d.depsJson}`,
     [input.owner, token, c.now + input.leaseMs, c.now, ...params],
   );
   return row ? leaseRow(c, row, token) : null;
@@ -69,7 +69,7 @@ export async function claim(c: WriteCtx, id: string, owner: string, leaseMs: num
   const token = newToken();
   const row = await c.tx.get(
     `UPDATE tasks SET state = 'leased', lease_owner = ?, lease_token = ?, lease_until = ?, not_before = NULL, updated_at = ?
-     WHERE id = ? AND state = 'ready' RETURNING *`,
+     WHERE id = ? AND state = 'ready' RETURNING *, ${c.d.depsJson}`,
     [owner, token, c.now + leaseMs, c.now, id],
   );
   if (!row) {
@@ -95,7 +95,7 @@ export async function renew(c: WriteCtx, id: string, token: string, leaseMs: num
   const row = await c.tx.get(
     `UPDATE tasks SET lease_until = ?, state = 'running', updated_at = ?,
        started_at = COALESCE(started_at, ?), progress = COALESCE(?, progress)
-     WHERE id = ? AND lease_token = ? RETURNING *`,
+     WHERE id = ? AND lease_token = ? RETURNING *, ${c.d.depsJson}`,
     [c.now + leaseMs, c.now, c.now, progress ?? null, id, token],
   );
   const task = await withDeps(c.tx, row!);
@@ -124,7 +124,7 @@ export async function completeTask(c: WriteCtx, id: string, token: string, resul
        state = CASE WHEN integrate = 1 THEN 'integrating' ELSE 'done' END,
        finished_at = CASE WHEN integrate = 1 THEN NULL ELSE CAST(? AS BIGINT) END,
        lease_until = CASE WHEN integrate = 1 THEN lease_until ELSE NULL END
-     WHERE id = ? AND lease_token = ? AND state IN ('leased', 'running') RETURNING *`,
+     WHERE id = ? AND lease_token = ? AND state IN ('leased', 'running') RETURNING *, ${c.d.depsJson}`,
     [toJson(result), c.now, c.now, id, token],
   );
   if (!row) return refuse(c.tx, id, token, HELD);
@@ -138,7 +138,7 @@ export async function markIntegrated(c: WriteCtx, id: string, token: string, res
   const row = await c.tx.get(
     `UPDATE tasks SET state = 'done', finished_at = ?, updated_at = ?, lease_until = NULL,
        result = COALESCE(?, result)
-     WHERE id = ? AND lease_token = ? AND state = 'integrating' RETURNING *`,
+     WHERE id = ? AND lease_token = ? AND state = 'integrating' RETURNING *, ${c.d.depsJson}`,
     [c.now, c.now, result === undefined ? null : toJson(result), id, token],
   );
   if (!row) return refuse(c.tx, id, token, ['integrating']);
@@ -181,7 +181,7 @@ export async function checkLease(tx: SqlTx, id: string, token: string): Promise<
 export async function yieldTask(c: WriteCtx, id: string, token: string, reason: string): Promise<Task> {
   const row = await c.tx.get(
     `UPDATE tasks SET state = 'ready', lease_owner = NULL, lease_token = NULL, lease_until = NULL, updated_at = ?
-     WHERE id = ? AND lease_token = ? AND state IN ('leased', 'running') RETURNING *`,
+     WHERE id = ? AND lease_token = ? AND state IN ('leased', 'running') RETURNING *, ${c.d.depsJson}`,
     [c.now, id, token],
   );
   if (!row) return refuse(c.tx, id, token, HELD);
@@ -194,7 +194,7 @@ export async function yieldTask(c: WriteCtx, id: string, token: string, reason: 
 export async function adoptIntegration(c: WriteCtx, id: string, owner: string, leaseMs: number): Promise<Lease> {
   const token = newToken();
   const row = await c.tx.get(
-    `UPDATE tasks SET lease_owner = ?, lease_token = ?, lease_until = ?, updated_at = ? WHERE id = ? AND state = 'integrating' RETURNING *`,
+    `UPDATE tasks SET lease_owner = ?, lease_token = ?, lease_until = ?, updated_at = ? WHERE id = ? AND state = 'integrating' RETURNING *, ${c.d.depsJson}`,
     [owner, token, c.now + leaseMs, c.now, id],
   );
   if (!row) {

@@ -22,7 +22,9 @@ export async function depsOf(tx: SqlTx, ids: string[]): Promise<Map<string, stri
   return out;
 }
 
+/** A row as a Task; its dependencies come from `deps_json` when the query returned it. */
 export async function withDeps(tx: SqlTx, row: Row): Promise<Task> {
+  if (typeof row.deps_json === 'string') return rowToTask(row, JSON.parse(row.deps_json) as string[]);
   const deps = await depsOf(tx, [String(row.id)]);
   return rowToTask(row, deps.get(String(row.id)) ?? []);
 }

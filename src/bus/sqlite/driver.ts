@@ -11,6 +11,7 @@ const dialect: Dialect = {
   forUpdate: '',
   serialise: null,
   ilike: 'LIKE',
+  depsJson: `(SELECT json_group_array(depends_on) FROM (SELECT depends_on FROM task_deps WHERE task_id = tasks.id ORDER BY depends_on)) AS deps_json`,
   appendEvents: (rows) => ({
     sql: `INSERT INTO events (scope, type, at, task_id, instance_id, run_id, data) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
     params: rows.flat(),
