@@ -41,6 +41,20 @@ async function call(name: string, args: Record<string, unknown> = {}): Promise<u
   return text;
 }
 
+/** Locks a file as a careful agent does: when someone else holds it, wait for the release. */
+async function lock(path: string): Promise<void> {
+  for (;;) {
+    try {
+      await call('lock_file', { path, reason: `${pkg.id} writes it` });
+      return;
+    } catch (e) {
+      if (!(e as Error).message.includes('LOCK_HELD')) throw e;
+      log(`waiting for the lock on ${path}`);
+      await call('wait_for_activity', { timeout_seconds: 5 });
+    }
+  }
+}
+
 async function progress(text: string): Promise<void> {
   log(text);
   await call('report_progress', { text });
@@ -103,9 +117,10 @@ switch (behaviour) {
     process.exit(script.exitCode ?? 0);
     break;
   default: {
-    // complete, slow and conflict-edit differ only in their scripts' durations and files.
-    const files = Object.keys(script.writes ?? {}).sort();
-    for (const f of files) await call('lock_file', { path: f, reason: `${pkg.id} writes it` });
+    // complete and slow differ only in their scripts' durations and files. conflict-edit takes no
+    // locks: it is the edit that locks did not prevent, so the clash shows at the merge.
+    const files = behaviour === 'conflict-edit' ? [] : Object.keys(script.writes ?? {}).sort();
+    for (const f of files) await lock(f);
     await work(script.durationMs ?? (behaviour === 'slow' ? 5000 : 200), 'working');
     const written = writeFiles();
     commit(written);

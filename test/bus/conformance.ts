@@ -6,6 +6,7 @@ import { instanceTests } from './conformance/instances.js';
 import { kvTests } from './conformance/kv.js';
 import { lockTests } from './conformance/locks.js';
 import { messageTests } from './conformance/messages.js';
+import { runSupportTests } from './conformance/run-support.js';
 import { schemaTests } from './conformance/schema.js';
 import { scopeTests } from './conformance/scopes.js';
 import { taskClaimTests } from './conformance/tasks-claim.js';
@@ -21,6 +22,7 @@ export function runConformance(backend: BusBackend): void {
   taskCreateTests(backend);
   taskClaimTests(backend);
   taskLifecycleTests(backend);
+  runSupportTests(backend);
   messageTests(backend);
   lockTests(backend);
   kvTests(backend);
