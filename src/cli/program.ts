@@ -8,7 +8,7 @@ import { processOutput } from './output.js';
 import { planCheck } from '../plan/index.js';
 import { planShow } from '../schedule/index.js';
 import { availableHarnesses } from '../harness/index.js';
-import { demo, requirePlanOrResume, runCommand, runExitCode } from '../run/index.js';
+import { demo, listRuns, requirePlanOrResume, runCommand, runExitCode } from '../run/index.js';
 
 
 const int = (name: string) => (v: string) => {
@@ -93,6 +93,15 @@ export function buildProgram(): Command {
       });
       process.exitCode = runExitCode(r);
     });
+
+  program
+    .command('runs')
+    .description('the runs recorded on the bus for this repository, with their status')
+    .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
+    .option('--json', 'print JSON')
+    .action(async (o: { scope?: string; json?: boolean }, cmd: Command) =>
+      listRuns({ bus: cmd.optsWithGlobals<{ bus?: string }>().bus, scope: o.scope, json: o.json }),
+    );
 
   program
     .command('demo')

@@ -4,3 +4,4 @@ export { demo, type DemoOptions } from './demo.js';
 export { formatReport, type RunReport, type TaskReport } from './report.js';
 export { listRunRecords, loadRunRecord, type RunRecord } from './record.js';
 export { taskIdFor } from './context.js';
+export { listRuns } from './list.js';
