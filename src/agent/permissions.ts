@@ -4,7 +4,8 @@ import { isAbsolute, relative } from 'node:path';
  * Permission patterns as plans write them, in Claude Code's rule syntax: `Tool` or
  * `Tool(specifier)` — `Bash(npm test:*)` (command prefix), `Bash(git *)` (command glob),
  * `Edit(src/**)` (path glob), `WebFetch(domain:example.com)`, `mcp__server` (a whole MCP server).
- * A leading `!` makes an entry a deny rule. `sandbox:MODE` entries are for Codex and match nothing here.
+ * A leading `!` makes an entry a deny rule. `mode:MODE` (Claude Code's permission mode) and
+ * `sandbox:MODE` (Codex's sandbox) are settings for the agent CLI, not rules.
  */
 export interface PermissionPolicy {
   allow: string[];
@@ -13,12 +14,20 @@ export interface PermissionPolicy {
 
 export type PolicyDecision = { decision: 'allow' | 'deny'; rule: string } | { decision: 'ask' };
 
+const isSetting = (e: string) => /^(mode|sandbox):/.test(e);
+
+/** The value of a `NAME:value` setting entry (`mode:acceptEdits`, `sandbox:read-only`), if present. */
+export function permissionSetting(entries: string[], name: 'mode' | 'sandbox'): string | undefined {
+  const hit = entries.map((e) => e.trim()).find((e) => e.startsWith(`${name}:`));
+  return hit?.slice(name.length + 1).trim() || undefined;
+}
+
 export function splitPermissions(entries: string[]): PermissionPolicy {
   const allow: string[] = [];
   const deny: string[] = [];
   for (const raw of entries) {
     const e = raw.trim();
-    if (e === '' || e.startsWith('sandbox:')) continue;
+    if (e === '' || isSetting(e)) continue;
     if (e.startsWith('!')) deny.push(e.slice(1).trim());
     else allow.push(e);
   }

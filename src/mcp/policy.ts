@@ -47,6 +47,9 @@ export const POLICY = {
   kv_append: { planner: Y, worker: Y, observer: N },
   kv_delete: { planner: Y, worker: Y, observer: N },
   kv_list: { planner: Y, worker: Y, observer: Y },
+
+  sign_guestbook: { planner: Y, worker: Y, observer: N },
+  approve_permission: { planner: Y, worker: Y, observer: N },
 } as const satisfies Record<string, Row>;
 
 export type ToolName = keyof typeof POLICY;

@@ -6,10 +6,12 @@ import { Dispatcher } from './dispatch.js';
 import { registerResources } from './resources.js';
 import { activityTools } from './tools/activity.js';
 import { contextTools } from './tools/context.js';
+import { guestbookTools } from './tools/guestbook.js';
 import { instanceTools } from './tools/instances.js';
 import { kvTools } from './tools/kv.js';
 import { lockTools } from './tools/locks.js';
 import { messageTools } from './tools/messages.js';
+import { permissionTools } from './tools/permissions.js';
 import { taskPlanTools } from './tools/tasks-plan.js';
 import { taskWorkTools } from './tools/tasks-work.js';
 
@@ -25,7 +27,7 @@ const INSTRUCTIONS = [
 export function buildServer(ctx: McpContext): McpServer {
   const server = new McpServer({ name: 'daedalus', version: packageVersion() }, { instructions: INSTRUCTIONS });
   const dispatcher = new Dispatcher(ctx);
-  dispatcher.add([...instanceTools, ...messageTools, ...activityTools, ...taskPlanTools, ...taskWorkTools, ...contextTools, ...lockTools, ...kvTools]);
+  dispatcher.add([...instanceTools, ...messageTools, ...activityTools, ...taskPlanTools, ...taskWorkTools, ...contextTools, ...lockTools, ...kvTools, ...guestbookTools, ...permissionTools]);
   for (const t of dispatcher.list()) {
     // Registered with the SDK for tools/list (names, descriptions, JSON schemas from zod) ...
     server.registerTool(

@@ -130,7 +130,7 @@ export class Progress {
       case 'task.cancelled':
         this.running.delete(k);
         this.states.set(k, 'cancelled');
-        line(`cancelled: ${String(d.reason ?? '')}`);
+        line(`cancelled: ${String(d.reason ?? '').replaceAll(`${this.runId}:`, '')}`);
         break;
       case 'task.ready':
         this.states.set(k, 'ready');

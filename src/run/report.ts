@@ -76,7 +76,8 @@ export async function buildReport(ctx: RunContext, record: RunRecord, outcome: S
       costUsd: Number.isFinite(cost) ? cost : null,
       filesChanged: Array.isArray(git.files_changed) ? (git.files_changed as string[]) : [],
       failureKind: t.state === 'done' ? null : t.failureKind,
-      error: t.state === 'done' ? null : t.state === 'blocked' ? blockedBy(t.dependsOn, byId) : t.error,
+      // The bus names tasks by run-qualified id; people know them by package id.
+      error: t.state === 'done' ? null : t.state === 'blocked' ? blockedBy(t.dependsOn, byId) : (t.error?.replaceAll(`${ctx.runId}:`, '') ?? null),
       result: t.result,
     };
   });

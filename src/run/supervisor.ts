@@ -6,6 +6,8 @@ import type { RunContext } from './context.js';
 import { Execution, type AttemptOutcome } from './executor.js';
 
 const TICK_MS = 500;
+/** How long a reserved agent instance waits to be adopted: claim, worktree, setup, agent start. */
+const RESERVE_MS = 10 * 60_000;
 // Blocked tasks are not here: with nothing else left, they wait on dependencies that failed under
 // on_failure keep, and would keep the loop going forever.
 const LIVE: readonly TaskState[] = ['ready', 'leased', 'running', 'integrating'];
@@ -77,6 +79,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
   const startedAt = Date.now();
   let stoppedBy: SuperviseResult['stoppedBy'] = null;
   let spare: Instance | null = null;
+  let spareAt = 0;
   let lastSweep = 0;
   const onAbort = () => kick.poke();
   opts.signal?.addEventListener('abort', onAbort);
@@ -156,13 +159,23 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
       : undefined;
     if (types && types.length === 0) return;
     while (slots > 0) {
-      spare ??= await store.reserveInstance({
-        scope: ctx.scope,
-        role: 'worker',
-        label: `origin:daedalus run:${ctx.runId} role:worker`,
-        reservedBy: ctx.supervisorId,
-        leaseMs: 10 * 60_000,
-      });
+      // A spare kept while nothing could be claimed (backoff, per-type limits) may have lapsed, or
+      // be too close to lapsing to last until its agent adopts it: the claim would go to a gone
+      // instance whose agent could never start.
+      if (spare && (Date.now() - spareAt > RESERVE_MS / 2 || (await store.getInstance(spare.id))?.status === 'gone')) {
+        await store.deregisterInstance(spare.id, 'reservation renewed').catch(() => undefined);
+        spare = null;
+      }
+      if (!spare) {
+        spare = await store.reserveInstance({
+          scope: ctx.scope,
+          role: 'worker',
+          label: `origin:daedalus run:${ctx.runId} role:worker`,
+          reservedBy: ctx.supervisorId,
+          leaseMs: RESERVE_MS,
+        });
+        spareAt = Date.now();
+      }
       const lease = await store.claimNext({ scope: ctx.scope, owner: spare.id, leaseMs: ctx.leaseMs, runId: ctx.runId, types });
       if (!lease) return;
       const exec = new Execution(ctx, lease, spare.id);

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { byPackage, FAST, runningPeriods, useRunWorld } from './helpers.js';
+import { byPackage, defaults, runningPeriods, useRunWorld } from './helpers.js';
 
 const DIAMOND = `
 plan: diamond
-defaults: { ${FAST}, max_agents: 3 }
+defaults: ${defaults({ max_agents: '3' })}
 packages:
   - id: a
     description: the base everything builds on
@@ -31,7 +31,7 @@ describe('a diamond plan', () => {
   const w = useRunWorld();
 
   it('starts no task before its dependencies are done, merges in DAG order, and gives dependents their inputs', async () => {
-    const r = await w.run(await w.plan(DIAMOND), { runId: 'diamond' });
+    const r = await w.run(await w.plan(DIAMOND), { runId: 'diamond', finish: true });
     expect(r.report.status, JSON.stringify(r.report.tasks, null, 2)).toBe('done');
     const events = await w.events('diamond');
     const deps: Record<string, string[]> = { a: [], b: ['a'], c: ['a'], d: ['b', 'c'] };
@@ -62,6 +62,9 @@ describe('a diamond plan', () => {
     }
     const tree = (await w.repo.git(['ls-tree', '-r', '--name-only', 'daedalus/diamond/integration'])).split('\n');
     expect(tree).toEqual(expect.arrayContaining(['a.txt', 'b.txt', 'c.txt', 'd.txt']));
+    // finish brought it all into the branch the run started from.
+    expect(r.finish?.status).toBe('fast-forward');
+    expect(await w.repo.read('d.txt')).toBe('d\n');
   });
 
   it('writes each result at its report_to, a summary, and the figures of the run', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatReport } from '../../src/run/index.js';
-import { byPackage, FAST, useRunWorld } from './helpers.js';
+import { byPackage, defaults, useRunWorld, waitFor } from './helpers.js';
 
 describe('failures', () => {
   const w = useRunWorld();
@@ -8,7 +8,7 @@ describe('failures', () => {
   it('retries a crash: a crash on attempt 1, then success on attempt 2', async () => {
     const plan = await w.plan(`
 plan: crash-once
-defaults: { ${FAST} }
+defaults: ${defaults()}
 packages:
   - id: flaky
     description: crashes the first time only
@@ -28,10 +28,35 @@ packages:
     expect(await w.repo.git(['show', 'daedalus/crash-once/integration:flaky.txt'])).toBe('ok\n');
   });
 
+  it('retries after a backoff on a live instance, even when the spare reserved meanwhile lapsed', async () => {
+    const plan = await w.plan(`
+plan: lapse
+defaults: ${defaults({ retry_backoff: '3s' })}
+packages:
+  - id: flaky
+    description: crashes once, then waits out its backoff
+    max_attempts: 2
+    script: { behaviour: crash, until_attempt: 1, duration: 100ms, writes: { flaky.txt: "ok\\n" } }
+`);
+    const running = w.run(plan, { runId: 'lapse' });
+    const store = await w.store();
+    // While the retry waits, the supervisor holds a reserved instance; make it lapse as a long wait would.
+    const spare = await waitFor('a spare reserved during the backoff', async () => {
+      const events = await w.events('lapse').catch(() => []);
+      const retry = events.find((e) => e.type === 'task.retry');
+      if (!retry) return null;
+      const all = await store.readEvents(w.scope, { after: retry.id, types: ['instance.reserved'] });
+      return all[0]?.instanceId ?? null;
+    }, 10_000, 50);
+    await store.deregisterInstance(spare, 'its reservation lapsed');
+    const r = await running;
+    expect(r.report.tasks[0], JSON.stringify(r.report.tasks[0])).toMatchObject({ state: 'done', attempts: 2 });
+  });
+
   it('fails a task that crashes on every attempt, after max_attempts', async () => {
     const plan = await w.plan(`
 plan: crash-always
-defaults: { ${FAST} }
+defaults: ${defaults()}
 packages:
   - id: broken
     description: always crashes
@@ -49,7 +74,7 @@ packages:
 
   const chain = (policy: string) => `
 plan: policy-${policy}
-defaults: { ${FAST}, on_failure: ${policy} }
+defaults: ${defaults({ on_failure: policy })}
 packages:
   - id: bad
     description: fails on purpose
@@ -75,7 +100,7 @@ packages:
       expect(by.get(id)!.state).toBe('cancelled');
       expect(by.get(id)!.attempts).toBe(0);
     }
-    expect(by.get('child')!.error).toMatch(/bad failed/);
+    expect(by.get('child')!.error).toBe('dependency bad failed');
     expect(r.report.status).toBe('partial');
     const text = formatReport(r.report);
     expect(text).toMatch(/child\s+cancelled/);
@@ -97,7 +122,7 @@ packages:
   it('fails the second of two packages that write one file differently with a conflict naming the path', async () => {
     const plan = await w.plan(`
 plan: conflict
-defaults: { ${FAST}, max_agents: 2 }
+defaults: ${defaults({ max_agents: '2' })}
 packages:
   - id: left
     description: writes shared.txt one way
@@ -124,7 +149,7 @@ packages:
   it('kills an agent that goes over its memory_limit, as oom', async () => {
     const plan = await w.plan(`
 plan: oom
-defaults: { ${FAST} }
+defaults: ${defaults()}
 packages:
   - id: hog
     description: allocates far more than it may

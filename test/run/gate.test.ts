@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Sampler, SystemSample } from '../../src/resources/index.js';
-import { byPackage, useRunWorld } from './helpers.js';
+import { byPackage, defaults, useRunWorld } from './helpers.js';
 
 /** A machine whose CPU follows a script over time since the first sample: [untilMs, cpu%] steps. */
 function scriptedSampler(steps: [number, number][]): Sampler & { switchedAt: (i: number) => number } {
@@ -39,7 +39,7 @@ describe('the resource gate in a run', () => {
   it('queues everything in the danger zone, then starts one agent per cooldown in the warning zone', async () => {
     const plan = await w.plan(`
 plan: danger
-defaults: { harness: script, strategy: auto, max_agents: 3, scope: off, timeout: 30s, idle_timeout: 20s, resources: { cooldown: 1s } }
+defaults: ${defaults({ strategy: 'auto', max_agents: 3, resources: '{ cooldown: 1s }' })}
 packages:${packages(3, 'duration: 300ms')}
 `);
     const sampler = scriptedSampler([
@@ -64,14 +64,7 @@ packages:${packages(3, 'duration: 300ms')}
   it('pauses the newest agent when danger lasts, resumes it when it clears, and both finish', async () => {
     const plan = await w.plan(`
 plan: pause
-defaults:
-  harness: script
-  strategy: auto
-  max_agents: 2
-  scope: off
-  timeout: 30s
-  idle_timeout: 5s
-  resources: { cooldown: 0s, sustained: 1s }
+defaults: ${defaults({ strategy: 'auto', max_agents: 2, idle_timeout: '5s', resources: '{ cooldown: 0s, sustained: 1s }' })}
 packages:${packages(2, 'behaviour: slow, duration: 3s')}
 `);
     // Safe while both start, then danger long enough to pause one (but not both: one keeps running).

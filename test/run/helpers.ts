@@ -160,5 +160,18 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | null | unde
   }
 }
 
-/** Plan defaults that keep tests fast and the resource gate out of the way. */
-export const FAST = 'harness: script, strategy: parallel, scope: off, timeout: 30s, idle_timeout: 20s, retry_backoff: 100ms';
+/**
+ * A plan's `defaults:` that keep tests fast and the resource gate out of the way, with overrides.
+ */
+export function defaults(over: Record<string, string | number> = {}): string {
+  const d: Record<string, string | number> = {
+    harness: 'script',
+    strategy: 'parallel',
+    scope: 'off',
+    timeout: '30s',
+    idle_timeout: '20s',
+    retry_backoff: '100ms',
+    ...over,
+  };
+  return `{ ${Object.entries(d).map(([k, v]) => `${k}: ${v}`).join(', ')} }`;
+}

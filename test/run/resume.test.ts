@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { loadRunRecord } from '../../src/run/index.js';
 import { agentGroups, CliRun } from './cli-run.js';
-import { byPackage, FAST, groupGone, runningPeriods, useRunWorld, waitFor } from './helpers.js';
+import { byPackage, defaults, groupGone, runningPeriods, useRunWorld, waitFor } from './helpers.js';
 
 const PLAN = `
 plan: resumable
-defaults: { ${FAST}, max_agents: 3 }
+defaults: ${defaults({ max_agents: '3' })}
 packages:
   - id: quick
     description: done before the supervisor goes
@@ -115,7 +115,7 @@ describe('a supervisor that stops mid-run', () => {
   it('Ctrl-C while a worktree is being set up: that agent is never started', async () => {
     const plan = await w.plan(`
 plan: early-stop
-defaults: { ${FAST}, setup: { command: "sleep 1.5" } }
+defaults: ${defaults({ setup: '{ command: "sleep 1.5" }' })}
 packages:
   - id: slowpoke
     description: would run for a long time

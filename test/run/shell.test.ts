@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useRunWorld } from './helpers.js';
+import { defaults, useRunWorld } from './helpers.js';
 
 describe('the shell harness in a run', () => {
   const w = useRunWorld();
@@ -7,7 +7,7 @@ describe('the shell harness in a run', () => {
   it('merges what a command that exits 0 leaves behind, and fails one that exits 3 with its last output', async () => {
     const plan = await w.plan(`
 plan: shell
-defaults: { harness: shell, strategy: parallel, scope: off, timeout: 30s, max_attempts: 1 }
+defaults: ${defaults({ harness: 'shell', max_attempts: 1 })}
 packages:
   - id: hello
     description: writes a file

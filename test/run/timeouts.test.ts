@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { scriptHarness } from '../../src/harness/script.js';
 import type { Harness } from '../../src/harness/index.js';
-import { alive, byPackage, FAST, groupGone, useRunWorld } from './helpers.js';
+import { alive, byPackage, defaults, groupGone, useRunWorld } from './helpers.js';
 
 /** The script harness, remembering each agent's process group. */
 function recording(groups: number[]): Harness {
@@ -21,7 +21,7 @@ describe('timeouts', () => {
   it('kills a silent agent at its idle timeout, keeping its lease meanwhile, and leaves no process behind', async () => {
     const plan = await w.plan(`
 plan: idle
-defaults: { ${FAST} }
+defaults: ${defaults()}
 packages:
   - id: mute
     description: says nothing after starting
@@ -49,7 +49,7 @@ packages:
   it('kills an agent that keeps reporting progress at its wall-clock timeout', async () => {
     const plan = await w.plan(`
 plan: wall
-defaults: { ${FAST} }
+defaults: ${defaults()}
 packages:
   - id: busy
     description: reports progress forever
