@@ -12,11 +12,13 @@ import type { AgentProcess, HarnessEvent, ProcessEnd } from './types.js';
 const GUARD = `exec 3<&0
 "$@" </dev/null &
 child=$!
-{ cat <&3 >/dev/null; kill -TERM -$$ 2>/dev/null; sleep 2; kill -KILL -$$ 2>/dev/null; } &
+{ cat <&3 >/dev/null; kill -TERM -$$ 2>/dev/null; sleep 2; kill -KILL -$$ 2>/dev/null; } >/dev/null 2>&1 &
 wait "$child"
 exit $?`;
 
 const TAIL_BYTES = 4000;
+/** Longer than the guard's sweep (TERM, 2 s, KILL), after which nothing in the group holds the pipes. */
+const DRAIN_MS = 3000;
 
 export interface SpawnOptions {
   cwd: string;
@@ -59,11 +61,22 @@ export function spawnGroup(command: string, args: string[], opts: SpawnOptions):
     child.on('exit', (code, signal) => {
       // Closing our end now lets the guard sweep anything the agent left running in its group.
       child.stdin.end();
-      const end = { exitCode: code, signal, durationMs: Date.now() - startedAt, tail: tail.trim() };
-      const l = log;
-      log = null;
-      if (l) l.end(() => resolve(end));
-      else resolve(end);
+      const durationMs = Date.now() - startedAt;
+      // 'exit' can come before the last output is read; the tail must hold it, so wait for the
+      // pipes to close — but not for a process that left the group and kept them open.
+      let settled = false;
+      const settle = () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        const end = { exitCode: code, signal, durationMs, tail: tail.trim() };
+        const l = log;
+        log = null;
+        if (l) l.end(() => resolve(end));
+        else resolve(end);
+      };
+      const timer = setTimeout(settle, DRAIN_MS);
+      child.once('close', settle);
     });
   });
 

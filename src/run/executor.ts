@@ -125,7 +125,7 @@ export class Execution {
       });
       dispatchMs = Date.now() - this.claimedAt - provisionMs;
       ctx.tracker.track(task.id, this.proc.pgid);
-      this.overseer = new Overseer(ctx, task.id, lease.token, pkg, this.proc);
+      this.overseer = new Overseer(ctx, task.id, lease.token, this.instanceId, pkg, this.proc);
       this.overseer.start();
       if (this.stopRequest) void this.overseer.halt(this.stopRequest);
       end = await this.proc.exited;

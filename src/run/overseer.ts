@@ -10,6 +10,8 @@ export interface Stop {
 }
 
 const TICK_MS = 500;
+/** As often as an MCP server heartbeats its instance. */
+const BEAT_MS = 5000;
 
 /**
  * Watches one agent: wall-clock timeout, idle timeout (no output and no progress on the bus),
@@ -27,11 +29,14 @@ export class Overseer {
   private pausedMs = 0;
   /** updatedAt of the task after our own last renewal. */
   private ownUpdate = 0;
+  private lastBeat = 0;
 
   constructor(
     private readonly ctx: RunContext,
     private readonly taskId: string,
     private readonly token: string,
+    /** The agent's instance on the bus, kept alive while the agent is paused. */
+    private readonly instanceId: string,
     private readonly pkg: Package,
     private readonly proc: AgentProcess,
   ) {
@@ -54,8 +59,10 @@ export class Overseer {
   }
 
   /**
-   * The resource gate stopped the process group (SIGSTOP): its MCP server cannot renew the lease and
-   * it produces no output, so the overseer renews for it and does not count the pause as idle time.
+   * The resource gate stopped the process group (SIGSTOP): its MCP server can neither renew the
+   * lease nor heartbeat its instance, and it produces no output. So the overseer does both for it
+   * (or the sweep would declare the instance gone and hand the task to another attempt) and does
+   * not count the pause as idle time.
    */
   pause(): void {
     this.pausedSince ??= Date.now();
@@ -85,6 +92,10 @@ export class Overseer {
     if (this.stop) return;
     const now = Date.now();
     if (this.pausedSince !== null) {
+      if (now - this.lastBeat >= BEAT_MS) {
+        this.lastBeat = now;
+        await this.ctx.store.heartbeat(this.instanceId, 'working').catch(() => undefined);
+      }
       if (now - this.lastRenew > this.ctx.leaseMs / 3) await this.renew();
       return;
     }

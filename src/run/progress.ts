@@ -130,7 +130,7 @@ export class Progress {
       case 'task.cancelled':
         this.running.delete(k);
         this.states.set(k, 'cancelled');
-        line(`cancelled: ${String(d.reason ?? '').replaceAll(`${this.runId}:`, '')}`);
+        line(`cancelled: ${[...this.states.keys()].reduce((s, id) => s.replaceAll(`${this.runId}:${id}`, id), String(d.reason ?? ''))}`);
         break;
       case 'task.ready':
         this.states.set(k, 'ready');

@@ -48,6 +48,11 @@ function quantile(values: number[], q: number): number | null {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
+/** The bus names tasks by their run-qualified ids; people know them by package id. */
+function byKey(text: string, tasks: Task[]): string {
+  return tasks.reduce((s, t) => (t.key ? s.replaceAll(t.id, t.key) : s), text);
+}
+
 /** Why a task is still blocked when the run ends: its dependencies that failed (under on_failure keep). */
 function blockedBy(dependsOn: string[], byId: Map<string, Task>): string | null {
   const stuck = dependsOn.map((d) => byId.get(d)).filter((d) => d && d.state !== 'done');
@@ -76,8 +81,7 @@ export async function buildReport(ctx: RunContext, record: RunRecord, outcome: S
       costUsd: Number.isFinite(cost) ? cost : null,
       filesChanged: Array.isArray(git.files_changed) ? (git.files_changed as string[]) : [],
       failureKind: t.state === 'done' ? null : t.failureKind,
-      // The bus names tasks by run-qualified id; people know them by package id.
-      error: t.state === 'done' ? null : t.state === 'blocked' ? blockedBy(t.dependsOn, byId) : (t.error?.replaceAll(`${ctx.runId}:`, '') ?? null),
+      error: t.state === 'done' ? null : t.state === 'blocked' ? blockedBy(t.dependsOn, byId) : t.error === null ? null : byKey(t.error, tasks),
       result: t.result,
     };
   });

@@ -90,4 +90,27 @@ packages:${packages(2, 'behaviour: slow, duration: 3s')}
     const other = victim === 'p1' ? 'p2' : 'p1';
     expect(t.get(victim)!.durationMs! - t.get(other)!.durationMs!).toBeGreaterThan(1000);
   });
+
+  it('requeues the newest agent when danger lasts under on_sustained_danger requeue, without counting an attempt', async () => {
+    const plan = await w.plan(`
+plan: requeue
+defaults: ${defaults({ strategy: 'auto', max_agents: 2, resources: '{ cooldown: 0s, sustained: 1s, on_sustained_danger: requeue }' })}
+packages:${packages(2, 'behaviour: slow, duration: 3s')}
+`);
+    const sampler = scriptedSampler([
+      [1000, 10],
+      [3000, 95],
+      [Infinity, 10],
+    ]);
+    const r = await w.run(plan, { runId: 'requeue', sampler });
+    expect(r.report.status, JSON.stringify(r.report.tasks, null, 2)).toBe('done');
+    const events = await w.events('requeue');
+    const requeued = events.filter((e) => e.type === 'run.decision' && (e.data as { kind: string }).kind === 'requeue');
+    expect(requeued).toHaveLength(1);
+    const victim = /^requeued (\S+):/.exec((requeued[0]!.data as { reason: string }).reason)![1]!;
+    expect(byPackage('requeue', events, 'task.yielded').get(victim)).toHaveLength(1);
+    expect(byPackage('requeue', events, 'task.running').get(victim)).toHaveLength(2);
+    expect(byPackage('requeue', events, 'task.retry').size).toBe(0);
+    expect((await w.tasks('requeue')).get(victim)!.attempt).toBe(1);
+  });
 });
