@@ -1,3 +1,4 @@
+import { removeTaskWorktree } from '../workspace/index.js';
 import { join } from 'node:path';
 import type { Store } from '../bus/index.js';
 import type { Harness } from '../harness/index.js';
@@ -23,6 +24,8 @@ export interface RunContext {
   tracker: TaskUsageTracker;
   /** A supervisor-level line (plain mode) — the progress view decides whether to print it. */
   note(line: string): void;
+  /** Keep done tasks' worktrees (normally each goes as soon as its work is merged). */
+  keepWorktrees: boolean;
 }
 
 /** A run's bus task id for a package: stable, so a resumed run finds its tasks again. */
@@ -42,3 +45,15 @@ export const attemptDir = (ctx: RunContext, pkgId: string, attempt: number) => j
  * lease of an attempt its dead predecessor started, without counting the attempt.
  */
 export const LEASE_FILE = 'lease.json';
+
+/**
+ * A finished task's worktree goes at once unless asked to keep it: a run of thousands of tasks
+ * must not pile up thousands of worktrees (every git worktree command reads them all). The branch
+ * stays; `daedalus workspace clean` removes merged branches.
+ */
+export async function dropWorktree(ctx: RunContext, pkgId: string): Promise<void> {
+  if (ctx.keepWorktrees) return;
+  await removeTaskWorktree({ repo: ctx.repo, home: ctx.home, run: ctx.runId, task: pkgId }).catch((e: unknown) =>
+    ctx.note(`${pkgId}: could not remove its worktree: ${e instanceof Error ? e.message : String(e)}`),
+  );
+}

@@ -5,7 +5,7 @@ import { describeError, isDaedalusError } from '../errors.js';
 import type { AgentProcess, ProcessEnd } from '../harness/index.js';
 import type { Package } from '../plan/index.js';
 import { provisionTask } from '../workspace/index.js';
-import { attemptDir, LEASE_FILE, packageOf, type RunContext } from './context.js';
+import { attemptDir, dropWorktree, LEASE_FILE, packageOf, type RunContext } from './context.js';
 import { integrateCompleted } from './integrate-task.js';
 import { Overseer, type Stop } from './overseer.js';
 
@@ -152,7 +152,10 @@ export class Execution {
     }
     if (now?.state === 'integrating') return integrateCompleted(ctx, lease.task.id, lease.token, this.pkg);
     // A plan with integrate: false: the agent's completion is the end; its branch stays as it is.
-    if (now?.state === 'done') return 'success';
+    if (now?.state === 'done') {
+      await dropWorktree(ctx, this.pkg.id);
+      return 'success';
+    }
     if (now && (now.state === 'leased' || now.state === 'running') && now.attempt === lease.task.attempt) {
       if (stop) {
         await this.fail(stop.kind, `${stop.reason}. Last output:\n${end.tail.slice(-1500)}`, true);
@@ -161,7 +164,9 @@ export class Execution {
       if (completesOnExit && end.exitCode === 0) {
         const result: Json = { summary: `${this.pkg.id}: command exited 0`, output: end.tail.slice(-2000) };
         const completed = await ctx.store.completeTask(lease.task.id, lease.token, result);
-        return completed.state === 'done' ? 'success' : integrateCompleted(ctx, lease.task.id, lease.token, this.pkg);
+        if (completed.state !== 'done') return integrateCompleted(ctx, lease.task.id, lease.token, this.pkg);
+        await dropWorktree(ctx, this.pkg.id);
+        return 'success';
       }
       const kind = end.signal || (end.exitCode ?? 0) > 128 ? 'crash' : 'exit-code';
       const how = end.signal ? `was killed by ${end.signal}` : end.exitCode === 0 ? 'exited without completing its task' : `exited with code ${end.exitCode}`;

@@ -2,7 +2,7 @@ import type { Json } from '../bus/index.js';
 import { describeError, isDaedalusError } from '../errors.js';
 import type { Package } from '../plan/index.js';
 import { checkScope, collectTask, integrateTask } from '../workspace/index.js';
-import type { RunContext } from './context.js';
+import { dropWorktree, type RunContext } from './context.js';
 
 /**
  * A task the agent completed (state `integrating`) comes into the run's integration branch:
@@ -48,6 +48,7 @@ export async function integrateCompleted(ctx: RunContext, taskId: string, token:
       },
       scope_violations: scope.violations,
     });
+    await dropWorktree(ctx, pkg.id);
     return 'success';
   } catch (e) {
     return fail('integrate', `integration failed: ${describeError(e)}`);

@@ -129,6 +129,7 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       },
       tracker: new TaskUsageTracker(),
       note: (line) => opts.onNote?.(line),
+      keepWorktrees: opts.cleanup === false,
     };
 
     if (opts.resume) {
