@@ -1,14 +1,17 @@
 import { packageVersion } from '../config/version.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DaedalusError } from '../errors.js';
-import { runMcpServer } from '../mcp/index.js';
-import { formatWorkspaceTable, workspaceClean, workspaceList } from '../workspace/index.js';
 import { busEvents, busKv, busLocks, busSend, busStatus, busTasks, type BusCommandOptions } from './bus-commands.js';
 import { processOutput } from './output.js';
-import { planCheck } from '../plan/index.js';
-import { planShow } from '../schedule/index.js';
-import { availableHarnesses } from '../harness/index.js';
-import { demo, listRuns, requirePlanOrResume, runCommand, runExitCode } from '../run/index.js';
+
+// Each command loads only its own modules: `daedalus mcp` starts for every agent and must be quick
+// and small, and a supervisor has no use for the MCP server's code.
+const mcp = () => import('../mcp/index.js');
+const workspaces = () => import('../workspace/index.js');
+const run = () => import('../run/index.js');
+const plans = () => import('../plan/index.js');
+const schedule = () => import('../schedule/index.js');
+const knownHarnesses = async () => (await import('../harness/index.js')).availableHarnesses().concat(['claude', 'codex', 'generic']);
 
 
 const int = (name: string) => (v: string) => {
@@ -79,6 +82,7 @@ export function buildProgram(): Command {
     .option('--keep-worktrees', 'keep done tasks\' worktrees (failed ones are always kept)')
     .option('--json', 'NDJSON events, then the report as one JSON line')
     .action(async (plan: string | undefined, o: { resume?: string; agents?: number; repo?: string; runId?: string; finish?: boolean; keepWorktrees?: boolean; json?: boolean }, cmd: Command) => {
+      const { requirePlanOrResume, runCommand, runExitCode } = await run();
       requirePlanOrResume(plan, o.resume);
       const r = await runCommand({
         plan,
@@ -100,7 +104,7 @@ export function buildProgram(): Command {
     .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
     .option('--json', 'print JSON')
     .action(async (o: { scope?: string; json?: boolean }, cmd: Command) =>
-      listRuns({ bus: cmd.optsWithGlobals<{ bus?: string }>().bus, scope: o.scope, json: o.json }),
+      run().then((m) => m.listRuns({ bus: cmd.optsWithGlobals<{ bus?: string }>().bus, scope: o.scope, json: o.json })),
     );
 
   program
@@ -108,6 +112,7 @@ export function buildProgram(): Command {
     .description('a scratch repository and a 7-package plan run by 3 scripted agents, end to end')
     .option('--json', 'NDJSON events and the report as JSON')
     .action(async (o: { json?: boolean }) => {
+      const { demo, runExitCode } = await run();
       const r = await demo({ json: o.json });
       process.exitCode = runExitCode(r);
     });
@@ -119,7 +124,7 @@ export function buildProgram(): Command {
     .argument('<file>', 'a plan file, a package file, or a directory')
     .option('--json', 'print the validated plan as JSON')
     .action(async (file: string, o: { json?: boolean }) => {
-      const plan = await planCheck({ file, harnesses: availableHarnesses().concat(['claude', 'codex', 'generic']) });
+      const plan = await (await plans()).planCheck({ file, harnesses: await knownHarnesses() });
       processOutput.out(o.json ? JSON.stringify(plan, null, 2) : `${plan.source}: ok — plan ${plan.name}, ${plan.packages.length} package(s)`);
     });
   planCmd
@@ -129,14 +134,14 @@ export function buildProgram(): Command {
     .option('-n, --agents <n>', 'agents to schedule for (default: the plan\'s max_agents)', int('--agents'))
     .option('--json', 'print the analysis as JSON')
     .action(async (file: string, o: { agents?: number; json?: boolean }) => {
-      const r = await planShow({ file, agents: o.agents, harnesses: availableHarnesses().concat(['claude', 'codex', 'generic']) });
+      const r = await (await schedule()).planShow({ file, agents: o.agents, harnesses: await knownHarnesses() });
       processOutput.out(o.json ? JSON.stringify(r.report, null, 2) : r.text);
     });
 
   program
     .command('mcp')
     .description('serve the bus to one agent over stdio (add to Claude Code: claude mcp add daedalus -- npx daedalus mcp)')
-    .action(async (_o, cmd: Command) => runMcpServer({ bus: cmd.optsWithGlobals<{ bus?: string }>().bus }));
+    .action(async (_o, cmd: Command) => (await mcp()).runMcpServer({ bus: cmd.optsWithGlobals<{ bus?: string }>().bus }));
 
   const ws = program.command('workspace').description('the git worktrees Daedalus made for runs');
   ws.command('list')
@@ -145,6 +150,7 @@ export function buildProgram(): Command {
     .option('--repo <path>', 'repository (default: current directory)')
     .option('--json', 'print JSON')
     .action(async (o: { run?: string; repo?: string; json?: boolean }) => {
+      const { workspaceList, formatWorkspaceTable } = await workspaces();
       const rows = await workspaceList({ repo: o.repo, run: o.run });
       processOutput.out(o.json ? JSON.stringify(rows, null, 2) : rows.length === 0 ? 'no worktrees' : formatWorkspaceTable(rows));
     });
@@ -157,7 +163,7 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .action(async (o: { run?: string; all?: boolean; force?: boolean; repo?: string; json?: boolean }) => {
       if (!o.run && !o.all) throw new DaedalusError('INVALID_INPUT', 'say which worktrees to clean', 'use --run RUN or --all');
-      const r = await workspaceClean({ repo: o.repo, run: o.run, all: o.all, force: o.force });
+      const r = await (await workspaces()).workspaceClean({ repo: o.repo, run: o.run, all: o.all, force: o.force });
       processOutput.out(
         o.json ? JSON.stringify(r, null, 2) : `removed ${r.removed.length} worktree(s), deleted ${r.deletedBranches.length} branch(es), kept ${r.keptBranches.length}`,
       );
