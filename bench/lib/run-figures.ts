@@ -31,9 +31,14 @@ async function cliRun(root: string, repo: string, planFile: string, agents: numb
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let peak = 0;
+  const started = Date.now();
+  const series: [number, number][] = [];
   const poll = setInterval(() => {
     try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const m = /VmHWM:\s+(\d+) kB/.exec(status);
+      const now = /VmRSS:\s+(\d+) kB/.exec(status);
+      if (now) series.push([Date.now() - started, Number(now[1]) * 1024]);
       if (m) peak = Math.max(peak, Number(m[1]) * 1024);
     } catch {
       /* exited */
@@ -43,6 +48,10 @@ async function cliRun(root: string, repo: string, planFile: string, agents: numb
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   clearInterval(poll);
+  if (process.env.BENCH_RSS_SERIES) {
+    const step = Math.max(1, Math.floor(series.length / 20));
+    console.log(series.filter((_, i) => i % step === 0).map(([t, r]) => `${(t / 1000).toFixed(0)}s:${(r / 1024 ** 2).toFixed(0)}MB`).join(' '));
+  }
   const lines = out.trim().split('\n');
   const last = JSON.parse(lines.at(-1) ?? '{}') as CliRun['report'] & { type?: string };
   if (last.type !== 'report') throw new Error(`run exited ${code} without a report`);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { openStore, resolveScope, type Json, type KvEntry, type Store } from '../bus/index.js';
 import { DaedalusError, isDaedalusError } from '../errors.js';
+import { formatDuration, parseDuration } from '../plan/index.js';
 import { splitPermissions, type PermissionPolicy } from './permissions.js';
 
 /**
@@ -54,6 +55,16 @@ export interface WaitControl {
   onPending?: (r: ApprovalRecord) => void;
 }
 
+const DEFAULT_TIMEOUT_MS = 5 * 60_000;
+
+/** DAEDALUS_APPROVAL_TIMEOUT: how long a person has to answer, as plans write durations (`90s`, `10m`; a bare number is seconds). */
+export function approvalTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.DAEDALUS_APPROVAL_TIMEOUT?.trim();
+  if (!raw) return DEFAULT_TIMEOUT_MS;
+  const parsed = parseDuration(raw);
+  return parsed.ok ? parsed.value : DEFAULT_TIMEOUT_MS;
+}
+
 const asRecord = (e: KvEntry | null): ApprovalRecord | null => (e ? (e.value as unknown as ApprovalRecord) : null);
 
 /** Puts the request on the bus and waits for a person's decision; an unanswered one is denied at its timeout. */
@@ -89,8 +100,8 @@ export async function requestApproval(store: Store, scope: string, req: Approval
     if (current && current.status !== 'pending') return current;
     if (r.timedOut) await wait.onWaiting?.(Date.now() - now);
   }
-  const why = wait.signal?.aborted ? 'the request was withdrawn' : `nobody decided within ${Math.round(wait.timeoutMs / 1000)}s`;
-  return settle(store, scope, record.id, 'denied', { by: 'daedalus (timeout)', message: `denied: ${why}` }).catch(async (e: unknown) => {
+  const why = wait.signal?.aborted ? 'the request was withdrawn' : `nobody decided within ${formatDuration(wait.timeoutMs)}`;
+  return settle(store, scope, record.id, 'denied', { by: 'daedalus (timeout)', message: why }).catch(async (e: unknown) => {
     // Decided in the last moment: that decision stands.
     if (isDaedalusError(e, 'INVALID_STATE')) return asRecord(await store.kvGet(scope, key))!;
     throw e;

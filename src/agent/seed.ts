@@ -64,7 +64,7 @@ export async function seedEdit(opts: SeedOptions & { editor?: string; env?: Node
     writeFileSync(path, TEMPLATE);
   }
   const env = opts.env ?? process.env;
-  const editor = opts.editor ?? env.VISUAL ?? env.EDITOR ?? 'vi';
+  const editor = opts.editor?.trim() || env.VISUAL?.trim() || env.EDITOR?.trim() || 'vi';
   // Through the shell, so an EDITOR with arguments ("code --wait") works as it does for git.
   const code = await new Promise<number | null>((resolve, reject) => {
     const p = spawn('/bin/sh', ['-c', `${editor} "$1"`, 'daedalus-seed-edit', path], { stdio: 'inherit', env });
@@ -117,7 +117,7 @@ export function transcriptToSeed(raw: string, file: string): { text: string; tur
 }
 
 /** `daedalus seed capture FILE`: a conversation transcript (or any text) becomes the seed. */
-export async function seedCapture(opts: SeedOptions & { file: string }): Promise<SeedInfo & { turns: number }> {
+export async function seedCapture(opts: SeedOptions & { file: string }): Promise<SeedInfo & { text: string; turns: number }> {
   const repo = repoRoot(opts.repo);
   let raw: string;
   try {

@@ -1,4 +1,7 @@
 import { DaedalusError } from '../errors.js';
+import { claudeHarness } from './claude/index.js';
+import { codexHarness } from './codex/index.js';
+import { genericHarness } from './generic.js';
 import { scriptHarness } from './script.js';
 import { shellHarness } from './shell.js';
 import type { Harness } from './types.js';
@@ -10,6 +13,9 @@ export { daedalusCommand, builtFile } from './cli-path.js';
 const harnesses = new Map<string, Harness>([
   [shellHarness.name, shellHarness],
   [scriptHarness.name, scriptHarness],
+  [claudeHarness.name, claudeHarness],
+  [codexHarness.name, codexHarness],
+  [genericHarness.name, genericHarness],
 ]);
 
 /** The harnesses this build can run; plans naming others are refused before anything starts. */

@@ -11,7 +11,7 @@ import { instanceTools } from './tools/instances.js';
 import { kvTools } from './tools/kv.js';
 import { lockTools } from './tools/locks.js';
 import { messageTools } from './tools/messages.js';
-import { permissionTools } from './tools/permissions.js';
+import { permissionAnswer, permissionTools } from './tools/permissions.js';
 import { taskPlanTools } from './tools/tasks-plan.js';
 import { taskWorkTools } from './tools/tasks-work.js';
 
@@ -38,7 +38,9 @@ export function buildServer(ctx: McpContext): McpServer {
   }
   // ... but called through our dispatcher: the SDK's handler turns schema errors into text
   // without an error code, and we want every failure to start with one.
-  server.server.setRequestHandler(CallToolRequestSchema, (req, extra) => dispatcher.call(req.params.name, req.params.arguments, extra));
+  server.server.setRequestHandler(CallToolRequestSchema, async (req, extra) =>
+    permissionAnswer(req.params.name, await dispatcher.call(req.params.name, req.params.arguments, extra)),
+  );
   registerResources(server, ctx);
   return server;
 }

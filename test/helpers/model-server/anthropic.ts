@@ -17,7 +17,8 @@ function resultText(content: unknown): string {
 export function anthropicContext(body: Record<string, unknown>): TurnContext {
   const messages = (body.messages as Message[] | undefined) ?? [];
   const ids = messages.filter((m) => m.role === 'assistant').flatMap((m) => blocks(m).filter((b) => b.type === 'tool_use').map((b) => b.id ?? ''));
-  const last = messages.at(-1);
+  // Claude Code may append `system` messages (MCP server instructions) after the tool results.
+  const last = messages.filter((m) => m.role !== 'system').at(-1);
   const results: ToolResult[] =
     last?.role === 'user'
       ? blocks(last)
@@ -25,14 +26,17 @@ export function anthropicContext(body: Record<string, unknown>): TurnContext {
           .map((b) => ({ id: b.tool_use_id ?? '', text: resultText(b.content), isError: b.is_error === true }))
       : [];
   const firstUser = messages.find((m) => m.role === 'user');
+  const userText = (m: Message | undefined) =>
+    blocks(m)
+      .map((b) => b.text ?? '')
+      .join('\n');
   return {
     api: 'anthropic',
     turn: turnFromIds(ids),
     tools: ((body.tools as { name: string }[] | undefined) ?? []).map((t) => t.name),
     results,
-    prompt: blocks(firstUser)
-      .map((b) => b.text ?? '')
-      .join('\n'),
+    prompt: userText(firstUser),
+    lastUserText: userText(messages.findLast((m) => m.role === 'user' && blocks(m).some((b) => b.type === 'text'))),
     body,
   };
 }

@@ -58,6 +58,7 @@ export function responsesContext(body: Record<string, unknown>): TurnContext {
     results,
     // Codex sends its environment context as user messages too; the prompt is the last of them.
     prompt: text(users.at(-1)?.content),
+    lastUserText: text(users.at(-1)?.content),
     body,
   };
 }

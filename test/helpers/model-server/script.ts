@@ -37,6 +37,8 @@ export interface TurnContext {
   results: ToolResult[];
   /** The first user message's text (the prompt the agent was given). */
   prompt: string;
+  /** The text of the latest user message (a resumed session's new prompt). */
+  lastUserText: string;
   body: Record<string, unknown>;
 }
 
