@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median, percentile, printTable, round } from './stats.js';
+import { printTable, round } from './stats.js';
 
 const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 

@@ -11,7 +11,9 @@ const workspaces = () => import('../workspace/index.js');
 const run = () => import('../run/index.js');
 const plans = () => import('../plan/index.js');
 const schedule = () => import('../schedule/index.js');
-const knownHarnesses = async () => (await import('../harness/index.js')).availableHarnesses().concat(['claude', 'codex', 'generic']);
+const knownHarnesses = async () => (await import('../harness/index.js')).availableHarnesses();
+const seeds = () => import('../agent/seed.js');
+const approvals = () => import('../agent/approvals.js');
 
 
 const int = (name: string) => (v: string) => {
@@ -137,6 +139,56 @@ export function buildProgram(): Command {
       const r = await (await schedule()).planShow({ file, agents: o.agents, harnesses: await knownHarnesses() });
       processOutput.out(o.json ? JSON.stringify(r.report, null, 2) : r.text);
     });
+
+  const seed = program.command('seed').description('the project seed every worker reads on its first turn (.daedalus/seed.md)');
+  const seedOut = (info: { path: string; text: string | null; tokens: number }, json?: boolean) =>
+    processOutput.out(json ? JSON.stringify(info, null, 2) : info.text === null ? `no seed yet (${info.path}); create one with: daedalus seed edit` : `${info.path} (~${info.tokens} tokens)\n\n${info.text}`);
+  seed
+    .command('show')
+    .description('print the seed')
+    .option('--repo <path>', 'repository (default: the current directory)')
+    .option('--json', 'print JSON')
+    .action(async (o: { repo?: string; json?: boolean }) => seedOut(await (await seeds()).seedShow({ repo: o.repo }), o.json));
+  seed
+    .command('edit')
+    .description('edit the seed in $VISUAL / $EDITOR')
+    .option('--repo <path>', 'repository (default: the current directory)')
+    .action(async (o: { repo?: string }) => seedOut(await (await seeds()).seedEdit({ repo: o.repo })));
+  seed
+    .command('capture')
+    .description('store a conversation transcript as the seed')
+    .argument('<file>', 'a transcript (text, markdown, or Claude Code JSONL)')
+    .option('--repo <path>', 'repository (default: the current directory)')
+    .action(async (file: string, o: { repo?: string }) => {
+      const r = await (await seeds()).seedCapture({ repo: o.repo, file });
+      processOutput.out(`captured ${r.turns} turn(s) into ${r.path} (~${r.tokens} tokens)`);
+    });
+
+  const approvalCmd = program
+    .command('approvals')
+    .description('permission requests from agents waiting for a person')
+    .option('--all', 'also the ones already decided')
+    .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
+    .option('--json', 'print JSON')
+    .action(async (o: { all?: boolean; scope?: string; json?: boolean }, cmd: Command) => {
+      const m = await approvals();
+      const list = await m.approvalsList({ bus: cmd.optsWithGlobals<{ bus?: string }>().bus, scope: o.scope, all: o.all });
+      processOutput.out(o.json ? JSON.stringify(list, null, 2) : m.formatApprovals(list));
+    });
+  for (const verdict of ['approve', 'deny'] as const) {
+    approvalCmd
+      .command(verdict)
+      .description(`${verdict} a pending request; the agent gets the answer at once`)
+      .argument('<id>', 'the request id from `daedalus approvals`')
+      .option('-m, --message <text>', 'a line for the agent')
+      .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
+      .action(async (id: string, o: { message?: string; scope?: string }, cmd: Command) => {
+        const m = await approvals();
+        const opts = { bus: cmd.optsWithGlobals<{ bus?: string }>().bus, scope: o.scope, id, message: o.message };
+        const r = verdict === 'approve' ? await m.approvalsApprove(opts) : await m.approvalsDeny(opts);
+        processOutput.out(`${r.id}: ${r.status}`);
+      });
+  }
 
   program
     .command('mcp')

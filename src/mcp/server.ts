@@ -18,7 +18,7 @@ import { taskWorkTools } from './tools/tasks-work.js';
 const INSTRUCTIONS = [
   'Daedalus coordination bus: you are one of several agents working on one codebase.',
   'If whoami says registered:false, call register first.',
-  'Workers: claim_next_task, lock_file before editing, report_progress at milestones, complete_task with a structured result.',
+  'Workers: whoami shows your current task (a worker started by Daedalus already holds one; otherwise claim_next_task); lock_file before editing a shared file, report_progress at milestones, complete_task with a structured result.',
   'Any tool call keeps your task lease alive; LEASE_LOST means stop working on that task.',
   'Use wait_for_activity to block for messages and task changes instead of polling.',
 ].join(' ');

@@ -54,6 +54,8 @@ export class Execution {
   readonly pkg: Package;
   readonly claimedAt = Date.now();
   overseer: Overseer | null = null;
+  /** The last cost and token figures the agent reported (real harnesses only). */
+  private usage: { costUsd?: number; inputTokens?: number; outputTokens?: number } = {};
   proc: AgentProcess | null = null;
   private stopRequest: Stop | null = null;
   readonly done: Promise<AttemptOutcome>;
@@ -124,6 +126,9 @@ export class Execution {
         daedalus: ctx.daedalus,
       });
       dispatchMs = Date.now() - this.claimedAt - provisionMs;
+      this.proc.onEvent((e) => {
+        if (e.kind === 'usage') this.usage = { ...this.usage, ...Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) };
+      });
       ctx.tracker.track(task.id, this.proc.pgid);
       this.overseer = new Overseer(ctx, task.id, lease.token, this.instanceId, pkg, this.proc);
       this.overseer.start();
@@ -139,6 +144,14 @@ export class Execution {
     return this.finish(base, outcome, end, dispatchMs);
   }
 
+  private measured(): { [key: string]: Json } {
+    const u = this.usage;
+    const out: { [key: string]: Json } = {};
+    if (u.costUsd !== undefined) out.cost_usd = u.costUsd;
+    if (u.inputTokens !== undefined || u.outputTokens !== undefined) out.usage = { input_tokens: u.inputTokens ?? 0, output_tokens: u.outputTokens ?? 0 };
+    return out;
+  }
+
   /** Decides what the agent's exit means, from the task's state on the bus. */
   private async settle(end: ProcessEnd, stop: Stop | null, completesOnExit: boolean): Promise<string> {
     const { ctx, lease } = this;
@@ -150,7 +163,7 @@ export class Execution {
         return stop.kind;
       }
     }
-    if (now?.state === 'integrating') return integrateCompleted(ctx, lease.task.id, lease.token, this.pkg);
+    if (now?.state === 'integrating') return integrateCompleted(ctx, lease.task.id, lease.token, this.pkg, this.measured());
     // A plan with integrate: false: the agent's completion is the end; its branch stays as it is.
     if (now?.state === 'done') {
       await dropWorktree(ctx, this.pkg.id);
@@ -164,7 +177,7 @@ export class Execution {
       if (completesOnExit && end.exitCode === 0) {
         const result: Json = { summary: `${this.pkg.id}: command exited 0`, output: end.tail.slice(-2000) };
         const completed = await ctx.store.completeTask(lease.task.id, lease.token, result);
-        if (completed.state !== 'done') return integrateCompleted(ctx, lease.task.id, lease.token, this.pkg);
+        if (completed.state !== 'done') return integrateCompleted(ctx, lease.task.id, lease.token, this.pkg, this.measured());
         await dropWorktree(ctx, this.pkg.id);
         return 'success';
       }

@@ -10,7 +10,14 @@ import { dropWorktree, type RunContext } from './context.js';
  * dependents become ready with this merge in their starting point. A conflict or an enforced scope
  * violation fails it for good, with the paths and both commits for whoever fixes it.
  */
-export async function integrateCompleted(ctx: RunContext, taskId: string, token: string, pkg: Package): Promise<string> {
+export async function integrateCompleted(
+  ctx: RunContext,
+  taskId: string,
+  token: string,
+  pkg: Package,
+  /** What the harness measured (cost, tokens), merged into the task's result. */
+  measured: { [key: string]: Json } = {},
+): Promise<string> {
   const fail = async (kind: string, error: string, data?: Json) => {
     await ctx.store.failTask(taskId, token, { error, retryable: false, kind }).catch((e: unknown) => {
       if (!isDaedalusError(e, 'LEASE_LOST') && !isDaedalusError(e, 'INVALID_STATE')) throw e;
@@ -47,6 +54,7 @@ export async function integrateCompleted(ctx: RunContext, taskId: string, token:
         committed_leftovers: collected.committedLeftovers,
       },
       scope_violations: scope.violations,
+      ...measured,
     });
     await dropWorktree(ctx, pkg.id);
     return 'success';

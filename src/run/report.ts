@@ -14,6 +14,7 @@ export interface TaskReport {
   attempts: number;
   durationMs: number | null;
   costUsd: number | null;
+  tokens: { input: number; output: number } | null;
   filesChanged: string[];
   failureKind: string | null;
   error: string | null;
@@ -79,6 +80,7 @@ export async function buildReport(ctx: RunContext, record: RunRecord, outcome: S
       attempts: waiting ? t.attempt - 1 : t.attempt,
       durationMs: t.startedAt !== null && t.finishedAt !== null ? t.finishedAt - t.startedAt : null,
       costUsd: Number.isFinite(cost) ? cost : null,
+      tokens: result.usage ? { input: Number(obj(result.usage).input_tokens ?? 0), output: Number(obj(result.usage).output_tokens ?? 0) } : null,
       filesChanged: Array.isArray(git.files_changed) ? (git.files_changed as string[]) : [],
       failureKind: t.state === 'done' ? null : t.failureKind,
       error: t.state === 'done' ? null : t.state === 'blocked' ? blockedBy(t.dependsOn, byId) : t.error === null ? null : byKey(t.error, tasks),
@@ -167,13 +169,14 @@ export function formatReport(r: RunReport): string {
   const lines: string[] = [];
   lines.push(`run ${r.runId} (${r.plan}): ${r.status}`);
   lines.push('');
-  const head = ['PACKAGE', 'STATE', 'TRIES', 'TIME', 'COST', 'FILES', 'NOTE'];
+  const head = ['PACKAGE', 'STATE', 'TRIES', 'TIME', 'COST', 'TOKENS', 'FILES', 'NOTE'];
   const rows = r.tasks.map((t) => [
     t.id,
     t.state,
     String(t.attempts),
     dur(t.durationMs),
     t.costUsd === null ? '-' : `$${t.costUsd.toFixed(2)}`,
+    t.tokens === null ? '-' : `${t.tokens.input}/${t.tokens.output}`,
     String(t.filesChanged.length),
     t.state === 'done' ? '' : [t.failureKind, t.error?.split('\n')[0]!.slice(0, 70)].filter(Boolean).join(': '),
   ]);

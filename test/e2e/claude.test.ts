@@ -80,11 +80,8 @@ describe('claude harness against the real Claude Code CLI', () => {
     expect(session.cwd).toBe(rec.specs[0]!.worktree);
   });
 
-  // The harness reports cost and tokens as `usage` events (asserted above); the executor (src/run)
-  // does not yet fold them into the task result the report reads (`cost_usd`), and the report has
-  // no token figures. This test documents that gap: it passes while the report lacks them and fails
-  // — to be turned into a plain test — once the executor records them.
-  test.fails('the run report shows the cost and tokens the agent reported', () => {
+  // The harness's `usage` events (asserted above) reach the task's result and the run report.
+  test('the run report shows the cost and tokens the agent reported', () => {
     const task = contractReport!.tasks[0]!;
     expect(task.costUsd).toBeGreaterThan(0);
     expect(task.result).toMatchObject({ usage: { input_tokens: 1000, output_tokens: 180 } });
