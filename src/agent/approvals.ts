@@ -13,9 +13,7 @@ import { splitPermissions, type PermissionPolicy } from './permissions.js';
 
 export type ApprovalStatus = 'pending' | 'allowed' | 'denied';
 
-export interface ApprovalRecord {
-  id: string;
-  status: ApprovalStatus;
+export interface ApprovalRequest {
   tool: string;
   input: Json;
   /** One line for the person deciding: `Bash(rm -rf build)`. */
@@ -23,6 +21,11 @@ export interface ApprovalRecord {
   taskId: string | null;
   runId: string | null;
   instanceId: string | null;
+}
+
+export interface ApprovalRecord extends ApprovalRequest {
+  id: string;
+  status: ApprovalStatus;
   requestedAt: number;
   /** Denied automatically at this time if nobody decides. */
   expiresAt: number;
@@ -36,14 +39,6 @@ const keyOf = (id: string) => `${APPROVAL_PREFIX}${id}`;
 /** Decided requests stay listable for a week, then the bus forgets them. */
 const KEEP_MS = 7 * 24 * 3_600_000;
 
-export interface ApprovalRequest {
-  tool: string;
-  input: Json;
-  summary: string;
-  taskId: string | null;
-  runId: string | null;
-  instanceId: string | null;
-}
 
 export interface WaitControl {
   timeoutMs: number;

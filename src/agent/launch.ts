@@ -1,6 +1,6 @@
+import type { LaunchSpec } from '../harness/types.js';
 import { writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import type { Package } from '../plan/index.js';
 import { buildPrompt } from './preamble.js';
 import { readSeed } from './seed.js';
 
@@ -8,16 +8,8 @@ import { readSeed } from './seed.js';
  * The files every agent CLI gets from Daedalus: its first-turn prompt and the MCP server entry that
  * connects it to the bus. Typed structurally, so a harness passes its LaunchSpec as it is.
  */
-export interface AgentLaunch {
-  runId: string;
-  taskId: string;
-  attempt: number;
-  pkg: Package;
-  worktree: string;
-  env: Record<string, string>;
-  attemptDir: string;
-  daedalus: string[];
-}
+/** What a launcher needs: the same as a harness's launch spec. */
+export type AgentLaunch = LaunchSpec;
 
 export interface McpServerEntry {
   command: string;

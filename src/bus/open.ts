@@ -1,11 +1,9 @@
 import { DaedalusError } from '../errors.js';
 import { formatAddress, resolveBusAddress, type BusAddress } from './address.js';
-import { PostgresDriver } from './postgres/driver.js';
-import { postgresMigrations } from './postgres/migrations.js';
+import type { SqlDriver } from './sql/driver.js';
+import type { Migration } from './sql/migrate.js';
 import { migrate } from './sql/migrate.js';
 import { SqlStore } from './sql/store.js';
-import { SqliteDriver } from './sqlite/driver.js';
-import { sqliteMigrations } from './sqlite/migrations.js';
 import type { Store, StoreOptions } from './store.js';
 
 export interface OpenOptions extends StoreOptions {
@@ -17,9 +15,20 @@ export interface OpenOptions extends StoreOptions {
 export async function openStore(address?: string | BusAddress | null, opts: OpenOptions = {}): Promise<Store> {
   const a = typeof address === 'object' && address !== null ? address : resolveBusAddress(address);
   const shown = formatAddress(a);
-  const driver = a.kind === 'sqlite' ? new SqliteDriver(a.path) : new PostgresDriver(a.url, opts.poolSize);
+  // Only the backend in use is loaded: pg costs a SQLite user (every agent's MCP server) startup time.
+  let driver: SqlDriver;
+  let migrations: readonly Migration[];
+  if (a.kind === 'sqlite') {
+    const [{ SqliteDriver }, m] = await Promise.all([import('./sqlite/driver.js'), import('./sqlite/migrations.js')]);
+    driver = new SqliteDriver(a.path);
+    migrations = m.sqliteMigrations;
+  } else {
+    const [{ PostgresDriver }, m] = await Promise.all([import('./postgres/driver.js'), import('./postgres/migrations.js')]);
+    driver = new PostgresDriver(a.url, opts.poolSize);
+    migrations = m.postgresMigrations;
+  }
   try {
-    await migrate(driver, a.kind === 'sqlite' ? sqliteMigrations : postgresMigrations, shown);
+    await migrate(driver, migrations, shown);
   } catch (e) {
     await driver.close().catch(() => undefined);
     if (e instanceof DaedalusError) throw e;

@@ -84,20 +84,33 @@ export class PostgresDriver implements SqlDriver {
     this.pool.on('error', () => undefined);
   }
 
-  async write<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
+  write<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
+    return this.retrying(async (client) => {
+      await client.query('BEGIN');
+      const value = await fn(wrap(client, this.texts));
+      await client.query('COMMIT');
+      return value;
+    }, true);
+  }
+
+  writeOne<T>(sql: string, params: readonly Param[]): Promise<T[]> {
+    return this.retrying(async (client) => (await client.query(numbered(sql), bind(params))).rows as T[], false);
+  }
+
+  /** Runs fn on a pooled client, again from the start on contention (serialization, deadlock, unique race). */
+  private async retrying<T>(fn: (client: pg.PoolClient) => Promise<T>, inTransaction: boolean): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const client = await this.connect();
       let broken = false;
       try {
-        await client.query('BEGIN');
-        const value = await fn(wrap(client, this.texts));
-        await client.query('COMMIT');
-        return value;
+        return await fn(client);
       } catch (e) {
-        try {
-          await client.query('ROLLBACK');
-        } catch {
-          broken = true;
+        if (inTransaction) {
+          try {
+            await client.query('ROLLBACK');
+          } catch {
+            broken = true;
+          }
         }
         const code = (e as { code?: unknown }).code;
         if (typeof code === 'string' && TRANSIENT.has(code) && attempt < 20) {
@@ -107,24 +120,6 @@ export class PostgresDriver implements SqlDriver {
         throw e;
       } finally {
         client.release(broken);
-      }
-    }
-  }
-
-  async writeOne<T>(sql: string, params: readonly Param[]): Promise<T[]> {
-    for (let attempt = 0; ; attempt++) {
-      const client = await this.connect();
-      try {
-        return (await client.query(numbered(sql), bind(params))).rows as T[];
-      } catch (e) {
-        const code = (e as { code?: unknown }).code;
-        if (typeof code === 'string' && TRANSIENT.has(code) && attempt < 20) {
-          await new Promise((r) => setTimeout(r, Math.random() * (2 + attempt * 3)));
-          continue;
-        }
-        throw e;
-      } finally {
-        client.release();
       }
     }
   }

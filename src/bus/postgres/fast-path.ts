@@ -1,6 +1,7 @@
 import type { ClaimNextInput, Json, Lease, Task } from '../types.js';
-import { EVENT_ORDER_KEY, type Param, type Row, type SqlDriver } from '../sql/driver.js';
+import { EVENT_ORDER_KEY, type Row, type SqlDriver } from '../sql/driver.js';
 import { newToken } from '../sql/ids.js';
+import { claimFilter } from '../sql/tasks-lease.js';
 import { rowToTask, toJson } from '../sql/rows.js';
 import { EVENTS_CHANNEL } from './listener.js';
 
@@ -23,19 +24,7 @@ function taskOf(row: Row): Task {
 }
 
 export async function fastClaimNext(driver: SqlDriver, input: ClaimNextInput, now: number): Promise<{ lease: Lease | null; expiredExist: boolean }> {
-  const where = [`scope = ?`, `state = 'ready'`, `(not_before IS NULL OR not_before <= ?::bigint)`];
-  const params: Param[] = [input.scope, now];
-  where.push(input.role ? `(assignee IS NULL OR assignee = ? OR assignee = ?)` : `(assignee IS NULL OR assignee = ?)`);
-  params.push(input.owner);
-  if (input.role) params.push(`role:${input.role}`);
-  if (input.types && input.types.length > 0) {
-    where.push(`type IN (${input.types.map(() => '?').join(',')})`);
-    params.push(...input.types);
-  }
-  if (input.runId) {
-    where.push('run_id = ?');
-    params.push(input.runId);
-  }
+  const { where, params } = claimFilter(input, now);
   const token = newToken();
   const rows = await driver.writeOne(
     `WITH expired AS (

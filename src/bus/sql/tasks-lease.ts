@@ -1,6 +1,6 @@
 import { DaedalusError } from '../../errors.js';
 import type { ClaimNextInput, FailInput, Json, Lease, Task, TaskState } from '../types.js';
-import type { Row, SqlTx } from './driver.js';
+import type { Param, Row, SqlTx } from './driver.js';
 import type { WriteCtx } from './context.js';
 import { newToken } from './ids.js';
 import { releaseLocks } from './locks.js';
@@ -30,17 +30,13 @@ async function refuse(tx: SqlTx, id: string, token: string, allowed: readonly Ta
   });
 }
 
-async function leaseRow(c: WriteCtx, row: Row, token: string): Promise<Lease> {
-  const task = await withDeps(c.tx, row);
-  c.emit(task.scope, 'task.leased', { owner: task.leaseOwner ?? '', attempt: task.attempt }, { taskId: task.id, runId: task.runId, instanceId: task.leaseOwner });
-  return { task, token, leaseUntil: task.leaseUntil ?? c.now };
-}
-
-export async function claimNext(c: WriteCtx, input: ClaimNextInput): Promise<Lease | null> {
-  // Lapsed leases become claimable in the same transaction, so no sweeper is needed.
-  await expireLeases(c);
+/**
+ * Which ready tasks a claimer may take: its scope, past any retry backoff, unassigned or assigned
+ * to it or its role, of the wanted types and run. Shared by every backend's claim.
+ */
+export function claimFilter(input: ClaimNextInput, now: number): { where: string[]; params: Param[] } {
   const where = [`scope = ?`, `state = 'ready'`, `(not_before IS NULL OR not_before <= ?)`];
-  const params: (string | number)[] = [input.scope, c.now];
+  const params: Param[] = [input.scope, now];
   where.push(input.role ? `(assignee IS NULL OR assignee = ? OR assignee = ?)` : `(assignee IS NULL OR assignee = ?)`);
   params.push(input.owner);
   if (input.role) params.push(`role:${input.role}`);
@@ -52,6 +48,19 @@ export async function claimNext(c: WriteCtx, input: ClaimNextInput): Promise<Lea
     where.push('run_id = ?');
     params.push(input.runId);
   }
+  return { where, params };
+}
+
+async function leaseRow(c: WriteCtx, row: Row, token: string): Promise<Lease> {
+  const task = await withDeps(c.tx, row);
+  c.emit(task.scope, 'task.leased', { owner: task.leaseOwner ?? '', attempt: task.attempt }, { taskId: task.id, runId: task.runId, instanceId: task.leaseOwner });
+  return { task, token, leaseUntil: task.leaseUntil ?? c.now };
+}
+
+export async function claimNext(c: WriteCtx, input: ClaimNextInput): Promise<Lease | null> {
+  // Lapsed leases become claimable in the same transaction, so no sweeper is needed.
+  await expireLeases(c);
+  const { where, params } = claimFilter(input, c.now);
   const token = newToken();
   const row = await c.tx.get(
     `UPDATE tasks SET state = 'leased', lease_owner = ?, lease_token = ?, lease_until = ?, not_before = NULL, updated_at = ?
