@@ -29,7 +29,12 @@ function isBusy(e: unknown): boolean {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const spin = new Int32Array(new SharedArrayBuffer(4));
+/**
+ * SQLite's busy handler waits this long inside the call before SQLITE_BUSY comes back to us. Short,
+ * because it blocks the event loop; long enough that the common wait — another process's write of
+ * well under a millisecond — is taken where it is cheapest, without a failed attempt to retry.
+ */
+const SHORT_BUSY_MS = 20;
 
 /**
  * better-sqlite3 is synchronous, so without this every Store call would settle in microtasks and a
@@ -44,10 +49,9 @@ const LOCK_WAIT_MS = 60_000;
 /**
  * One better-sqlite3 connection per Store. Every write is BEGIN IMMEDIATE, so the write lock is
  * taken up front and a transaction can never fail half way with SQLITE_BUSY. Waiting for that lock
- * is done here, asynchronously, and not by SQLite's busy_timeout: busy_timeout sleeps inside the
- * synchronous call and so blocks the event loop, and with it any other Store of the same process
- * that holds the lock across an await — two connections in one process would stall each other for
- * the whole timeout. SQLITE_BUSY never reaches a caller.
+ * is done by SQLite's busy handler only briefly (SHORT_BUSY_MS): it sleeps inside the synchronous
+ * call and so blocks the event loop, and with it any other Store of the same process that holds the
+ * lock across an await. Longer waits are asynchronous here. SQLITE_BUSY never reaches a caller.
  */
 export class SqliteDriver implements SqlDriver {
   readonly dialect = dialect;
@@ -73,7 +77,7 @@ export class SqliteDriver implements SqlDriver {
     this.retryBusy(() => this.db.pragma('journal_mode = WAL'));
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = OFF');
-    this.db.pragma('busy_timeout = 0');
+    this.db.pragma(`busy_timeout = ${SHORT_BUSY_MS}`);
   }
 
   private retryBusy<T>(fn: () => T): T {
@@ -101,15 +105,9 @@ export class SqliteDriver implements SqlDriver {
             'another process holds a long write transaction on it; check for a hung daedalus process',
           );
         }
-        // Write transactions last tens of microseconds, so the first waits are short and taken
-        // synchronously (a timer cannot sleep under 1 ms); blocking the thread this briefly cannot
-        // stall another connection of this process for long. Later waits sleep on a timer.
-        // Jittered so that processes that collided once do not collide again in lockstep.
-        if (attempt < 12) {
-          Atomics.wait(spin, 0, 0, 0.05 + Math.random() * 0.05 * (attempt + 1));
-          continue;
-        }
-        const cap = Math.min(20, attempt - 10);
+        // SQLite's own wait (SHORT_BUSY_MS) ran out: sleep on a timer, so a connection of this
+        // process that holds the lock across an await can finish. Jittered against lockstep.
+        const cap = Math.min(20, 1 + attempt);
         await sleep(cap / 2 + Math.random() * (cap / 2));
       }
     }
