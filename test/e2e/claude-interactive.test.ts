@@ -23,7 +23,7 @@ function seasonedClaudeConfig(env: Record<string, string>, trusted: string): voi
 
 describe('claude harness, interactive', () => {
   test('the TUI runs in a tmux pane with the prompt from a file; complete_task ends it, not the screen', async () => {
-    const env: Record<string, string> = { ...w.claudeEnv(), DAEDALUS_INTERACTIVE_LINGER: '300ms' };
+    const env: Record<string, string> = { ...w.claudeEnv(), DAEDALUS_INTERACTIVE_LINGER: '3s' }; // time to draw the final answer on a loaded machine
     mkdirSync(env.CLAUDE_CONFIG_DIR!, { recursive: true });
     seasonedClaudeConfig(env, join(w.home, 'worktrees'));
     w.script([
