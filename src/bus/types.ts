@@ -321,7 +321,7 @@ export interface EventMap {
   'task.created': { state: TaskState; key: string | null };
   'task.ready': Record<string, never>;
   'task.leased': { owner: string; attempt: number };
-  'task.running': { owner: string };
+  'task.running': { owner: string; attempt: number };
   'task.progress': { text: string | null };
   'task.integrating': Record<string, never>;
   'task.done': Record<string, never>;

@@ -43,7 +43,11 @@ export async function runCommand(opts: RunCommandOptions): Promise<RunResult> {
       },
     });
     await (progress as Progress | null)?.stop();
-    if (opts.json) out.out(JSON.stringify({ type: 'report', ...result.report, finish: result.finish }));
+    if (opts.json) {
+      // Each task's full result is in its results file already; the report line stays small.
+      const tasks = result.report.tasks.map(({ result: _result, ...rest }) => rest);
+      out.out(JSON.stringify({ type: 'report', ...result.report, tasks, finish: result.finish }));
+    }
     else {
       out.out('');
       out.out(formatReport(result.report));

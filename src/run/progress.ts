@@ -94,7 +94,7 @@ export class Progress {
         const attempt = Number((d as { attempt?: number }).attempt ?? 0);
         this.running.set(k, { since: e.at, attempt, text: '' });
         this.states.set(k, 'running');
-        line('started');
+        line(attempt > 1 ? `started (attempt ${attempt})` : 'started');
         break;
       }
       case 'task.progress': {

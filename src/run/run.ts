@@ -13,6 +13,7 @@ import { assertUnsupervised, recoverRun } from './recover.js';
 import { buildReport, writeResults, type RunReport } from './report.js';
 import { loadRunRecord, saveRunRecord, type RunRecord } from './record.js';
 import { supervise } from './supervisor.js';
+import { collectGarbage } from './memory.js';
 
 export interface RunOptions {
   /** A plan file, package file or directory. Not needed with resume. */
@@ -85,6 +86,8 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     if (!checked) {
       record = await loadRunRecord(store, scope, opts.resume ?? '');
       await assertUnsupervised(store, record);
+      // A resumed run may be given more or fewer agents than it started with.
+      if (opts.maxAgents !== undefined) record.maxAgents = opts.maxAgents;
     } else {
       const plan = checked;
       const runId = opts.runId ?? newRunId(plan);
@@ -137,6 +140,8 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     } else {
       await createIntegration({ repo, home, run: record.runId, base: plan.defaults.base });
       await createTasks(ctx);
+      // Parsing a large plan leaves a lot of garbage behind; drop it before the long part starts.
+      collectGarbage();
     }
     record.supervisors.push(supervisor.id);
     record.status = 'running';
@@ -151,6 +156,7 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       onDecision: opts.onDecision,
     });
 
+    collectGarbage();
     const report = await buildReport(ctx, record, outcome);
     await writeResults(ctx, report);
     let finish: FinishResult | null = null;

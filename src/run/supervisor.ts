@@ -3,6 +3,7 @@ import { describeError } from '../errors.js';
 import { pauseProcessGroup, resumeProcessGroup, ResourceGate, type GateDecision, type Sampler } from '../resources/index.js';
 import { concurrencyFor, mayStart, STRATEGY_INFO, type Concurrency } from '../schedule/index.js';
 import type { RunContext } from './context.js';
+import { collectGarbage } from './memory.js';
 import { Execution, type AttemptOutcome } from './executor.js';
 
 const TICK_MS = 500;
@@ -185,6 +186,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
         running.delete(exec.taskId);
         paused.delete(exec.taskId);
         attempts.push(o);
+        if (attempts.length % 50 === 0) collectGarbage();
         kick.poke();
       });
       slots--;

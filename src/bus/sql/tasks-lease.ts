@@ -109,7 +109,7 @@ export async function renew(c: WriteCtx, id: string, token: string, leaseMs: num
   );
   const task = await withDeps(c.tx, row!);
   if (before.state === 'leased') {
-    c.emit(task.scope, 'task.running', { owner: task.leaseOwner ?? '' }, { taskId: id, runId: task.runId, instanceId: task.leaseOwner });
+    c.emit(task.scope, 'task.running', { owner: task.leaseOwner ?? '', attempt: task.attempt }, { taskId: id, runId: task.runId, instanceId: task.leaseOwner });
   }
   if (progress !== undefined && progress !== null) {
     c.emit(task.scope, 'task.progress', { text: progress }, { taskId: id, runId: task.runId, instanceId: task.leaseOwner });

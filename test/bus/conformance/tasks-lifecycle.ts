@@ -58,7 +58,7 @@ export function taskLifecycleTests(backend: BusBackend): void {
       await store.startTask(t.id, l.token, 2000);
       const ev = await store.readEvents(scope, { after: 0, taskIds: [t.id], types: ['task.running', 'task.progress'] });
       expect(ev.map((e) => e.type)).toEqual(['task.running', 'task.progress']);
-      expect(ev[0]!.data).toEqual({ owner: 'w' });
+      expect(ev[0]!.data).toEqual({ owner: 'w', attempt: 1 });
       expect(ev[1]!.data).toEqual({ text: 'step 1' });
     });
 
