@@ -23,7 +23,7 @@ function seasonedClaudeConfig(env: Record<string, string>, trusted: string): voi
 
 describe('claude harness, interactive', () => {
   test('the TUI runs in a tmux pane with the prompt from a file; complete_task ends it, not the screen', async () => {
-    const env: Record<string, string> = { ...w.claudeEnv(), DAEDALUS_INTERACTIVE_LINGER: '3s' }; // time to draw the final answer on a loaded machine
+    const env: Record<string, string> = { ...w.claudeEnv(), DAEDALUS_INTERACTIVE_LINGER: '3s' };
     mkdirSync(env.CLAUDE_CONFIG_DIR!, { recursive: true });
     seasonedClaudeConfig(env, join(w.home, 'worktrees'));
     w.script([
@@ -49,7 +49,10 @@ describe('claude harness, interactive', () => {
     expect(readFileSync(join(dir, 'launch.sh'), 'utf8')).toContain(`-- "$(cat '${join(dir, 'prompt.md')}')"`);
     const pane = JSON.parse(readFileSync(join(dir, 'pane.json'), 'utf8')) as { pid: number };
     expect(rec.procs[0]!.pgid).toBe(pane.pid);
-    // The TUI stays open after its final answer; the harness closed it once the bus said the task was complete.
-    expect(readFileSync(join(dir, 'output.log'), 'utf8')).toMatch(/waiting for you/);
+    // The pane showed the prompt from the file; the TUI went on to its final answer after complete_task
+    // (a fourth model request), so it was the bus, not the screen, that ended the attempt: the
+    // harness closed the still-open pane. What the TUI draws after that depends on its frame timing.
+    expect(readFileSync(join(dir, 'output.log'), 'utf8')).toContain('Your task: tui');
+    expect(w.server.turns().length).toBeGreaterThanOrEqual(4);
   });
 });
