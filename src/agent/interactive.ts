@@ -2,7 +2,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writ
 import { join } from 'node:path';
 import { openStore, type Store } from '../bus/index.js';
 import { killGroup, spawnGroup } from '../harness/spawn.js';
-import { parseDuration } from '../plan/index.js';
+import { parseDuration } from '../plan/units.js';
 import type { AgentProcess, HarnessEvent, ProcessEnd } from '../harness/types.js';
 import { shQuote, type AgentLaunch } from './launch.js';
 import { logPane, openPane, stripAnsi, type Pane } from './tmux.js';

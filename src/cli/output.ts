@@ -1,5 +1,6 @@
 import { DaedalusError, type ErrorCode } from '../errors.js';
-import { formatPlanIssues } from '../plan/index.js';
+// issues.js, not the plan index: every command (daedalus mcp too) loads this file, and the index loads the YAML parser.
+import { formatPlanIssues } from '../plan/issues.js';
 
 /** Where commands write, injectable so commands are tested without a terminal. */
 export interface Output {
