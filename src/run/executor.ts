@@ -22,6 +22,8 @@ export interface AttemptOutcome {
   cpuMs: number | null;
   /** Claim → agent process running, minus worktree provisioning: Daedalus's own dispatch cost. */
   dispatchMs: number | null;
+  /** What the agent reported spending on this attempt (real harnesses), failed attempts included. */
+  costUsd: number;
 }
 
 /** The agent's environment: who it is, which lease it holds, where the bus is. */
@@ -214,6 +216,7 @@ export class Execution {
       peakRssBytes: usage?.peakRssBytes ?? null,
       cpuMs: usage ? Math.round(usage.cpuMs) : null,
       dispatchMs,
+      costUsd: this.usage.costUsd ?? 0,
     };
     if (outcome !== 'stopped' && outcome !== 'requeued') {
       await ctx.store

@@ -78,6 +78,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
     onSustainedDanger: d.resources.onSustainedDanger,
   });
   const startedAt = Date.now();
+  const spentBefore = d.budget.costUsd !== undefined ? await costSoFar(ctx) : 0;
   let stoppedBy: SuperviseResult['stoppedBy'] = null;
   let spare: Instance | null = null;
   let spareAt = 0;
@@ -113,7 +114,9 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
 
       if (stoppedBy === null) {
         // Reading every result costs; only a plan with a cost budget pays it.
-        const spent = d.budget.costUsd !== undefined && attempts.length > 0 ? await costSoFar(ctx) : 0;
+        // Every attempt's own spend, failed ones included, on top of what earlier supervisors of a
+        // resumed run spent: added up as attempts end, never by re-reading every task per tick.
+        const spent = spentBefore + attempts.reduce((sum, a) => sum + a.costUsd, 0);
         if (d.budget.costUsd !== undefined && spent >= d.budget.costUsd) {
           stoppedBy = 'budget-cost';
           await decide('budget', `cost budget reached ($${spent.toFixed(2)} of $${d.budget.costUsd}): no new agents`);
@@ -213,7 +216,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
   }
 }
 
-/** Cost reported by finished tasks (real agents put cost_usd in their result). */
+/** Cost that finished tasks recorded before this supervisor started (a resumed run). */
 async function costSoFar(ctx: RunContext): Promise<number> {
   const tasks = await ctx.store.listTasks(ctx.scope, { runId: ctx.runId, states: ['done', 'failed', 'integrating'], limit: 100_000 });
   return tasks.reduce((sum, t) => {
