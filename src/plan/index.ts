@@ -41,7 +41,21 @@ export type { PlanIssue } from './issues.js';
 export { formatPlanIssues, issueLine } from './issues.js';
 export type { Parsed } from './units.js';
 export { formatDuration, parseDuration, parseSize } from './units.js';
-export type { CriticalPath, DagAnalysis, DagNode, Estimates } from './dag.js';
-export { analyzeDag, criticalPath, findCycle, makespanLowerBound, topoLayers, topoOrder, totalWork, upwardRanks } from './dag.js';
+export type { CriticalPath, DagAnalysis, DagIndex, DagNode, Estimates } from './dag.js';
+export {
+  analyzeDag,
+  criticalPath,
+  dagIndex,
+  depths,
+  estimateArray,
+  findCycle,
+  makespanLowerBound,
+  topoLayers,
+  topoOrder,
+  totalWork,
+  upwardRankArray,
+  upwardRanks,
+} from './dag.js';
+export { MinHeap } from './dag-index.js';
 export type { EstimateFallback, EstimateOptions, EstimateOrigin, ResolvedEstimates } from './estimates.js';
 export { DEFAULT_ESTIMATE_MS, resolveEstimates } from './estimates.js';

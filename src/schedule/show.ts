@@ -56,7 +56,7 @@ export function planReport(plan: Plan, agents: number, estimateOptions: Estimate
   const keys = dispatchKeys(plan.packages, est.ms);
   const byId = new Map(plan.packages.map((p) => [p.id, p]));
   const tasks: SimTask[] = plan.packages.map((p) => ({ id: p.id, dependsOn: p.dependsOn, durationMs: est.ms.get(p.id) ?? 0, priority: p.priority }));
-  const ours = simulate(tasks, agents, 'ours');
+  const ours = simulate(tasks, agents, 'ours', { keys });
   const waves = simulate(tasks, agents, 'waves');
   const describe = (id: string): PlanReportPackage => {
     const p = byId.get(id);
@@ -105,7 +105,7 @@ export function formatPlanReport(r: PlanReport): string {
   const ratio = (ms: number): string => (r.lowerBoundMs > 0 ? ` (${(ms / r.lowerBoundMs).toFixed(2)}× bound)` : '');
   lines.push(`makespan       ours ${human(r.makespan.oursMs)}${ratio(r.makespan.oursMs)}, waves ${human(r.makespan.wavesMs)}${ratio(r.makespan.wavesMs)}`);
   lines.push('', 'our schedule:');
-  const width = Math.max(...r.schedule.map((s) => s.id.length), 2);
+  const width = r.schedule.reduce((w, s) => Math.max(w, s.id.length), 2);
   for (const s of r.schedule) lines.push(`  agent ${s.agent + 1}  ${s.id.padEnd(width)}  ${human(s.startMs).padStart(7)} → ${human(s.endMs)}`);
   return lines.join('\n');
 }

@@ -4,7 +4,7 @@
  * compare dispatch policies against the lower bound.
  */
 import type { Priority } from '../plan/index.js';
-import { topoLayers } from '../plan/index.js';
+import { MinHeap, dagIndex, depths } from '../plan/index.js';
 import type { DispatchKey } from './ranks.js';
 import { PRIORITY_CLASS, dispatchKeys } from './ranks.js';
 
@@ -61,39 +61,42 @@ export function simulate(tasks: readonly SimTask[], agents: number, policy: SimP
     }
   });
 
-  const cmp = comparator(tasks, policy, opts);
-  const layerOf = policy === 'waves' ? layerIndex(tasks, at) : [];
+  const layerOf = policy === 'waves' ? depths(dagIndex(tasks)) : new Int32Array(0);
+  const ready = readyQueue(tasks, policy, opts, layerOf);
   let currentLayer = 0;
   const leftInLayer: number[] = [];
   for (const l of layerOf) leftInLayer[l] = (leftInLayer[l] ?? 0) + 1;
 
-  const ready: number[] = indeg.flatMap((d, i) => (d === 0 ? [i] : []));
-  const running: { task: number; agent: number; end: number }[] = [];
-  const freeAgents = Array.from({ length: agents }, (_, a) => a);
+  for (let i = 0; i < n; i++) if (indeg[i] === 0) ready.push(i);
+  // Only the lowest-numbered free agent is ever taken, so agents beyond the task count never run anything.
+  const freeAgents = new MinHeap(Math.min(agents, Math.max(1, n)));
+  for (let a = 0; a < Math.min(agents, Math.max(1, n)); a++) freeAgents.push(a);
+  const endOf = new Float64Array(n);
+  const agentOf = new Int32Array(n);
+  // Running tasks by end time, then by input order: completions at one instant are handled in input order.
+  const running = new MinHeap(n, (a, b) => (endOf[a] as number) < (endOf[b] as number) || (endOf[a] === endOf[b] && a < b));
   const trace: SimSlot[] = [];
   let now = 0;
   let finished = 0;
 
   while (finished < n) {
-    const eligible = (policy === 'waves' ? ready.filter((i) => layerOf[i] === currentLayer) : [...ready]).sort(cmp);
-    freeAgents.sort((a, b) => a - b);
-    for (const task of eligible.slice(0, freeAgents.length)) {
-      const agent = freeAgents.shift() as number;
+    while (freeAgents.size > 0 && ready.size > 0 && (policy !== 'waves' || layerOf[ready.peek()] === currentLayer)) {
+      const task = ready.pop();
+      const agent = freeAgents.pop();
       const end = now + Math.max(0, tasks[task]?.durationMs ?? 0);
-      running.push({ task, agent, end });
+      endOf[task] = end;
+      agentOf[task] = agent;
+      running.push(task);
       trace.push({ id: tasks[task]?.id ?? '', agent, startMs: now, endMs: end });
-      ready.splice(ready.indexOf(task), 1);
     }
-    if (running.length === 0) throw new Error('simulation stalled: the task graph has a cycle');
-    now = Math.min(...running.map((r) => r.end));
-    // Completions at the same instant are handled together, in input order, so FIFO ties are stable.
-    const done = running.filter((r) => r.end === now).sort((a, b) => a.task - b.task);
-    for (const r of done) {
-      running.splice(running.indexOf(r), 1);
-      freeAgents.push(r.agent);
+    if (running.size === 0) throw new Error('simulation stalled: the task graph has a cycle');
+    now = endOf[running.peek()] as number;
+    while (running.size > 0 && endOf[running.peek()] === now) {
+      const task = running.pop();
+      freeAgents.push(agentOf[task] as number);
       finished++;
-      if (policy === 'waves') leftInLayer[layerOf[r.task] ?? 0]!--;
-      for (const s of succs[r.task] ?? []) if (--indeg[s]! === 0) ready.push(s);
+      if (policy === 'waves') leftInLayer[layerOf[task] ?? 0]!--;
+      for (const s of succs[task] ?? []) if (--indeg[s]! === 0) ready.push(s);
     }
     while (policy === 'waves' && currentLayer < leftInLayer.length && leftInLayer[currentLayer] === 0) currentLayer++;
   }
@@ -101,21 +104,56 @@ export function simulate(tasks: readonly SimTask[], agents: number, policy: SimP
   return { policy, agents, makespanMs: now, trace };
 }
 
-function comparator(tasks: readonly SimTask[], policy: SimPolicy, opts: SimOptions): (a: number, b: number) => number {
-  if (policy === 'fifo') return () => 0; // Array#sort is stable: the ready list keeps its arrival order.
-  if (policy === 'waves') return (a, b) => (tasks[b]?.estimateMs ?? tasks[b]?.durationMs ?? 0) - (tasks[a]?.estimateMs ?? tasks[a]?.durationMs ?? 0) || a - b;
-  const estimates = new Map(tasks.map((t) => [t.id, t.estimateMs ?? t.durationMs]));
-  const keys = opts.keys ?? dispatchKeys(tasks, estimates);
-  // The same order as compareDispatch, on arrays: this comparator runs at every event.
-  const cls = tasks.map((t) => PRIORITY_CLASS[keys.get(t.id)?.priority ?? 'medium']);
-  const rank = tasks.map((t) => keys.get(t.id)?.rank ?? 0);
-  return (a, b) => (cls[a] as number) - (cls[b] as number) || (rank[b] as number) - (rank[a] as number) || a - b;
+interface ReadyQueue {
+  size: number;
+  peek(): number;
+  push(task: number): void;
+  pop(): number;
 }
 
-function layerIndex(tasks: readonly SimTask[], at: Map<string, number>): number[] {
-  const layerOf: number[] = [];
-  topoLayers(tasks).forEach((layer, l) => {
-    for (const id of layer) layerOf[at.get(id) ?? 0] = l;
-  });
-  return layerOf;
+/**
+ * Ready tasks in the order the policy dispatches them, each operation O(log n): the simulation runs
+ * on plans of thousands of tasks, where sorting the ready list at every event was quadratic.
+ * - `fifo`: arrival order (a plain queue);
+ * - `ours`: (priority class, rank DESC, input order);
+ * - `waves`: (layer, estimate DESC, input order), so the current layer's tasks come first.
+ */
+function readyQueue(tasks: readonly SimTask[], policy: SimPolicy, opts: SimOptions, layerOf: Int32Array): ReadyQueue {
+  if (policy === 'fifo') return new FifoQueue(tasks.length);
+  if (policy === 'waves') {
+    const est = Float64Array.from(tasks, (t) => t.estimateMs ?? t.durationMs ?? 0);
+    return new MinHeap(tasks.length, (a, b) => ((layerOf[a] as number) - (layerOf[b] as number) || (est[b] as number) - (est[a] as number) || a - b) < 0);
+  }
+  const estimates = new Map(tasks.map((t) => [t.id, t.estimateMs ?? t.durationMs]));
+  const keys = opts.keys ?? dispatchKeys(tasks, estimates);
+  // The same order as compareDispatch, on arrays: this comparison runs at every event.
+  const cls = Int8Array.from(tasks, (t) => PRIORITY_CLASS[keys.get(t.id)?.priority ?? 'medium']);
+  const rank = Float64Array.from(tasks, (t) => keys.get(t.id)?.rank ?? 0);
+  return new MinHeap(tasks.length, (a, b) => ((cls[a] as number) - (cls[b] as number) || (rank[b] as number) - (rank[a] as number) || a - b) < 0);
+}
+
+class FifoQueue implements ReadyQueue {
+  private readonly items: Int32Array;
+  private head = 0;
+  private tail = 0;
+
+  constructor(capacity: number) {
+    this.items = new Int32Array(Math.max(1, capacity));
+  }
+
+  get size(): number {
+    return this.tail - this.head;
+  }
+
+  peek(): number {
+    return this.items[this.head] as number;
+  }
+
+  push(task: number): void {
+    this.items[this.tail++] = task;
+  }
+
+  pop(): number {
+    return this.items[this.head++] as number;
+  }
 }
