@@ -4,13 +4,14 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { DaedalusError } from '../errors.js';
 import { builtinDefaults, readDefaults } from './defaults.js';
 import { fieldsOf, isAbsent, readString } from './fields.js';
 import { assertNoCycle, checkGraph } from './graph-check.js';
 import { closest, IssueList } from './issues.js';
 import type { PackageContext } from './package.js';
 import { readPackage } from './package.js';
-import type { Val } from './source.js';
+import type { Val, YamlReader } from './source.js';
 import { describeKind, entries, items, kindOf, readYaml } from './source.js';
 import type { Package, PackageSource, Plan, PlanDefaults, PlanKind } from './types.js';
 import { DEFAULT_HARNESSES } from './types.js';
@@ -34,7 +35,21 @@ interface Parts {
   packages: Package[];
 }
 
+/**
+ * Plans are read with the quick YAML reader first. A plan with any problem is read again with the
+ * full parser alone, so every message and line comes from one reader whatever the file contains;
+ * only invalid plans pay for the second reading.
+ */
 export async function loadPlan(opts: LoadPlanOptions): Promise<Plan> {
+  try {
+    return await loadWith(opts, 'quick');
+  } catch (e) {
+    if (e instanceof DaedalusError && (e.code === 'PLAN_INVALID' || e.code === 'PLAN_CYCLE')) return loadWith(opts, 'full');
+    throw e;
+  }
+}
+
+async function loadWith(opts: LoadPlanOptions, reader: YamlReader): Promise<Plan> {
   const cwd = opts.cwd ?? process.cwd();
   const abs = resolve(cwd, opts.file);
   const display = (p: string): string => {
@@ -49,9 +64,9 @@ export async function loadPlan(opts: LoadPlanOptions): Promise<Plan> {
   let parts: Parts;
   if (isDir) {
     kind = 'directory';
-    parts = await readDirectory(abs, display, harnesses, issues);
+    parts = await readDirectory(abs, display, harnesses, issues, reader);
   } else {
-    const root = await readYaml(abs, display(abs), issues);
+    const root = await readYaml(abs, display(abs), issues, reader);
     issues.throwIfAny();
     kind = isPackageFile(root as Val) ? 'package' : 'plan';
     parts =
@@ -118,7 +133,7 @@ function readPlanFile(root: Val, harnesses: readonly string[], issues: IssueList
   return { ...(name !== undefined ? { name } : {}), defaults, ...(source ? { defaultsSource: source } : {}), packages };
 }
 
-async function readDirectory(dir: string, display: (p: string) => string, harnesses: readonly string[], issues: IssueList): Promise<Parts> {
+async function readDirectory(dir: string, display: (p: string) => string, harnesses: readonly string[], issues: IssueList, reader: YamlReader): Promise<Parts> {
   const names = (await readdir(dir, { withFileTypes: true }))
     .filter((e) => e.isFile() && /\.ya?ml$/i.test(e.name))
     .map((e) => e.name)
@@ -128,13 +143,13 @@ async function readDirectory(dir: string, display: (p: string) => string, harnes
   let parts: Parts = { defaults: builtinDefaults(), packages: [] };
   const planName = planNames[0];
   if (planName) {
-    const root = await readYaml(join(dir, planName), display(join(dir, planName)), issues);
+    const root = await readYaml(join(dir, planName), display(join(dir, planName)), issues, reader);
     if (root) parts = readPlanFile(root, harnesses, issues, 'directory-plan');
   }
   const ctx: PackageContext = { defaults: parts.defaults, harnesses, issues };
   for (const n of names) {
     if (PLAN_FILES.includes(n.toLowerCase())) continue;
-    const root = await readYaml(join(dir, n), display(join(dir, n)), issues);
+    const root = await readYaml(join(dir, n), display(join(dir, n)), issues, reader);
     if (!root) continue;
     if (kindOf(root) === 'mapping' && !isPackageFile(root)) {
       issues.add(root.file.display, root.line, '', 'a file in a plan directory must hold one package (id, description, …)', 'move plan-wide settings to plan.yaml and give each package its own file');

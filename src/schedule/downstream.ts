@@ -41,6 +41,10 @@ function forestSums(g: DagIndex, w: Float64Array): Float64Array {
 
 function bitsetSums(g: DagIndex, w: Float64Array, blockBytes: number): Float64Array {
   const n = g.ids.length;
+  // Bits are numbered by topological position: a task reaches only later positions, so each row's
+  // words before its own position stay zero and the loops below start where the bits can be.
+  const pos = new Int32Array(n);
+  g.order.forEach((i, p) => (pos[i] = p));
   const below = new Float64Array(n);
   const wordsAll = Math.ceil(n / 32);
   const words = Math.max(1, Math.min(wordsAll, Math.floor(blockBytes / 4 / Math.max(1, n))));
@@ -49,15 +53,16 @@ function bitsetSums(g: DagIndex, w: Float64Array, blockBytes: number): Float64Ar
   const table = new Float64Array(words * 4 * 256);
   for (let first = 0; first < n; first += words * 32) {
     const width = Math.min(words, Math.ceil((n - first) / 32));
+    const from = (p: number): number => (p < first ? 0 : Math.min(width, (p - first) >> 5));
     reach.fill(0);
-    for (let o = g.order.length - 1; o >= 0; o--) {
-      const i = g.order[o] as number;
-      const row = i * words;
+    for (let p = n - 1; p >= 0; p--) {
+      const i = g.order[p] as number;
+      const row = p * words;
       for (let k = g.succStart[i] as number; k < (g.succStart[i + 1] as number); k++) {
-        const s = g.succs[k] as number;
-        const srow = s * words;
-        for (let x = 0; x < width; x++) reach[row + x]! |= reach[srow + x] as number;
-        const bit = s - first;
+        const sp = pos[g.succs[k] as number] as number;
+        const srow = sp * words;
+        for (let x = from(sp); x < width; x++) reach[row + x]! |= reach[srow + x] as number;
+        const bit = sp - first;
         if (bit >= 0 && bit < width * 32) reach[row + (bit >> 5)]! |= 1 << (bit & 31);
       }
     }
@@ -66,20 +71,20 @@ function bitsetSums(g: DagIndex, w: Float64Array, blockBytes: number): Float64Ar
       table[base] = 0;
       for (let pattern = 1; pattern < 256; pattern++) {
         const low = 31 - Math.clz32(pattern & -pattern);
-        const task = first + b * 8 + low;
-        table[base + pattern] = (table[base + (pattern & (pattern - 1))] as number) + (task < n ? (w[task] as number) : 0);
+        const p = first + b * 8 + low;
+        table[base + pattern] = (table[base + (pattern & (pattern - 1))] as number) + (p < n ? (w[g.order[p] as number] as number) : 0);
       }
     }
-    for (let i = 0; i < n; i++) {
-      const row = i * words;
+    for (let p = 0; p < n; p++) {
+      const row = p * words;
       let sum = 0;
-      for (let x = 0; x < width; x++) {
+      for (let x = from(p); x < width; x++) {
         const word = reach[row + x] as number;
         if (word === 0) continue;
         const base = x * 1024;
         sum += (table[base + (word & 255)] as number) + (table[base + 256 + ((word >>> 8) & 255)] as number) + (table[base + 512 + ((word >>> 16) & 255)] as number) + (table[base + 768 + (word >>> 24)] as number);
       }
-      below[i]! += sum;
+      below[g.order[p] as number]! += sum;
     }
   }
   return below;
