@@ -3,11 +3,12 @@
  * (line, duplicate keys) and every YAML feature (anchors, aliases, tags). Used when the quick
  * reader declines a file, and to report the problems of a plan that failed validation.
  */
+import type * as Yaml from 'yaml';
 import type { Document, LineCounter as LineCounterType } from 'yaml';
 import type { IssueList } from './issues.js';
 import type { YamlNode } from './yaml-tree.js';
 
-type YamlLib = typeof import('yaml');
+type YamlLib = typeof Yaml;
 
 /** Loaded on first use: a valid plan read by the quick reader never needs it. */
 let lib: YamlLib | undefined;

@@ -111,8 +111,11 @@ describe('plans the quick reader declines still load, through the full parser', 
   });
 
   it('an error in a plain plan is reported with the full parser\'s line and field', async () => {
-    const err = await checkText('plan: p\npackages:\n  - id: a\n    description: x\n    priority: urgent\n').catch((e: unknown) => e as Error);
-    expect(err.message).toBe('plan.yaml:5: priority: "urgent" is not one of critical, high, medium, low');
+    const err = await checkText('plan: p\npackages:\n  - id: a\n    description: x\n    priority: urgent\n').then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err?.message).toBe('plan.yaml:5: priority: "urgent" is not one of critical, high, medium, low');
     await expect(planCheck({ file: 'examples/swarm-launcher.yaml' })).resolves.toBeDefined();
   });
 });
