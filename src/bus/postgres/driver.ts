@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { DaedalusError } from '../../errors.js';
 import { fastClaimNext, fastCompleteTask } from './fast-path.js';
-import { ChangeListeners, EVENT_ORDER_KEY, type Dialect, type FastPath, type Param, type SqlDriver, type SqlTx } from '../sql/driver.js';
+import { ChangeListeners, EVENT_ORDER_KEY, type Dialect, type FastPath, type Param, type Row, type SqlDriver, type SqlTx } from '../sql/driver.js';
 import { NotifyListener, EVENTS_CHANNEL } from './listener.js';
 
 const dialect: Dialect = {
@@ -91,6 +91,17 @@ export class PostgresDriver implements SqlDriver {
       await client.query('COMMIT');
       return value;
     }, true);
+  }
+
+  /**
+   * Several statements without parameters in one round trip (the simple query protocol): the
+   * server runs them as one implicit transaction and commits it before replying. Retried like write.
+   */
+  script(sql: string): Promise<Row[][]> {
+    return this.retrying(async (client) => {
+      const results = (await client.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
+      return (Array.isArray(results) ? results : [results]).map((r) => r.rows as Row[]);
+    }, false);
   }
 
   writeOne<T>(sql: string, params: readonly Param[]): Promise<T[]> {

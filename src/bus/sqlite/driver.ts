@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DaedalusError } from '../../errors.js';
-import { ChangeListeners, Mutex, type Dialect, type Param, type SqlDriver, type SqlTx } from '../sql/driver.js';
+import { ChangeListeners, Mutex, type Dialect, type FastPath, type Param, type SqlDriver, type SqlTx } from '../sql/driver.js';
+import { SqliteFastPath } from './fast-path.js';
 import { WalWatcher } from './wal-watcher.js';
 
 const dialect: Dialect = {
@@ -60,6 +61,11 @@ export class SqliteDriver implements SqlDriver {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly listeners = new ChangeListeners();
   private watcher: WalWatcher | null = null;
+  readonly fast: FastPath = new SqliteFastPath({
+    writeSync: (fn) => this.writeSync(fn),
+    prepare: (sql) => this.stmt(sql),
+    depsJson: dialect.depsJson,
+  });
 
   constructor(readonly path: string) {
     try {
@@ -76,6 +82,10 @@ export class SqliteDriver implements SqlDriver {
     this.db.pragma('busy_timeout = 5000');
     this.retryBusy(() => this.db.pragma('journal_mode = WAL'));
     this.db.pragma('synchronous = NORMAL');
+    // Every commit appends a few pages to the WAL; checkpointing them into the database costs two
+    // fsyncs. Every 4,000 pages (16 MB of WAL) instead of SQLite's 1,000 makes that a quarter as
+    // often, and the hot pages (claim index, events tail) are copied once per checkpoint, not four times.
+    this.db.pragma('wal_autocheckpoint = 4000');
     this.db.pragma('foreign_keys = OFF');
     this.db.pragma(`busy_timeout = ${SHORT_BUSY_MS}`);
   }
@@ -152,6 +162,27 @@ export class SqliteDriver implements SqlDriver {
         this.stmt('BEGIN IMMEDIATE').run();
         try {
           const value = await fn(this.tx);
+          this.stmt('COMMIT').run();
+          return value;
+        } catch (e) {
+          if (this.db.inTransaction) this.stmt('ROLLBACK').run();
+          throw e;
+        }
+      }),
+    );
+  }
+
+  /**
+   * A write transaction whose body is synchronous (the fast path): nothing else runs while it holds
+   * the lock, so the lock is held exactly as long as its statements take.
+   */
+  private writeSync<T>(fn: () => T): Promise<T> {
+    return this.mutex.run(() =>
+      this.whileBusy(async () => {
+        await turn();
+        this.stmt('BEGIN IMMEDIATE').run();
+        try {
+          const value = fn();
           this.stmt('COMMIT').run();
           return value;
         } catch (e) {

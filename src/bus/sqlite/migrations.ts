@@ -157,4 +157,29 @@ CREATE TABLE history (
 CREATE INDEX history_type ON history (scope, type, id);
 `,
   },
+  {
+    version: 2,
+    name: 'events-without-autoincrement',
+    // AUTOINCREMENT rewrites sqlite_sequence on every insert: one more page in the WAL for every
+    // transaction, since every transaction appends an event. A plain INTEGER PRIMARY KEY takes the
+    // largest id + 1, which keeps ids increasing because events are never deleted (a pruning job
+    // must keep the newest event, or readers' cursors would see ids reused).
+    sql: `
+CREATE TABLE events_new (
+  id INTEGER PRIMARY KEY,
+  scope TEXT NOT NULL,
+  type TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  task_id TEXT,
+  instance_id TEXT,
+  run_id TEXT,
+  data TEXT NOT NULL
+);
+INSERT INTO events_new (id, scope, type, at, task_id, instance_id, run_id, data)
+  SELECT id, scope, type, at, task_id, instance_id, run_id, data FROM events ORDER BY id;
+DROP TABLE events;
+ALTER TABLE events_new RENAME TO events;
+DELETE FROM sqlite_sequence WHERE name = 'events';
+`,
+  },
 ];
