@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeEach, expect } from 'vitest';
 import { openStore, type OpenOptions } from '../../src/bus/open.js';
 import type { Store } from '../../src/bus/store.js';
 import { DaedalusError, type ErrorCode } from '../../src/errors.js';
-import { createTestDatabase } from './postgres.js';
+import { reusableTestDatabase } from './postgres.js';
 
 /** How the shared suites get a bus: each call to fresh() is a new, empty one. */
 export interface BusBackend {
@@ -30,9 +30,13 @@ export function sqliteBackend(): BusBackend {
   };
 }
 
-/** A new database on the throwaway cluster per call; they go when the cluster stops. */
+/**
+ * An empty, migrated bus on the throwaway cluster per call: one database per test file, emptied
+ * between tests (see reusableTestDatabase); they go when the cluster stops.
+ */
 export function postgresBackend(): BusBackend {
-  return { name: 'postgres', fresh: () => createTestDatabase('bus') };
+  const db = reusableTestDatabase('bus');
+  return { name: 'postgres', fresh: () => db.fresh() };
 }
 
 /** A clock that only moves when told, so tests cross lease and liveness deadlines without sleeping. */
