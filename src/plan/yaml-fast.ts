@@ -2,7 +2,7 @@
  * The quick way to read a plan: js-yaml's event parser, which reports offsets without building a
  * document model, about six times faster and with half the memory of a full parse on a plan of
  * thousands of packages. It covers plain YAML only: anchors, aliases, tags, directives, several
- * documents, repeated keys, tabs and any syntax error make it decline (undefined), and the full parser
+ * documents, repeated keys, the few spellings where the parsers disagree and any syntax error make it decline (undefined), and the full parser
  * (yaml-full.ts) reads the file instead, with its precise messages.
  */
 import { getScalarValue, parseEvents, type Event, type ScalarEvent } from 'js-yaml';
@@ -21,8 +21,9 @@ const FOLDED_BLOCK = 5;
 class Declined extends Error {}
 
 export function parseFast(text: string): YamlNode | undefined {
-  // Parsers differ on tabs near indentation (YAML forbids them there); plans rarely hold any.
-  if (text.includes('\t')) return undefined;
+  // Where the two parsers were seen to differ, the full one decides: tabs (YAML forbids them in
+  // indentation), a carriage return not followed by a line feed, and an indented document marker.
+  if (text.includes('\t') || /\r(?!\n)/.test(text) || /^[ ]+(?:---|\.\.\.)(?:\s|$)/m.test(text)) return undefined;
   let events: Event[];
   try {
     events = parseEvents(text, {});
