@@ -38,6 +38,11 @@ export interface StoreOptions {
   goneAfterMs?: number;
   /** Time source; tests inject one. Default Date.now. */
   now?: () => number;
+  /**
+   * Claim and complete through the backend's single-transaction fast path (default true). Off, every
+   * operation takes the general path, which the fast path must match: tests run the contract both ways.
+   */
+  fastPath?: boolean;
 }
 
 export interface SweepResult {

@@ -12,6 +12,8 @@ import { reusableTestDatabase } from './postgres.js';
 export interface BusBackend {
   readonly name: 'sqlite' | 'postgres';
   fresh(): Promise<string>;
+  /** Options every store of the suite is opened with (e.g. the general path only). */
+  readonly options?: OpenOptions;
 }
 
 /** Temp SQLite files under one directory, removed when the file's tests end. */
@@ -69,7 +71,7 @@ export function useBus(backend: BusBackend): BusTest {
   const opened: Store[] = [];
   const ctx = {} as BusTest;
   ctx.open = async (opts: OpenOptions = {}) => {
-    const s = await openStore(ctx.address, opts);
+    const s = await openStore(ctx.address, { ...backend.options, ...opts });
     opened.push(s);
     return s;
   };

@@ -55,6 +55,7 @@ export class SqlStore implements Store {
   private readonly staleAfterMs: number;
   private readonly goneAfterMs: number;
   private readonly now: () => number;
+  private readonly fast: SqlDriver['fast'];
 
   constructor(
     private readonly driver: SqlDriver,
@@ -64,6 +65,7 @@ export class SqlStore implements Store {
     this.staleAfterMs = opts.staleAfterMs ?? 30_000;
     this.goneAfterMs = opts.goneAfterMs ?? 120_000;
     this.now = opts.now ?? Date.now;
+    this.fast = opts.fastPath === false ? undefined : driver.fast;
   }
 
   get backend(): 'sqlite' | 'postgres' {
@@ -128,8 +130,8 @@ export class SqlStore implements Store {
     return this.read((tx) => listTasks(tx, scope, filter));
   }
   async claimNext(input: ClaimNextInput): Promise<Lease | null> {
-    if (this.driver.fast) {
-      const r = await this.driver.fast.claimNext(input, this.now());
+    if (this.fast) {
+      const r = await this.fast.claimNext(input, this.now());
       if (!r.expiredExist) {
         if (r.lease) this.driver.notifyLocal();
         return r.lease;
@@ -147,7 +149,7 @@ export class SqlStore implements Store {
     return this.write((c) => lease.renew(c, id, token, leaseMs, text));
   }
   async completeTask(id: string, token: string, result: Json): Promise<Task> {
-    const fast = await this.driver.fast?.completeTask(id, token, result, this.now());
+    const fast = await this.fast?.completeTask(id, token, result, this.now());
     if (fast) {
       this.driver.notifyLocal();
       return fast;
