@@ -45,7 +45,7 @@ export class SqliteFastPath implements FastPath {
     }
   }
 
-  claimNext(input: ClaimNextInput, now: number): Promise<{ lease: Lease | null; expiredExist: boolean }> {
+  async claimNext(input: ClaimNextInput, now: number): Promise<{ lease: Lease | null; expiredExist: boolean }> {
     const { where, params } = claimFilter(input, now);
     const token = newToken();
     const claim = this.w.prepare(
@@ -55,18 +55,21 @@ export class SqliteFastPath implements FastPath {
        RETURNING *, ${this.w.depsJson}`,
     );
     const expired = this.w.prepare(`SELECT 1 FROM tasks WHERE state IN ('leased', 'running') AND lease_until < ? LIMIT 1`);
-    return this.w.writeSync(() => {
+    // Only statements run while the write lock is held; the Task is built after the commit.
+    const r = await this.w.writeSync(() => {
       // A lapsed lease is recovered by the general path, in the same transaction as its claim.
-      if (expired.get(now) !== undefined) return { lease: null, expiredExist: true };
+      if (expired.get(now) !== undefined) return 'expired' as const;
       const row = claim.get(...bind([input.owner, token, now + input.leaseMs, now, ...params])) as Row | undefined;
-      if (!row) return { lease: null, expiredExist: false };
-      const task = taskOf(row);
-      this.appendEvents([[task.scope, 'task.leased', now, task.id, task.leaseOwner, task.runId, toJson({ owner: task.leaseOwner ?? '', attempt: task.attempt })]]);
-      return { lease: { task, token, leaseUntil: task.leaseUntil ?? now }, expiredExist: false };
+      if (row) this.appendEvents([[String(row.scope), 'task.leased', now, String(row.id), str(row.lease_owner), str(row.run_id), toJson({ owner: str(row.lease_owner) ?? '', attempt: Number(row.attempt) })]]);
+      return row;
     });
+    if (r === 'expired') return { lease: null, expiredExist: true };
+    if (!r) return { lease: null, expiredExist: false };
+    const task = taskOf(r);
+    return { lease: { task, token, leaseUntil: task.leaseUntil ?? now }, expiredExist: false };
   }
 
-  completeTask(id: string, token: string, result: Json, now: number): Promise<Task | null> {
+  async completeTask(id: string, token: string, result: Json, now: number): Promise<Task | null> {
     const complete = this.w.prepare(
       `UPDATE tasks SET result = ?, updated_at = ?, error = NULL, failure_kind = NULL,
          state = CASE WHEN integrate = 1 THEN 'integrating' ELSE 'done' END,
@@ -82,26 +85,26 @@ export class SqliteFastPath implements FastPath {
        WHERE id IN (SELECT task_id FROM task_deps WHERE depends_on = ?) RETURNING id, state, scope, run_id, pending_deps`,
     );
     const json = toJson(result);
-    return this.w.writeSync(() => {
+    const row = await this.w.writeSync(() => {
       const row = complete.get(json, now, now, id, token) as Row | undefined;
-      if (!row) return null;
-      const task = taskOf(row);
-      const refs = [task.id, task.leaseOwner, task.runId] as const;
-      if (task.state !== 'done') {
-        this.appendEvents([[task.scope, 'task.integrating', now, ...refs, '{}']]);
-        return task;
+      if (!row) return undefined;
+      const refs = [String(row.id), str(row.lease_owner), str(row.run_id)] as const;
+      if (row.state !== 'done') {
+        this.appendEvents([[String(row.scope), 'task.integrating', now, ...refs, '{}']]);
+        return row;
       }
       // The order of the general path: locks released, the task done, then its dependents ready.
       const events: EventRow[] = [];
-      for (const l of releaseLocks.all(task.id) as Row[]) {
+      for (const l of releaseLocks.all(id) as Row[]) {
         events.push([String(l.scope), 'lock.released', now, str(l.task_id), String(l.owner), null, toJson({ path: String(l.path), owner: String(l.owner), reason: 'task done' })]);
       }
-      events.push([task.scope, 'task.done', now, ...refs, '{}']);
-      for (const r of releaseDependents.all(now, task.id) as Row[]) {
+      events.push([String(row.scope), 'task.done', now, ...refs, '{}']);
+      for (const r of releaseDependents.all(now, id) as Row[]) {
         if (r.state === 'ready' && Number(r.pending_deps) === 0) events.push([String(r.scope), 'task.ready', now, String(r.id), null, str(r.run_id), '{}']);
       }
       this.appendEvents(events);
-      return task;
+      return row;
     });
+    return row ? taskOf(row) : null;
   }
 }
