@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { DaedalusError } from '../../errors.js';
 import { fastClaimNext, fastCompleteTask } from './fast-path.js';
-import { ChangeListeners, EVENT_ORDER_KEY, type Dialect, type FastPath, type Param, type Row, type SqlDriver, type SqlTx } from '../sql/driver.js';
+import { ChangeListeners, EVENT_ORDER_KEY, type Dialect, type FastPath, type Param, type SqlDriver, type SqlTx } from '../sql/driver.js';
 import { NotifyListener, EVENTS_CHANNEL } from './listener.js';
 
 const dialect: Dialect = {
@@ -70,6 +71,7 @@ export class PostgresDriver implements SqlDriver {
   readonly dialect = dialect;
   private readonly pool: pg.Pool;
   private readonly texts = new Map<string, string>();
+  private readonly prepared = new Map<string, { name: string; text: string }>();
   private readonly listeners = new ChangeListeners();
   private listener: NotifyListener | null = null;
   private closed = false;
@@ -94,18 +96,17 @@ export class PostgresDriver implements SqlDriver {
   }
 
   /**
-   * Several statements without parameters in one round trip (the simple query protocol): the
-   * server runs them as one implicit transaction and commits it before replying. Retried like write.
+   * As a named prepared statement: the hot single statements (the claim) are large CTEs, and
+   * parsing and planning them again for every call cost the server more than running them.
    */
-  script(sql: string): Promise<Row[][]> {
-    return this.retrying(async (client) => {
-      const results = (await client.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
-      return (Array.isArray(results) ? results : [results]).map((r) => r.rows as Row[]);
-    }, false);
-  }
-
   writeOne<T>(sql: string, params: readonly Param[]): Promise<T[]> {
-    return this.retrying(async (client) => (await client.query(numbered(sql), bind(params))).rows as T[], false);
+    let prepared = this.prepared.get(sql);
+    if (!prepared) {
+      prepared = { name: `daedalus_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`, text: numbered(sql) };
+      this.prepared.set(sql, prepared);
+    }
+    const { name, text } = prepared;
+    return this.retrying(async (client) => (await client.query({ name, text, values: bind(params) })).rows as T[], false);
   }
 
   /** Runs fn on a pooled client, again from the start on contention (serialization, deadlock, unique race). */

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import type { ClaimNextInput, Json, Lease, Task } from '../types.js';
 import { EVENT_ORDER_KEY, type Row, type SqlDriver } from '../sql/driver.js';
 import { newToken } from '../sql/ids.js';
@@ -53,72 +52,13 @@ export async function fastClaimNext(driver: SqlDriver, input: ClaimNextInput, no
   return { lease: { task, token, leaseUntil: task.leaseUntil ?? now }, expiredExist: false };
 }
 
-/** Runs a script of several statements in one round trip, as one implicit transaction. */
-export interface ScriptRunner {
-  script(sql: string): Promise<Row[][]>;
-}
-
 /**
- * `?` → SQL literals, for a script sent without parameters (the simple query protocol takes no
- * bound values). Strings are escaped by pg; our statements never put a `?` inside a literal.
+ * Null when the token or state does not fit: the caller's general path says why. One round trip to
+ * a function (migration 2) that locks the task row in one statement and completes it in the next,
+ * so a dependent created concurrently is never left blocked.
  */
-function inline(sql: string, params: readonly (string | number | null)[]): string {
-  let i = 0;
-  return sql.replace(/\?/g, () => {
-    const p = params[i++];
-    if (p === null || p === undefined) return 'NULL';
-    if (typeof p === 'number') {
-      if (!Number.isSafeInteger(p)) throw new RangeError(`not an integer: ${p}`);
-      return String(p);
-    }
-    return pg.escapeLiteral(p);
-  });
-}
-
-/**
- * Null when the token or state does not fit: the caller's general path says why. One round trip:
- * two statements sent together run as one transaction that commits on the server, so the event-
- * order lock is never held while a reply travels to the client and back. The task row is locked
- * by a statement of its own first: a dependent created concurrently holds that lock until it
- * commits, and only a statement that starts after the wait sees its dependency edge — one big
- * statement would use the snapshot from before the wait and leave that dependent blocked.
- */
-export async function fastCompleteTask(runner: ScriptRunner, id: string, token: string, result: Json, now: number): Promise<Task | null> {
-  const lockRow = inline(`SELECT id FROM tasks WHERE id = ? AND lease_token = ? AND state IN ('leased', 'running') FOR UPDATE`, [id, token]);
-  const complete = inline(
-    `WITH t AS (
-       UPDATE tasks SET result = ?, updated_at = ?::bigint, error = NULL, failure_kind = NULL,
-         state = CASE WHEN integrate = 1 THEN 'integrating' ELSE 'done' END,
-         finished_at = CASE WHEN integrate = 1 THEN NULL ELSE ?::bigint END,
-         lease_until = CASE WHEN integrate = 1 THEN lease_until ELSE NULL END
-       WHERE id = ? AND lease_token = ? AND state IN ('leased', 'running') RETURNING *
-     ), l AS (
-       DELETE FROM locks WHERE task_id = (SELECT id FROM t WHERE state = 'done') RETURNING *
-     ), dep AS (
-       UPDATE tasks d SET pending_deps = d.pending_deps - 1,
-         state = CASE WHEN d.pending_deps = 1 AND d.state = 'blocked' THEN 'ready' ELSE d.state END,
-         updated_at = ?::bigint
-       WHERE d.id IN (SELECT task_id FROM task_deps WHERE depends_on = (SELECT id FROM t WHERE state = 'done'))
-       RETURNING d.id, d.state, d.scope, d.run_id, d.pending_deps
-     ), ${ORDER_LOCK}, ev AS (
-       ${EVENTS}
-       SELECT e.scope, e.type, ?::bigint, e.task_id, e.instance_id, e.run_id, e.data FROM lk, (
-         SELECT 1 AS ord, l.scope, 'lock.released' AS type, l.task_id, l.owner AS instance_id, NULL::text AS run_id,
-                json_build_object('path', l.path, 'owner', l.owner, 'reason', 'task done')::text AS data
-         FROM l
-         UNION ALL
-         SELECT 2, t.scope, CASE WHEN t.state = 'done' THEN 'task.done' ELSE 'task.integrating' END, t.id, t.lease_owner, t.run_id, '{}'
-         FROM t
-         UNION ALL
-         SELECT 3, dep.scope, 'task.ready', dep.id, NULL, dep.run_id, '{}'
-         FROM dep WHERE dep.state = 'ready' AND dep.pending_deps = 0
-       ) AS e ORDER BY e.ord
-       RETURNING scope
-     ), n AS (SELECT DISTINCT scope FROM ev), notified AS (SELECT pg_notify('${EVENTS_CHANNEL}', scope) FROM n)
-     SELECT t.*, ${DEPS}, (SELECT count(*) FROM notified) AS notified FROM t`,
-    [toJson(result), now, now, id, token, now, now],
-  );
-  const results = await runner.script(`${lockRow};\n${complete}`);
-  const row = results[1]?.[0];
-  return row ? taskOf(row) : null;
+export async function fastCompleteTask(driver: SqlDriver, id: string, token: string, result: Json, now: number): Promise<Task | null> {
+  const rows = await driver.writeOne<{ done: string | null }>('SELECT daedalus_complete_task(?, ?, ?, ?::bigint) AS done', [id, token, toJson(result), now]);
+  const done = rows[0]?.done;
+  return done ? taskOf(JSON.parse(done) as Row) : null;
 }

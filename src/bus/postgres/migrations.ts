@@ -1,4 +1,6 @@
+import { EVENT_ORDER_KEY } from '../sql/driver.js';
 import type { Migration } from '../sql/migrate.js';
+import { EVENTS_CHANNEL } from './listener.js';
 
 /** Append-only: never edit a migration that has shipped; add the next number. */
 export const postgresMigrations: readonly Migration[] = [
@@ -155,4 +157,66 @@ CREATE TABLE history (
 CREATE INDEX history_type ON history (scope, type, id);
 `,
   },
+  {
+    version: 2,
+    name: 'complete-task-function',
+    // Completing a task locks its row in one statement and does the work in the next, so that a
+    // dependent created concurrently (its transaction holds that lock) is seen once it commits: one
+    // statement alone would keep the snapshot from before the wait and leave that dependent blocked.
+    // As a function the two statements are one round trip, with plans cached per connection, and
+    // commit on the server: the event-order lock is never held while a reply travels. Same rows and
+    // events as the general path (src/bus/sql/tasks-lease.ts completeTask); NULL when the token or
+    // state do not fit, and the general path then explains why.
+    sql: `
+CREATE FUNCTION daedalus_complete_task(p_id TEXT, p_token TEXT, p_result TEXT, p_now BIGINT) RETURNS TEXT
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  done TEXT;
+BEGIN
+  PERFORM 1 FROM tasks WHERE id = p_id AND lease_token = p_token AND state IN ('leased', 'running') FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  WITH t AS (
+    UPDATE tasks SET result = p_result, updated_at = p_now, error = NULL, failure_kind = NULL,
+      state = CASE WHEN integrate = 1 THEN 'integrating' ELSE 'done' END,
+      finished_at = CASE WHEN integrate = 1 THEN NULL ELSE p_now END,
+      lease_until = CASE WHEN integrate = 1 THEN lease_until ELSE NULL END
+    WHERE id = p_id AND lease_token = p_token AND state IN ('leased', 'running') RETURNING *
+  ), l AS (
+    DELETE FROM locks WHERE task_id = (SELECT id FROM t WHERE state = 'done') RETURNING *
+  ), dep AS (
+    UPDATE tasks d SET pending_deps = d.pending_deps - 1,
+      state = CASE WHEN d.pending_deps = 1 AND d.state = 'blocked' THEN 'ready' ELSE d.state END,
+      updated_at = p_now
+    WHERE d.id IN (SELECT task_id FROM task_deps WHERE depends_on = (SELECT id FROM t WHERE state = 'done'))
+    RETURNING d.id, d.state, d.scope, d.run_id, d.pending_deps
+  ), lk AS (
+    SELECT pg_advisory_xact_lock(hashtext('${EVENT_ORDER_KEY}')) AS held
+  ), ev AS (
+    INSERT INTO events (scope, type, at, task_id, instance_id, run_id, data)
+    SELECT e.scope, e.type, p_now, e.task_id, e.instance_id, e.run_id, e.data FROM lk, (
+      SELECT 1 AS ord, l.scope, 'lock.released' AS type, l.task_id, l.owner AS instance_id, NULL::text AS run_id,
+             json_build_object('path', l.path, 'owner', l.owner, 'reason', 'task done')::text AS data
+      FROM l
+      UNION ALL
+      SELECT 2, t.scope, CASE WHEN t.state = 'done' THEN 'task.done' ELSE 'task.integrating' END, t.id, t.lease_owner, t.run_id, '{}'
+      FROM t
+      UNION ALL
+      SELECT 3, dep.scope, 'task.ready', dep.id, NULL, dep.run_id, '{}'
+      FROM dep WHERE dep.state = 'ready' AND dep.pending_deps = 0
+    ) AS e ORDER BY e.ord
+    RETURNING scope
+  ), n AS (SELECT DISTINCT scope FROM ev), notified AS (SELECT pg_notify('${EVENTS_CHANNEL}', scope) FROM n)
+  SELECT row_to_json(x)::text INTO done FROM (
+    SELECT t.*, (SELECT coalesce(json_agg(depends_on ORDER BY depends_on)::text, '[]') FROM task_deps WHERE task_id = t.id) AS deps_json,
+           (SELECT count(*) FROM notified) AS notified
+    FROM t
+  ) AS x;
+  RETURN done;
+END
+$fn$;
+`,
+  },
 ];
+
