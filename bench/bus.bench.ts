@@ -1,4 +1,5 @@
-// npm run bench -- bus: claim throughput (ours vs raw SQLite, ours vs pg-boss), wake latency,
+// npm run bench -- bus: claim throughput (ours vs raw SQLite, ours vs pg-boss, and the code before
+// issue 15's bus work built from git beside them, three interleaved repetitions each), wake latency,
 // MCP round trip. Prints tables and one JSON line; the goals are in the issue, not asserted here.
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
@@ -7,23 +8,35 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { openStore } from '../src/bus/index.js';
+import { buildBaseline, type Baseline } from './lib/baseline.js';
 import { benchPostgres } from './lib/postgres.js';
 import { runWorkers } from './lib/procs.js';
-import { percentile, printTable, round } from './lib/stats.js';
+import { median, percentile, printTable, round } from './lib/stats.js';
 import { mcpFigures } from './lib/mcp-figures.js';
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 4000);
+/** PostgreSQL is slower per task; fewer keep its three repetitions of three variants in minutes. */
+const PG_TASKS = Number(process.env.BENCH_PG_TASKS ?? 2000);
+const REPS = 3;
+/** The code before issue 15's bus work, run side by side: BENCH_BASE=none skips it. */
+const BASE_REF = process.env.BENCH_BASE ?? '07616f1';
 const dir = mkdtempSync(join(tmpdir(), 'daedalus-bench-bus-'));
 const scope = '/bench/scope';
-const figures: Record<string, number> = {};
+const figures: Record<string, number | string> = {};
+const here = new URL('..', import.meta.url).pathname;
 
-async function seedDaedalus(address: string, n: number): Promise<void> {
-  const store = await openStore(address);
-  for (let i = 0; i < n; i += 500) {
-    const batch = Array.from({ length: Math.min(500, n - i) }, (_, k) => ({ title: `task ${i + k}` }));
-    await store.createTasks(scope, batch);
-  }
-  await store.close();
+/** Whose Store a variant runs: ours, or the baseline's source tree (seeded and claimed by its own code). */
+interface Tree {
+  storeModule: string;
+  claimWorker: string;
+}
+const ourTree: Tree = { storeModule: join(here, 'src/bus/index.ts'), claimWorker: 'claim-worker.ts' };
+const treeOf = (b: Baseline): Tree => ({ storeModule: join(b.dir, 'src/bus/index.ts'), claimWorker: join(b.dir, 'bench/workers/claim-worker.ts') });
+
+async function seedStore(tree: Tree, address: string, n: number): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'bench/workers/seed-tasks.ts'), tree.storeModule, address, scope, String(n)], { stdio: 'inherit' });
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  if (code !== 0) throw new Error(`seeding ${address} exited ${code}`);
 }
 
 function seedRaw(path: string, n: number): void {
@@ -38,13 +51,22 @@ function seedRaw(path: string, n: number): void {
   db.close();
 }
 
-async function throughput(mode: string, address: string, procs: number, seed: () => Promise<void>, queue = scope): Promise<number> {
+async function throughput(worker: string, mode: string, address: string, procs: number, n: number, seed: () => Promise<void> | void, queue = scope): Promise<number> {
   await seed();
-  const { ms, results } = await runWorkers('claim-worker.ts', procs, [mode, address, queue]);
+  const { ms, results } = await runWorkers(worker, procs, [mode, address, queue]);
   const done = results.reduce((s, r) => s + Number(r.done), 0);
   const errors = results.reduce((s, r) => s + Number(r.errors), 0);
-  if (done !== TASKS || errors !== 0) throw new Error(`${mode}: ${done}/${TASKS} done, ${errors} errors`);
+  if (done !== n || errors !== 0) throw new Error(`${mode}: ${done}/${n} done, ${errors} errors`);
   return (done / ms) * 1000;
+}
+
+const spread = (xs: number[]): string => `${round(median(xs), 0)} (${round(Math.min(...xs), 0)}–${round(Math.max(...xs), 0)})`;
+
+/** Repetitions interleaved variant by variant, so drift in the machine's load hits all alike. */
+async function interleaved(variants: Record<string, () => Promise<number>>): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  for (let r = 0; r < REPS; r++) for (const [name, run] of Object.entries(variants)) out[name]!.push(await run());
+  return out;
 }
 
 async function wakeLatency(address: string, samples = 200): Promise<{ p50: number; p99: number }> {
@@ -80,42 +102,87 @@ async function wakeLatency(address: string, samples = 200): Promise<{ p50: numbe
 }
 
 async function main(): Promise<void> {
+  const base = process.env.BENCH_BASE === 'none' ? undefined : buildBaseline(BASE_REF, { build: false });
+  const before = base ? treeOf(base) : undefined;
+  figures.baseline = base?.commit ?? 'none';
   const rows: (string | number)[][] = [];
   let n = 0;
   const fresh = () => join(dir, `bus-${++n}.db`);
+  const sqliteVariants = (procs: number) => {
+    const v: Record<string, () => Promise<number>> = {
+      raw: async () => {
+        const p = fresh();
+        return throughput('claim-worker.ts', 'raw-sqlite', p, procs, TASKS, () => seedRaw(p, TASKS));
+      },
+      ours: async () => {
+        const a = `sqlite:${fresh()}`;
+        return throughput(ourTree.claimWorker, 'daedalus', a, procs, TASKS, () => seedStore(ourTree, a, TASKS));
+      },
+    };
+    if (before) {
+      v.before = async () => {
+        const a = `sqlite:${fresh()}`;
+        return throughput(before.claimWorker, 'daedalus', a, procs, TASKS, () => seedStore(before, a, TASKS));
+      };
+    }
+    return v;
+  };
 
-  // SQLite: ours vs raw at 1, 4, 8 processes, alternating so drift hits both alike.
   for (const procs of [1, 4, 8]) {
-    const rawPath = fresh();
-    const raw = await throughput('raw-sqlite', rawPath, procs, async () => seedRaw(rawPath, TASKS));
-    const oursPath = `sqlite:${fresh()}`;
-    const ours = await throughput('daedalus', oursPath, procs, () => seedDaedalus(oursPath, TASKS));
-    rows.push([`sqlite ×${procs}`, round(ours, 0), 'raw better-sqlite3', round(raw, 0), round(ours / raw, 2)]);
+    const r = await interleaved(sqliteVariants(procs));
+    const ours = median(r.ours!);
+    const raw = median(r.raw!);
+    rows.push([`sqlite ×${procs}`, spread(r.ours!), r.before ? spread(r.before) : '-', 'raw better-sqlite3', spread(r.raw!), round(ours / raw, 2), r.before ? round(median(r.before) / raw, 2) : '-']);
     figures[`sqlite${procs}_ours_per_s`] = round(ours, 0);
     figures[`sqlite${procs}_raw_per_s`] = round(raw, 0);
     figures[`sqlite${procs}_ratio`] = round(ours / raw, 3);
+    if (r.before) figures[`sqlite${procs}_before_ratio`] = round(median(r.before) / raw, 3);
   }
 
   const pgServer = await benchPostgres();
   try {
-    const oursUrl = await pgServer.createDatabase('bench_daedalus');
-    const ours = await throughput('daedalus', oursUrl, 8, () => seedDaedalus(oursUrl, TASKS));
-    const bossUrl = await pgServer.createDatabase('bench_pgboss');
     const { default: PgBoss } = await import('pg-boss');
-    const boss = new PgBoss({ connectionString: bossUrl, supervise: false, schedule: false });
-    await boss.start();
-    await boss.createQueue('bench');
-    const bossRate = await throughput('pgboss', bossUrl, 8, async () => {
-      for (let i = 0; i < TASKS; i += 500) {
-        await boss.insert(Array.from({ length: Math.min(500, TASKS - i) }, (_, k) => ({ name: 'bench', data: { i: i + k } })));
-      }
-    }, 'bench');
-    await boss.stop({ graceful: false, wait: true });
-    rows.push(['postgres ×8', round(ours, 0), 'pg-boss 10', round(bossRate, 0), round(ours / bossRate, 2)]);
+    let db = 0;
+    const pgVariants: Record<string, () => Promise<number>> = {
+      pgboss: async () => {
+        const url = await pgServer.createDatabase(`bench_pgboss_${++db}`);
+        const boss = new PgBoss({ connectionString: url, supervise: false, schedule: false });
+        await boss.start();
+        await boss.createQueue('bench');
+        try {
+          return await throughput('claim-worker.ts', 'pgboss', url, 8, PG_TASKS, async () => {
+            for (let i = 0; i < PG_TASKS; i += 500) {
+              await boss.insert(Array.from({ length: Math.min(500, PG_TASKS - i) }, (_, k) => ({ name: 'bench', data: { i: i + k } })));
+            }
+          }, 'bench');
+        } finally {
+          await boss.stop({ graceful: false, wait: true });
+        }
+      },
+      ours: async () => {
+        const url = await pgServer.createDatabase(`bench_daedalus_${++db}`);
+        return throughput(ourTree.claimWorker, 'daedalus', url, 8, PG_TASKS, () => seedStore(ourTree, url, PG_TASKS));
+      },
+    };
+    if (before) {
+      pgVariants.before = async () => {
+        const url = await pgServer.createDatabase(`bench_before_${++db}`);
+        return throughput(before.claimWorker, 'daedalus', url, 8, PG_TASKS, () => seedStore(before, url, PG_TASKS));
+      };
+    }
+    const r = await interleaved(pgVariants);
+    const ours = median(r.ours!);
+    const boss = median(r.pgboss!);
+    rows.push(['postgres ×8', spread(r.ours!), r.before ? spread(r.before) : '-', 'pg-boss 10', spread(r.pgboss!), round(ours / boss, 2), r.before ? round(median(r.before) / boss, 2) : '-']);
     figures.pg8_ours_per_s = round(ours, 0);
-    figures.pg8_pgboss_per_s = round(bossRate, 0);
-    figures.pg8_ratio = round(ours / bossRate, 3);
-    printTable(`Fenced claim+complete throughput (${TASKS} tasks, tasks/s)`, ['backend', 'daedalus', 'baseline', 'baseline/s', 'ratio'], rows);
+    figures.pg8_pgboss_per_s = round(boss, 0);
+    figures.pg8_ratio = round(ours / boss, 3);
+    if (r.before) figures.pg8_before_ratio = round(median(r.before) / boss, 3);
+    printTable(
+      `Fenced claim+complete throughput (SQLite ${TASKS}, PostgreSQL ${PG_TASKS} tasks; tasks/s, median (min–max) of ${REPS}, interleaved; before = ${base?.commit ?? 'not measured'})`,
+      ['backend', 'daedalus', 'before', 'baseline', 'baseline/s', 'ratio', 'before ratio'],
+      rows,
+    );
 
     const wakeRows: (string | number)[][] = [];
     const sqliteWake = await wakeLatency(`sqlite:${fresh()}`);
@@ -142,7 +209,8 @@ async function main(): Promise<void> {
   } else {
     console.log('\nMCP figures skipped: run `npm run build` first (dist/cli/main.js is missing)');
   }
-  console.log(`\n${JSON.stringify({ bench: 'bus', tasks: TASKS, ...figures })}`);
+  console.log(`\n${JSON.stringify({ bench: 'bus', tasks: TASKS, pgTasks: PG_TASKS, ...figures })}`);
+  if (base) rmSync(base.dir, { recursive: true, force: true });
 }
 
 try {

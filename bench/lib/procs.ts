@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-const workerPath = (name: string) => new URL(`../workers/${name}`, import.meta.url).pathname;
+/** A worker of bench/workers by name, or any worker script by absolute path (a baseline's). */
+const workerPath = (name: string) => (name.startsWith('/') ? name : new URL(`../workers/${name}`, import.meta.url).pathname);
 
 interface Started {
   child: ChildProcess;
