@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { daedalusHome } from '../config/home.js';
-import { DaedalusError } from '../errors.js';
+import { daedalusHome } from '../common/home.js';
+import { DaedalusError } from '../common/errors.js';
 
 export type BusAddress = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 

@@ -1,4 +1,4 @@
-import { DaedalusError, type ErrorCode } from '../errors.js';
+import { DaedalusError, type ErrorCode } from '../common/errors.js';
 // issues.js, not the plan index: every command (daedalus mcp too) loads this file, and the index loads the YAML parser.
 import { formatPlanIssues } from '../plan/issues.js';
 

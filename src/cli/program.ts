@@ -1,7 +1,7 @@
-import { packageVersion } from '../config/version.js';
+import { packageVersion } from '../common/version.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DaedalusError } from '../errors.js';
-import { busEvents, busKv, busLocks, busSend, busStatus, busTasks, type BusCommandOptions } from './bus-commands.js';
+import { DaedalusError } from '../common/errors.js';
+import { busEvents, busKv, busLocks, busSend, busStatus, busTasks, type BusCommandOptions } from './commands/bus.js';
 import { processOutput } from './output.js';
 
 // Each command loads only its own modules: `daedalus mcp` starts for every agent and must be quick
@@ -12,8 +12,8 @@ const run = () => import('../run/index.js');
 const plans = () => import('../plan/index.js');
 const schedule = () => import('../schedule/index.js');
 const knownHarnesses = async () => (await import('../harness/index.js')).availableHarnesses();
-const seeds = () => import('../agent/seed.js');
-const approvals = () => import('../agent/approvals.js');
+const seeds = () => import('../harness/seed.js');
+const approvals = () => import('../approvals/requests.js');
 
 
 const int = (name: string) => (v: string) => {

@@ -1,4 +1,4 @@
-import { DaedalusError } from '../errors.js';
+import { DaedalusError } from '../common/errors.js';
 import { claudeHarness } from './claude/index.js';
 import { codexHarness } from './codex/index.js';
 import { genericHarness } from './generic.js';

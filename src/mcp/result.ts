@@ -1,5 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { DaedalusError, type ErrorCode } from '../errors.js';
+import { DaedalusError, type ErrorCode } from '../common/errors.js';
 
 export type ToolOutput = Record<string, unknown>;
 

@@ -1,4 +1,4 @@
-import { DaedalusError } from '../errors.js';
+import { DaedalusError } from '../common/errors.js';
 
 /** One thing wrong with a plan, located precisely enough that the user can jump to it. */
 export interface PlanIssue {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { processOutput, type Output } from '../cli/output.js';
-import { runCommand } from './commands.js';
+import { runCommand } from '../cli/commands/run.js';
 import type { RunResult } from './run.js';
 
 export interface DemoOptions {

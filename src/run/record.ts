@@ -1,5 +1,5 @@
 import type { Store } from '../bus/index.js';
-import { DaedalusError } from '../errors.js';
+import { DaedalusError } from '../common/errors.js';
 import type { Plan } from '../plan/index.js';
 
 /**

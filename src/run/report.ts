@@ -2,10 +2,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Task, TaskState } from '../bus/index.js';
 import { criticalPath, makespanLowerBound } from '../plan/index.js';
-import type { RunContext } from './context.js';
-import type { AttemptOutcome } from './executor.js';
+import type { RunContext } from '../executor/context.js';
+import type { AttemptOutcome } from '../executor/execution.js';
 import type { RunRecord } from './record.js';
-import type { SuperviseResult } from './supervisor.js';
+import type { SuperviseResult } from '../executor/loop.js';
 
 export interface TaskReport {
   id: string;

@@ -1,19 +1,19 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { openStore, resolveBusAddress, resolveScope, formatAddress, type Store, type TaskInput } from '../bus/index.js';
-import { daedalusHome } from '../config/home.js';
-import { DaedalusError, describeError } from '../errors.js';
+import { daedalusHome } from '../common/home.js';
+import { DaedalusError, describeError } from '../common/errors.js';
 import { availableHarnesses, daedalusCommand, getHarness, type Harness } from '../harness/index.js';
 import { planCheck, resolveEstimates, type Plan } from '../plan/index.js';
 import { SystemSampler, TaskUsageTracker, type GateDecision, type Sampler } from '../resources/index.js';
 import { dispatchKeys, historyFallback } from '../schedule/index.js';
 import { createIntegration, finishRun, cleanupRun, type FinishResult } from '../workspace/index.js';
-import { taskIdFor, type RunContext } from './context.js';
+import { taskIdFor, type RunContext } from '../executor/context.js';
 import { assertUnsupervised, recoverRun } from './recover.js';
 import { buildReport, writeResults, type RunReport } from './report.js';
 import { loadRunRecord, saveRunRecord, type RunRecord } from './record.js';
-import { supervise } from './supervisor.js';
-import { collectGarbage } from './memory.js';
+import { supervise } from '../executor/loop.js';
+import { collectGarbage } from '../executor/memory.js';
 
 export interface RunOptions {
   /** A plan file, package file or directory. Not needed with resume. */

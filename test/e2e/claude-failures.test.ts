@@ -51,7 +51,7 @@ describe('claude harness: how attempts fail', () => {
   });
 
   test('a request no rule settles waits for a person: approved through `daedalus approvals`, the command runs', async () => {
-    const { approvalsApprove, approvalsList } = await import('../../src/agent/approvals.js');
+    const { approvalsApprove, approvalsList } = await import('../../src/approvals/requests.js');
     w.script([
       { calls: [{ tool: 'Bash', input: { command: `node -e "require('fs').writeFileSync('out.txt', 'approved-by-a-person\\n'); console.log('wrote it')"`, description: 'write it' } }] },
       { calls: [{ tool: 'daedalus:complete_task', input: { summary: 'wrote out.txt with permission' } }] },

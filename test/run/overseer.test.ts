@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Store, Task } from '../../src/bus/index.js';
 import type { AgentProcess, HarnessEvent, ProcessEnd } from '../../src/harness/index.js';
 import type { Package } from '../../src/plan/index.js';
-import type { RunContext } from '../../src/run/context.js';
-import { Overseer } from '../../src/run/overseer.js';
+import type { RunContext } from '../../src/executor/context.js';
+import { Overseer } from '../../src/executor/overseer.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

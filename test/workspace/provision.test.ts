@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isDaedalusError } from '../../src/errors.js';
+import { isDaedalusError } from '../../src/common/errors.js';
 import type { GitRunner } from '../../src/workspace/index.js';
 import { createGitRunner, provisionTask } from '../../src/workspace/index.js';
 import { doTask, integrate, useFixture } from './fixture.js';

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { McpServerEntry } from '../../agent/launch.js';
+import type { McpServerEntry } from '../launch.js';
 
 /**
  * Codex reads its MCP servers only from config.toml, so every attempt gets its own CODEX_HOME:

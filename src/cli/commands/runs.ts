@@ -1,7 +1,7 @@
-import { openStore, resolveScope } from '../bus/index.js';
-import { processOutput, type Output } from '../cli/output.js';
-import { listRunRecords } from './record.js';
-import { shortDuration } from './report.js';
+import { openStore, resolveScope } from '../../bus/index.js';
+import { processOutput, type Output } from '../output.js';
+import { listRunRecords } from '../../run/record.js';
+import { shortDuration } from '../../run/report.js';
 
 /** `daedalus runs`: what ran here, how it ended, and the id to resume. */
 export async function listRuns(opts: { bus?: string; scope?: string; json?: boolean; output?: Output }): Promise<void> {

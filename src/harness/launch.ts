@@ -1,7 +1,7 @@
-import type { LaunchSpec } from '../harness/types.js';
+import type { LaunchSpec } from './types.js';
 import { writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { buildPrompt } from './preamble.js';
+import { buildPrompt } from './prompt.js';
 import { readSeed } from './seed.js';
 
 /**

@@ -1,10 +1,10 @@
 import type { Instance, TaskState } from '../bus/index.js';
-import { describeError } from '../errors.js';
+import { describeError } from '../common/errors.js';
 import { pauseProcessGroup, resumeProcessGroup, ResourceGate, type GateDecision, type Sampler } from '../resources/index.js';
 import { concurrencyFor, mayStart, STRATEGY_INFO, type Concurrency } from '../schedule/index.js';
 import type { RunContext } from './context.js';
 import { collectGarbage } from './memory.js';
-import { Execution, type AttemptOutcome } from './executor.js';
+import { Execution, type AttemptOutcome } from './execution.js';
 
 const TICK_MS = 500;
 /** How long a reserved agent instance waits to be adopted: claim, worktree, setup, agent start. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { decide, describeRequest, permissionSetting, ruleMatches, splitPermissions } from '../../src/agent/permissions.js';
+import { decide, describeRequest, permissionSetting, ruleMatches, splitPermissions } from '../../src/approvals/permissions.js';
 
 const bash = (command: string) => ({ command });
 

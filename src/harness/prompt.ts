@@ -1,5 +1,5 @@
 import type { Package } from '../plan/index.js';
-import { splitPermissions } from './permissions.js';
+import { splitPermissions } from '../approvals/permissions.js';
 
 /**
  * The first turn every worker gets: who it is, its package, and the worker contract

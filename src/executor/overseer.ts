@@ -1,4 +1,4 @@
-import { isDaedalusError } from '../errors.js';
+import { isDaedalusError } from '../common/errors.js';
 import type { AgentProcess } from '../harness/index.js';
 import type { Package } from '../plan/index.js';
 import type { RunContext } from './context.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { buildPrompt, estimateTokens, type RunInfo } from '../../src/agent/preamble.js';
+import { buildPrompt, estimateTokens, type RunInfo } from '../../src/harness/prompt.js';
 import type { Package } from '../../src/plan/index.js';
 
 /** A package as busy as real ones get: long description, several files, context, constraints, rules. */

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { resolveScope } from '../bus/index.js';
-import { DaedalusError } from '../errors.js';
-import { estimateTokens } from './preamble.js';
+import { DaedalusError } from '../common/errors.js';
+import { estimateTokens } from './prompt.js';
 
 /**
  * The project seed: founding context every worker reads first (see docs/worker-contract.md).

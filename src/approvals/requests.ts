@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { openStore, resolveScope, type Json, type KvEntry, type Store } from '../bus/index.js';
-import { DaedalusError, isDaedalusError } from '../errors.js';
+import { DaedalusError, isDaedalusError } from '../common/errors.js';
 import { formatDuration, parseDuration } from '../plan/units.js';
 import { splitPermissions, type PermissionPolicy } from './permissions.js';
 

@@ -1,12 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Json, Lease, Task } from '../bus/index.js';
-import { describeError, isDaedalusError } from '../errors.js';
+import { describeError, isDaedalusError } from '../common/errors.js';
 import type { AgentProcess, ProcessEnd } from '../harness/index.js';
 import type { Package } from '../plan/index.js';
 import { provisionTask } from '../workspace/index.js';
 import { attemptDir, dropWorktree, LEASE_FILE, packageOf, type RunContext } from './context.js';
-import { integrateCompleted } from './integrate-task.js';
+import { integrateCompleted } from './integrate.js';
 import { Overseer, type Stop } from './overseer.js';
 
 /** What one attempt came to, for history, the report and the progress view. */

@@ -1,8 +1,8 @@
 import { userInfo } from 'node:os';
-import { openStore, resolveScope, type BusEvent, type Store, type TaskState, TASK_STATES } from '../bus/index.js';
-import { DaedalusError } from '../errors.js';
-import { processOutput, type Output } from './output.js';
-import { ago, clip, table } from './table.js';
+import { openStore, resolveScope, type BusEvent, type Store, type TaskState, TASK_STATES } from '../../bus/index.js';
+import { DaedalusError } from '../../common/errors.js';
+import { processOutput, type Output } from '../output.js';
+import { ago, clip, table } from '../table.js';
 
 export interface BusCommandOptions {
   bus?: string;

@@ -1,8 +1,8 @@
-import { processOutput, type Output } from '../cli/output.js';
-import { DaedalusError } from '../errors.js';
-import { Progress, type ProgressMode } from './progress.js';
-import { formatReport } from './report.js';
-import { runPlan, type RunOptions, type RunResult } from './run.js';
+import { processOutput, type Output } from '../output.js';
+import { DaedalusError } from '../../common/errors.js';
+import { Progress, type ProgressMode } from '../../run/progress.js';
+import { formatReport } from '../../run/report.js';
+import { runPlan, type RunOptions, type RunResult } from '../../run/run.js';
 
 export interface RunCommandOptions extends Omit<RunOptions, 'onNote' | 'onDecision' | 'onStart' | 'signal'> {
   json?: boolean;

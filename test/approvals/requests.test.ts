@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { approvalTimeoutMs, decideApproval, listApprovals, policyForPackage, requestApproval } from '../../src/agent/approvals.js';
+import { approvalTimeoutMs, decideApproval, listApprovals, policyForPackage, requestApproval } from '../../src/approvals/requests.js';
 import type { Json } from '../../src/bus/index.js';
 import { SCOPE, useAgents } from '../mcp/helpers.js';
 

@@ -1,11 +1,11 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore, type Store } from '../bus/index.js';
-import { killGroup, spawnGroup } from '../harness/spawn.js';
+import { killGroup, spawnGroup } from './spawn.js';
 import { parseDuration } from '../plan/units.js';
-import type { AgentProcess, HarnessEvent, ProcessEnd } from '../harness/types.js';
+import type { AgentProcess, HarnessEvent, ProcessEnd } from './types.js';
 import { shQuote, type AgentLaunch } from './launch.js';
-import { logPane, openPane, stripAnsi, type Pane } from './tmux.js';
+import { logPane, openPane, stripAnsi, type Pane } from '../tmux/panes.js';
 
 /**
  * An agent in a tmux pane, as an AgentProcess: the pane's process group is the agent's, a small

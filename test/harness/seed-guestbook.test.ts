@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { GUESTBOOK_FILE, signGuestbook } from '../../src/agent/guestbook.js';
-import { readSeed, seedCapture, seedEdit, seedShow, transcriptToSeed } from '../../src/agent/seed.js';
+import { GUESTBOOK_FILE, signGuestbook } from '../../src/mcp/guestbook.js';
+import { readSeed, seedCapture, seedEdit, seedShow, transcriptToSeed } from '../../src/harness/seed.js';
 import { openStore, type Store } from '../../src/bus/index.js';
 import { isolateGitConfig, makeTempRepo, type TempRepo } from '../helpers/git-repo.js';
 
