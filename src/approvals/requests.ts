@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { userInfo } from 'node:os';
-import { openStore, resolveScope, type Json, type KvEntry, type Store } from '../bus/index.js';
-import { DaedalusError, isDaedalusError } from '../common/errors.js';
-import { formatDuration, parseDuration } from '../plan/units.js';
+import type { Json, KvEntry, Store } from '../bus/index.js';
+import { DaedalusError, durationFromEnv, formatDuration, isDaedalusError } from '../common/index.js';
+
 import { splitPermissions, type PermissionPolicy } from './permissions.js';
 
 /**
@@ -54,10 +53,7 @@ const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 
 /** DAEDALUS_APPROVAL_TIMEOUT: how long a person has to answer, as plans write durations (`90s`, `10m`; a bare number is seconds). */
 export function approvalTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.DAEDALUS_APPROVAL_TIMEOUT?.trim();
-  if (!raw) return DEFAULT_TIMEOUT_MS;
-  const parsed = parseDuration(raw);
-  return parsed.ok ? parsed.value : DEFAULT_TIMEOUT_MS;
+  return durationFromEnv(env.DAEDALUS_APPROVAL_TIMEOUT, DEFAULT_TIMEOUT_MS);
 }
 
 const asRecord = (e: KvEntry | null): ApprovalRecord | null => (e ? (e.value as unknown as ApprovalRecord) : null);
@@ -152,48 +148,7 @@ export async function policyForPackage(store: Store, scope: string, runId: strin
   return { allow: fromPkg.allow, deny: [...new Set([...fromPlan.deny, ...fromPkg.deny])] };
 }
 
-// ------------------------------------------------------------------ the `daedalus approvals` commands
-
-export interface ApprovalsOptions {
-  bus?: string;
-  /** Default: the scope of the current directory's repository. */
-  scope?: string;
-  cwd?: string;
-}
-
-async function withBus<T>(opts: ApprovalsOptions, fn: (store: Store, scope: string) => Promise<T>): Promise<T> {
-  const store = await openStore(opts.bus);
-  try {
-    return await fn(store, opts.scope ?? resolveScope(opts.cwd ?? process.cwd()));
-  } finally {
-    await store.close();
-  }
-}
-
-/** `daedalus approvals [--all]`: pending requests (all, with --all), oldest first. */
-export function approvalsList(opts: ApprovalsOptions & { all?: boolean }): Promise<ApprovalRecord[]> {
-  return withBus(opts, (store, scope) => listApprovals(store, scope, { all: opts.all }));
-}
-
-const person = () => {
-  try {
-    return `user:${userInfo().username}`;
-  } catch {
-    return 'user';
-  }
-};
-
-/** `daedalus approvals approve ID [--message TEXT]`. */
-export function approvalsApprove(opts: ApprovalsOptions & { id: string; message?: string; by?: string }): Promise<ApprovalRecord> {
-  return withBus(opts, (store, scope) => settle(store, scope, opts.id, 'allowed', { by: opts.by ?? person(), message: opts.message }));
-}
-
-/** `daedalus approvals deny ID [--message TEXT]`: the message is what the agent reads. */
-export function approvalsDeny(opts: ApprovalsOptions & { id: string; message?: string; by?: string }): Promise<ApprovalRecord> {
-  return withBus(opts, (store, scope) => settle(store, scope, opts.id, 'denied', { by: opts.by ?? person(), message: opts.message }));
-}
-
-/** Store-level forms, for the dashboard and tests that hold a store already. */
+/** A person's (or the policy's) decision on a pending request; the waiting agent wakes on it. */
 export const decideApproval = (store: Store, scope: string, id: string, decision: 'allow' | 'deny', o: { by: string; message?: string }) =>
   settle(store, scope, id, decision === 'allow' ? 'allowed' : 'denied', o);
 

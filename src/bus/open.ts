@@ -1,4 +1,4 @@
-import { DaedalusError } from '../common/errors.js';
+import { DaedalusError } from '../common/index.js';
 import { formatAddress, resolveBusAddress, type BusAddress } from './address.js';
 import type { SqlDriver } from './sql/driver.js';
 import type { Migration } from './sql/migrate.js';

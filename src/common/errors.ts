@@ -39,11 +39,26 @@ export class DaedalusError extends Error {
     message: string,
     /** One line telling the reader what to do next. */
     readonly hint?: string,
-    /** Structured context for machines (the holder of a lock, the current version, ...). */
+    /**
+     * Structured context for machines (the holder of a lock, the current version, ...). An error
+     * that stands for several problems lists them as `problems: Problem[]`, first one first.
+     */
     readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }
+}
+
+/** One of several things wrong, as an error that stands for all of them lists them. */
+export interface Problem {
+  text: string;
+  hint?: string;
+}
+
+/** The problems an error lists (several at once, say a plan's), or none. */
+export function problemsOf(e: unknown): Problem[] {
+  const list = e instanceof DaedalusError ? e.details?.problems : undefined;
+  return Array.isArray(list) ? (list as Problem[]) : [];
 }
 
 export function isDaedalusError(e: unknown, code?: ErrorCode): e is DaedalusError {

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Json, Lease, Task } from '../bus/index.js';
-import { describeError, isDaedalusError } from '../common/errors.js';
+import { describeError, isDaedalusError } from '../common/index.js';
 import type { AgentProcess, ProcessEnd } from '../harness/index.js';
 import type { Package } from '../plan/index.js';
 import { provisionTask } from '../workspace/index.js';

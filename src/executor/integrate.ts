@@ -1,5 +1,5 @@
 import type { Json } from '../bus/index.js';
-import { describeError, isDaedalusError } from '../common/errors.js';
+import { describeError, isDaedalusError } from '../common/index.js';
 import type { Package } from '../plan/index.js';
 import { checkScope, collectTask, integrateTask } from '../workspace/index.js';
 import { dropWorktree, type RunContext } from './context.js';

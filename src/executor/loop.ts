@@ -1,9 +1,8 @@
 import type { Instance, TaskState } from '../bus/index.js';
-import { describeError } from '../common/errors.js';
+import { describeError } from '../common/index.js';
 import { pauseProcessGroup, resumeProcessGroup, ResourceGate, type GateDecision, type Sampler } from '../resources/index.js';
 import { concurrencyFor, mayStart, STRATEGY_INFO, type Concurrency } from '../schedule/index.js';
 import type { RunContext } from './context.js';
-import { collectGarbage } from './memory.js';
 import { Execution, type AttemptOutcome } from './execution.js';
 
 const TICK_MS = 500;
@@ -189,7 +188,6 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
         running.delete(exec.taskId);
         paused.delete(exec.taskId);
         attempts.push(o);
-        if (attempts.length % 50 === 0) collectGarbage();
         kick.poke();
       });
       slots--;

@@ -1,4 +1,4 @@
-import { isDaedalusError } from '../common/errors.js';
+import { formatDuration, isDaedalusError } from '../common/index.js';
 import type { AgentProcess } from '../harness/index.js';
 import type { Package } from '../plan/index.js';
 import type { RunContext } from './context.js';
@@ -100,7 +100,7 @@ export class Overseer {
       return;
     }
     const age = now - this.proc.startedAt - this.pausedMs;
-    if (age > this.pkg.timeoutMs) return void this.halt({ kind: 'timeout', reason: `ran past its timeout of ${fmt(this.pkg.timeoutMs)}` });
+    if (age > this.pkg.timeoutMs) return void this.halt({ kind: 'timeout', reason: `ran past its timeout of ${formatDuration(this.pkg.timeoutMs)}` });
     const usage = this.ctx.tracker.get(this.taskId);
     if (this.pkg.memoryLimitBytes && usage && usage.rssBytes > this.pkg.memoryLimitBytes) {
       return void this.halt({
@@ -114,7 +114,7 @@ export class Overseer {
       const t = await this.ctx.store.getTask(this.taskId);
       if (t && t.updatedAt > this.lastActivity && t.updatedAt !== this.ownUpdate) this.lastActivity = t.updatedAt;
       if (Date.now() - this.lastActivity > this.pkg.idleTimeoutMs) {
-        return void this.halt({ kind: 'timeout', reason: `idle: no output and no progress for ${fmt(this.pkg.idleTimeoutMs)}` });
+        return void this.halt({ kind: 'timeout', reason: `idle: no output and no progress for ${formatDuration(this.pkg.idleTimeoutMs)}` });
       }
     }
     // While we watch, the lease is kept: the idle timeout, not a lapsed lease, ends a silent agent.
@@ -135,8 +135,3 @@ export class Overseer {
 
 // MB as plans write it (powers of 1000), so the limit reads as it was set.
 const mb = (b: number) => Math.round(b / 1000 ** 2);
-function fmt(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  return `${Math.round(ms / 100) / 10}s`;
-}

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { launchInPane } from './interactive.js';
 import { mcpServerEntry, shQuote, writeMcpJson, writePrompt } from './launch.js';
-import { DaedalusError } from '../common/errors.js';
+import { DaedalusError } from '../common/index.js';
 import { spawnGroup } from './spawn.js';
 import type { AgentProcess, Harness, HarnessEvent, LaunchSpec, ProcessEnd } from './types.js';
 

@@ -2,10 +2,10 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writ
 import { join } from 'node:path';
 import { openStore, type Store } from '../bus/index.js';
 import { killGroup, spawnGroup } from './spawn.js';
-import { parseDuration } from '../plan/units.js';
+import { durationFromEnv } from '../common/index.js';
 import type { AgentProcess, HarnessEvent, ProcessEnd } from './types.js';
 import { shQuote, type AgentLaunch } from './launch.js';
-import { logPane, openPane, stripAnsi, type Pane } from '../tmux/panes.js';
+import { logPane, openPane, stripAnsi, type Pane } from '../tmux/index.js';
 
 /**
  * An agent in a tmux pane, as an AgentProcess: the pane's process group is the agent's, a small
@@ -85,9 +85,7 @@ async function attemptSettled(store: Store, spec: AgentLaunch, stop: AbortSignal
 
 /** DAEDALUS_INTERACTIVE_LINGER: how long a finished interactive agent stays on screen (a plan duration; default 10s). */
 function lingerMs(env: Record<string, string>): number {
-  const raw = env.DAEDALUS_INTERACTIVE_LINGER?.trim();
-  const parsed = raw ? parseDuration(raw) : null;
-  return parsed?.ok ? parsed.value : 10_000;
+  return durationFromEnv(env.DAEDALUS_INTERACTIVE_LINGER, 10_000);
 }
 
 export async function launchInPane(spec: AgentLaunch, cmd: PaneCommand): Promise<AgentProcess> {

@@ -1,5 +1,6 @@
+import { formatDuration } from '../common/index.js';
 import type { Package } from '../plan/index.js';
-import { splitPermissions } from '../approvals/permissions.js';
+import { splitPermissions } from '../approvals/index.js';
 
 /**
  * The first turn every worker gets: who it is, its package, and the worker contract
@@ -35,12 +36,6 @@ export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
-function duration(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms >= 60_000) return `${Math.round(ms / 60_000)}m`;
-  return `${Math.round(ms / 1000)}s`;
-}
-
 const list = (items: string[]) => items.map((i) => `- ${i}`).join('\n');
 
 function packageSection(pkg: Package, run: RunInfo): string {
@@ -73,7 +68,7 @@ function contractSection(pkg: Package, run: RunInfo, completion: 'bus' | 'exit')
     done,
     '- If you cannot finish: `fail_task` with what went wrong and what you tried (`retryable: true` if another attempt could succeed).',
     '- `sign_guestbook` if something here felt worth leaving a mark for the workers after you (optional).',
-    `Time limit: ${duration(pkg.timeoutMs)} in all, and ${duration(pkg.idleTimeoutMs)} without output or progress. At either limit you are stopped and the attempt fails${run.maxAttempts && run.maxAttempts > run.attempt ? '; a later attempt starts from what you committed or left in the worktree' : ''}. Report progress and finish (or fail_task) before then.`,
+    `Time limit: ${formatDuration(pkg.timeoutMs)} in all, and ${formatDuration(pkg.idleTimeoutMs)} without output or progress. At either limit you are stopped and the attempt fails${run.maxAttempts && run.maxAttempts > run.attempt ? '; a later attempt starts from what you committed or left in the worktree' : ''}. Report progress and finish (or fail_task) before then.`,
   ].join('\n');
 }
 

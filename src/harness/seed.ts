@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { resolveScope } from '../bus/index.js';
-import { DaedalusError } from '../common/errors.js';
+import { DaedalusError } from '../common/index.js';
 import { estimateTokens } from './prompt.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
-import { DaedalusError, describeError, isDaedalusError } from '../common/errors.js';
+import { DaedalusError, describeError, isDaedalusError } from '../common/index.js';
 import type { Identity, McpContext } from './context.js';
 import { requireIdentity } from './identity.js';
 import { renewHeld } from './leases.js';

@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Json, Store } from '../bus/index.js';
-import { DaedalusError } from '../common/errors.js';
+import { DaedalusError } from '../common/index.js';
 
 /**
  * ICARUS_GUESTBOOK.md: where workers leave their mark. It is kept in the main checkout (the scope

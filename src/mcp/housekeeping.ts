@@ -1,4 +1,4 @@
-import { describeError, isDaedalusError } from '../common/errors.js';
+import { describeError, isDaedalusError } from '../common/index.js';
 import type { McpContext } from './context.js';
 import { forgetIdentity, tryAdopt } from './identity.js';
 

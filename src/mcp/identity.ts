@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { resolveScope, type Instance, type Store } from '../bus/index.js';
-import { DaedalusError, describeError } from '../common/errors.js';
+import { DaedalusError, describeError } from '../common/index.js';
 import { DEFAULT_OPTIONS, newSession, type Identity, type McpContext, type McpOptions } from './context.js';
 import { startHeldLease } from './leases.js';
 import { silentLogger, type Logger } from './log.js';

@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
-import { describeError, isDaedalusError } from '../common/errors.js';
+import { describeError, isDaedalusError } from '../common/index.js';
 import type { Identity, McpContext } from './context.js';
 import { requireIdentity } from './identity.js';
 import { instanceLine, messageLine, taskLine } from './views.js';

@@ -1,6 +1,6 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { openStore, resolveBusAddress } from '../bus/index.js';
-import { describeError } from '../common/errors.js';
+import { describeError } from '../common/index.js';
 import { startHousekeeping } from './housekeeping.js';
 import { createContext } from './identity.js';
 import { stderrLogger } from './log.js';

@@ -1,4 +1,4 @@
-import { packageVersion } from '../common/version.js';
+import { packageVersion } from '../common/index.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { McpContext } from './context.js';

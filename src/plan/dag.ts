@@ -2,7 +2,7 @@
  * Pure DAG analysis over anything with an id and dependencies. Estimates are milliseconds by id.
  * Ties are always broken by input order so every result is deterministic.
  */
-import { DaedalusError } from '../common/errors.js';
+import { DaedalusError } from '../common/index.js';
 
 export interface DagNode {
   id: string;

@@ -39,8 +39,8 @@ export { planCheck } from './check.js';
 export { builtinDefaults } from './defaults.js';
 export type { PlanIssue } from './issues.js';
 export { formatPlanIssues, issueLine } from './issues.js';
-export type { Parsed } from './units.js';
-export { formatDuration, parseDuration, parseSize } from './units.js';
+
+export { parseSize } from './units.js';
 export type { CriticalPath, DagAnalysis, DagNode, Estimates } from './dag.js';
 export { analyzeDag, criticalPath, findCycle, makespanLowerBound, topoLayers, topoOrder, totalWork, upwardRanks } from './dag.js';
 export type { EstimateFallback, EstimateOptions, EstimateOrigin, ResolvedEstimates } from './estimates.js';

@@ -1,4 +1,4 @@
-import { DaedalusError } from '../common/errors.js';
+import { DaedalusError } from '../common/index.js';
 import type { Sampler, SystemSample } from './system.js';
 import { classify, resolveThresholds, type Thresholds, type Zone, type ZoneLimits } from './zones.js';
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { DaedalusError } from '../common/errors.js';
+import { DaedalusError } from '../common/index.js';
 import { parsePidStat } from './parse.js';
 
 /**

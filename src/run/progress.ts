@@ -1,5 +1,5 @@
 import type { BusEvent, Store, TaskState } from '../bus/index.js';
-import type { Output } from '../cli/output.js';
+import type { Output } from '../common/index.js';
 import type { GateDecision } from '../resources/index.js';
 
 export type ProgressMode = 'tty' | 'plain' | 'json';

@@ -1,5 +1,5 @@
 import type { Store } from '../bus/index.js';
-import { DaedalusError } from '../common/errors.js';
+import { DaedalusError } from '../common/index.js';
 import type { Plan } from '../plan/index.js';
 
 /**

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Store, Task } from '../bus/index.js';
-import { DaedalusError, describeError } from '../common/errors.js';
+import { DaedalusError, describeError } from '../common/index.js';
 import { killGroup } from '../harness/index.js';
-import type { RunContext } from '../executor/context.js';
-import { attemptDir, LEASE_FILE, packageOf } from '../executor/context.js';
-import { integrateCompleted } from '../executor/integrate.js';
+import type { RunContext } from '../executor/index.js';
+import { attemptDir, LEASE_FILE, packageOf } from '../executor/index.js';
+import { integrateCompleted } from '../executor/index.js';
 import type { RunRecord } from './record.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,11 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Task, TaskState } from '../bus/index.js';
+import { formatDuration } from '../common/index.js';
 import { criticalPath, makespanLowerBound } from '../plan/index.js';
-import type { RunContext } from '../executor/context.js';
-import type { AttemptOutcome } from '../executor/execution.js';
+import type { RunContext } from '../executor/index.js';
+import type { AttemptOutcome } from '../executor/index.js';
 import type { RunRecord } from './record.js';
-import type { SuperviseResult } from '../executor/loop.js';
+import type { SuperviseResult } from '../executor/index.js';
 
 export interface TaskReport {
   id: string;
@@ -155,14 +156,8 @@ export async function writeResults(ctx: RunContext, report: RunReport): Promise<
 }
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
-/** Seconds with one decimal under a minute, then m/s, then h/m: readable at a glance. */
-export function shortDuration(ms: number | null): string {
-  if (ms === null) return '-';
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const s = Math.round(ms / 1000);
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
+/** Durations in the report: two units at most, seconds with one decimal under a minute. */
+export const shortDuration = (ms: number | null): string => (ms === null ? '-' : formatDuration(ms, { approx: 2 }));
 const dur = shortDuration;
 
 export function formatReport(r: RunReport): string {

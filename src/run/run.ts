@@ -1,19 +1,16 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { openStore, resolveBusAddress, resolveScope, formatAddress, type Store, type TaskInput } from '../bus/index.js';
-import { daedalusHome } from '../common/home.js';
-import { DaedalusError, describeError } from '../common/errors.js';
+import { bestEffort, daedalusHome, DaedalusError, describeError, withReleasers } from '../common/index.js';
 import { availableHarnesses, daedalusCommand, getHarness, type Harness } from '../harness/index.js';
 import { planCheck, resolveEstimates, type Plan } from '../plan/index.js';
 import { SystemSampler, TaskUsageTracker, type GateDecision, type Sampler } from '../resources/index.js';
 import { dispatchKeys, historyFallback } from '../schedule/index.js';
 import { createIntegration, finishRun, cleanupRun, type FinishResult } from '../workspace/index.js';
-import { taskIdFor, type RunContext } from '../executor/context.js';
+import { supervise, taskIdFor, type RunContext } from '../executor/index.js';
 import { assertUnsupervised, recoverRun } from './recover.js';
 import { buildReport, writeResults, type RunReport } from './report.js';
 import { loadRunRecord, saveRunRecord, type RunRecord } from './record.js';
-import { supervise } from '../executor/loop.js';
-import { collectGarbage } from '../executor/memory.js';
 
 export interface RunOptions {
   /** A plan file, package file or directory. Not needed with resume. */
@@ -79,8 +76,9 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     checked = await planCheck({ file: opts.plan, harnesses: Object.keys(harnesses) });
   }
   const store = await openStore(address);
-  const releasers: (() => Promise<unknown>)[] = [() => store.close()];
-  try {
+  const warn = (line: string) => opts.onNote?.(line);
+  return withReleasers(async (defer) => {
+    defer(() => store.close());
     const scope = resolveScope(repo, {});
     let record: RunRecord;
     if (!checked) {
@@ -110,9 +108,9 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       host: hostname(),
       fileRoot: repo,
     });
-    releasers.push(() => store.deregisterInstance(supervisor.id, 'supervisor exited'));
-    const heartbeat = setInterval(() => void store.heartbeat(supervisor.id, 'working').catch(() => undefined), 5000);
-    releasers.push(async () => clearInterval(heartbeat));
+    defer(() => store.deregisterInstance(supervisor.id, 'supervisor exited'));
+    const heartbeat = setInterval(() => void bestEffort('supervisor heartbeat', store.heartbeat(supervisor.id, 'working'), warn), 5000);
+    defer(() => clearInterval(heartbeat));
 
     const ctx: RunContext = {
       store,
@@ -140,8 +138,6 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     } else {
       await createIntegration({ repo, home, run: record.runId, base: plan.defaults.base });
       await createTasks(ctx);
-      // Parsing a large plan leaves a lot of garbage behind; drop it before the long part starts.
-      collectGarbage();
     }
     record.supervisors.push(supervisor.id);
     record.status = 'running';
@@ -156,7 +152,6 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       onDecision: opts.onDecision,
     });
 
-    collectGarbage();
     const report = await buildReport(ctx, record, outcome);
     await writeResults(ctx, report);
     let finish: FinishResult | null = null;
@@ -167,18 +162,14 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       const outcomes = Object.fromEntries(
         report.tasks.map((t) => [t.id, t.state === 'done' ? 'done' : t.failureKind === 'conflict' ? 'conflict' : t.state === 'cancelled' ? 'cancelled' : 'failed'] as const),
       );
-      await cleanupRun({ repo, home, run: record.runId, outcomes, removeIntegrationWorktree: true }).catch((e: unknown) =>
-        opts.onNote?.(`cleanup: ${describeError(e)}`),
-      );
+      await bestEffort('cleanup', cleanupRun({ repo, home, run: record.runId, outcomes, removeIntegrationWorktree: true }), warn);
     }
     record.status = outcome.stoppedBy === 'interrupt' ? 'interrupted' : report.status;
     record.finishedAt = Date.now();
     await saveRunRecord(store, scope, record);
     await store.recordEvent(scope, 'run.finished', { status: record.status, summary: report.summary as never }, { runId: record.runId });
     return { runId: record.runId, repo, report, finish };
-  } finally {
-    for (const r of releasers.reverse()) await r().catch(() => undefined);
-  }
+  }, (e) => warn(`shutdown: ${describeError(e)}`));
 }
 
 /** The plan's packages become the run's tasks, ranked for dispatch, in one batch (all or nothing). */

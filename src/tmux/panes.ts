@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { DaedalusError } from '../common/errors.js';
+import { DaedalusError } from '../common/index.js';
 
 const exec = promisify(execFile);
 

@@ -1,4 +1,4 @@
-import { DaedalusError } from '../common/errors.js';
+import { DaedalusError } from '../common/index.js';
 import type { TaskOptions } from './context.js';
 import { exists, openRun } from './context.js';
 import type { Git } from './git.js';

@@ -1,5 +1,5 @@
 import { readdir, rm } from 'node:fs/promises';
-import { DaedalusError } from '../common/errors.js';
+import { DaedalusError } from '../common/index.js';
 import { branchesMergedInto, deleteBranches } from './cleanup.js';
 import type { RepoContext, WorkspaceOptions } from './context.js';
 import { canonical, commitOf, exists, openRepo } from './context.js';

@@ -3,7 +3,7 @@ import { link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promi
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DaedalusError } from '../common/errors.js';
+import { DaedalusError } from '../common/index.js';
 
 export interface LockOptions {
   /** Give up waiting after this long with LOCK_HELD. Default 10 minutes: a merge can be slow. */

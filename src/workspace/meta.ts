@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { DaedalusError } from '../common/errors.js';
+import { DaedalusError } from '../common/index.js';
 import type { RunLayout } from './layout.js';
 
 /** What a run's integration branch was made from; read back by finish, list and clean. */

@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { DaedalusError } from '../common/errors.js';
+import { DaedalusError } from '../common/index.js';
 import type { RunContext, TaskOptions } from './context.js';
 import { commitOf, exists, openRun } from './context.js';
 import type { TaskLayout } from './layout.js';

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { DaedalusError } from '../../common/errors.js';
+import { DaedalusError } from '../../common/index.js';
 import { fastClaimNext, fastCompleteTask } from './fast-path.js';
 import { ChangeListeners, EVENT_ORDER_KEY, type Dialect, type FastPath, type Param, type SqlDriver, type SqlTx } from '../sql/driver.js';
 import { NotifyListener, EVENTS_CHANNEL } from './listener.js';

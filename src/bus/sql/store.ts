@@ -1,4 +1,4 @@
-import { DaedalusError } from '../../common/errors.js';
+import { DaedalusError } from '../../common/index.js';
 import type { Store, StoreOptions, SweepResult, WaitOptions, WaitResult } from '../store.js';
 import type {
   AdoptInput,

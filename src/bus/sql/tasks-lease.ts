@@ -1,4 +1,4 @@
-import { DaedalusError } from '../../common/errors.js';
+import { DaedalusError } from '../../common/index.js';
 import type { ClaimNextInput, FailInput, Json, Lease, Task, TaskState } from '../types.js';
 import type { Param, Row, SqlTx } from './driver.js';
 import type { WriteCtx } from './context.js';

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DaedalusError } from '../../common/errors.js';
+import { DaedalusError } from '../../common/index.js';
 import { ChangeListeners, Mutex, type Dialect, type Param, type SqlDriver, type SqlTx } from '../sql/driver.js';
 import { WalWatcher } from './wal-watcher.js';
 

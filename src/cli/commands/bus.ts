@@ -1,28 +1,12 @@
 import { userInfo } from 'node:os';
-import { openStore, resolveScope, type BusEvent, type Store, type TaskState, TASK_STATES } from '../../bus/index.js';
-import { DaedalusError } from '../../common/errors.js';
-import { processOutput, type Output } from '../output.js';
-import { ago, clip, table } from '../table.js';
+import { TASK_STATES, type BusEvent, type TaskState } from '../../bus/index.js';
+import { ago, DaedalusError } from '../../common/index.js';
+import { clip, table } from '../table.js';
+import { printJson, withBus, type BusCommandOptions } from '../with-bus.js';
 
-export interface BusCommandOptions {
-  bus?: string;
-  scope?: string;
-  json?: boolean;
-  output?: Output;
-  cwd?: string;
-}
+export type { BusCommandOptions } from '../with-bus.js';
 
-/** Opens the bus, runs fn, and always closes it, so a CLI command never leaves a pool open. */
-async function withBus<T>(opts: BusCommandOptions, fn: (store: Store, scope: string, out: Output) => Promise<T>): Promise<T> {
-  const store = await openStore(opts.bus);
-  try {
-    return await fn(store, opts.scope ?? resolveScope(opts.cwd ?? process.cwd()), opts.output ?? processOutput);
-  } finally {
-    await store.close();
-  }
-}
-
-const json = (out: Output, value: unknown) => out.out(JSON.stringify(value, null, 2));
+const json = printJson;
 
 export function busStatus(opts: BusCommandOptions): Promise<void> {
   return withBus(opts, async (store, scope, out) => {

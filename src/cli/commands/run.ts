@@ -1,8 +1,5 @@
-import { processOutput, type Output } from '../output.js';
-import { DaedalusError } from '../../common/errors.js';
-import { Progress, type ProgressMode } from '../../run/progress.js';
-import { formatReport } from '../../run/report.js';
-import { runPlan, type RunOptions, type RunResult } from '../../run/run.js';
+import { bestEffort, DaedalusError, processOutput, type Output } from '../../common/index.js';
+import { formatReport, Progress, runPlan, type ProgressMode, type RunOptions, type RunResult } from '../../run/index.js';
 
 export interface RunCommandOptions extends Omit<RunOptions, 'onNote' | 'onDecision' | 'onStart' | 'signal'> {
   json?: boolean;
@@ -56,7 +53,8 @@ export async function runCommand(opts: RunCommandOptions): Promise<RunResult> {
     }
     return result;
   } finally {
-    await (progress as Progress | null)?.stop().catch(() => undefined);
+    const shown = progress as Progress | null;
+    if (shown) await bestEffort('stopping the progress view', () => shown.stop(), (line) => out.err(`daedalus: ${line}`));
     process.off('SIGINT', onSigint);
   }
 }

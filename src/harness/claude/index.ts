@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliBinary, mcpServerEntry, writeMcpJson, writePrompt } from '../launch.js';
-import { approvalTimeoutMs } from '../../approvals/requests.js';
+import { approvalTimeoutMs } from '../../approvals/index.js';
 import { killGroup } from '../spawn.js';
 import { EndNotes, startAgent } from '../generic.js';
 import type { AgentProcess, Harness, LaunchSpec } from '../types.js';

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliBinary, mcpServerEntry, writePrompt } from '../launch.js';
-import { permissionSetting, splitPermissions } from '../../approvals/permissions.js';
+import { permissionSetting, splitPermissions } from '../../approvals/index.js';
 import { EndNotes, startAgent } from '../generic.js';
 import type { AgentProcess, Harness, LaunchSpec } from '../types.js';
 import { prepareCodexHome } from './home.js';

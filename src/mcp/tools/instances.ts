@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DaedalusError } from '../../common/errors.js';
+import { DaedalusError } from '../../common/index.js';
 import type { McpContext } from '../context.js';
 import { forgetIdentity, registerHere } from '../identity.js';
 import { allowedTools } from '../policy.js';

@@ -1,9 +1,9 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { approvalTimeoutMs, requestApproval, policyForPackage } from '../../approvals/requests.js';
-import { decide, describeRequest, type PermissionPolicy } from '../../approvals/permissions.js';
+import { approvalTimeoutMs, requestApproval, policyForPackage } from '../../approvals/index.js';
+import { decide, describeRequest, type PermissionPolicy } from '../../approvals/index.js';
 import type { Json } from '../../bus/index.js';
-import { describeError } from '../../common/errors.js';
+import { describeError } from '../../common/index.js';
 import type { McpContext } from '../context.js';
 import { renewHeld } from '../leases.js';
 import { openTool, type AnyTool, type Extra } from '../tool.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PRIORITIES, TASK_STATES, type Task, type TaskInput, type TaskState } from '../../bus/index.js';
-import { DaedalusError } from '../../common/errors.js';
+import { DaedalusError } from '../../common/index.js';
 import type { Identity, McpContext } from '../context.js';
 import { dropLease } from '../leases.js';
 import { access } from '../policy.js';

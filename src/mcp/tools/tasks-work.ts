@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Json } from '../../bus/index.js';
-import { DaedalusError } from '../../common/errors.js';
+import { DaedalusError } from '../../common/index.js';
 import { dropLease, heldTask, holdClaim, withLease } from '../leases.js';
 import { iso } from '../result.js';
 import { tool, type AnyTool } from '../tool.js';
