@@ -82,7 +82,7 @@ export async function requestApproval(store: Store, scope: string, req: Approval
     const r = await store.waitForEvents(scope, {
       after: cursor,
       types: ['kv.set'],
-      match: (e) => (e.data as { key?: string }).key === key,
+      match: (e) => e.type === 'kv.set' && e.data.key === key,
       timeoutMs: Math.min(remaining, beat),
       signal: wait.signal,
     });

@@ -30,6 +30,7 @@ export async function openStore(address?: string | BusAddress | null, opts: Open
   try {
     await migrate(driver, migrations, shown);
   } catch (e) {
+    // The open failed; that error is the one to report, whatever closing the half-open driver says.
     await driver.close().catch(() => undefined);
     if (e instanceof DaedalusError) throw e;
     throw new DaedalusError('BUS_UNAVAILABLE', `cannot open the bus at ${shown}: ${(e as Error).message}`, 'check --bus / DAEDALUS_BUS');

@@ -62,21 +62,8 @@ export interface WaitResult {
   timedOut: boolean;
 }
 
-/**
- * The bus: the single source of truth of a swarm. Every method is one transaction; every change
- * appends its events in that same transaction; nothing is acknowledged before it commits.
- * Every method takes the scope explicitly (or resolves it from the row) and never crosses scopes.
- *
- * Errors are DaedalusError with codes: NOT_FOUND, LEASE_LOST (token is not the current attempt's),
- * INVALID_STATE, CYCLE, UNKNOWN_DEPENDENCY, VERSION_CONFLICT, NOT_AN_ARRAY, ALREADY_ADOPTED,
- * INVALID_INPUT.
- */
-export interface Store {
-  readonly backend: 'sqlite' | 'postgres';
-  /** Address as given (`sqlite:/path` or a postgres URL with the password removed). */
-  readonly address: string;
-
-  // instances
+/** Who is on the bus: reservations, adoption, registration, liveness. */
+export interface InstanceStore {
   reserveInstance(input: ReserveInput): Promise<Instance>;
   adoptInstance(id: string, input: AdoptInput): Promise<Instance>;
   registerInstance(input: RegisterInput): Promise<Instance>;
@@ -90,8 +77,10 @@ export interface Store {
   deregisterInstance(id: string, reason?: string): Promise<void>;
   getInstance(id: string): Promise<Instance | null>;
   listInstances(scope: string, opts?: { includeGone?: boolean; role?: string }): Promise<Instance[]>;
+}
 
-  // tasks
+/** Tasks as records: creation, reads, counts, ranks, cancellation. */
+export interface TaskStore {
   createTask(scope: string, input: TaskInput, createdBy?: string | null): Promise<Task>;
   /**
    * All or nothing. `$N` in dependsOn names the N-th task (from 1) of this batch. A task whose
@@ -103,6 +92,16 @@ export interface Store {
   createTasks(scope: string, inputs: TaskInput[], createdBy?: string | null): Promise<Task[]>;
   getTask(id: string): Promise<Task | null>;
   listTasks(scope: string, filter?: TaskFilter): Promise<Task[]>;
+  /** Cancels a non-final task; dependents follow its dependents policy. Token optional: owners and supervisors. */
+  cancelTask(id: string, opts?: { by?: string | null; reason?: string | null }): Promise<Task>;
+  /** How many tasks are in each state, for one run or the whole scope. */
+  countTasks(scope: string, runId?: string): Promise<Record<TaskState, number>>;
+  /** Sets rank / estimate (the scheduler ranks after creation). */
+  setTaskRanks(ranks: { id: string; rank: number; estimateMs?: number | null }[]): Promise<void>;
+}
+
+/** Work on a task under a fenced lease: claim, start, renew, complete, fail, give back. */
+export interface LeaseStore {
   /**
    * Ready tasks, best first (priority class, then rank, then age), skipping those whose retry
    * backoff (notBefore) has not passed. Lapsed leases of the scope go back to ready first. Null when
@@ -127,8 +126,6 @@ export interface Store {
    * and attempts remain, else failed; either way its locks are released.
    */
   failTask(id: string, token: string, input: FailInput): Promise<Task>;
-  /** Cancels a non-final task; dependents follow its dependents policy. Token optional: owners and supervisors. */
-  cancelTask(id: string, opts?: { by?: string | null; reason?: string | null }): Promise<Task>;
   /** Re-checks the token without changing anything. LEASE_LOST when it is not current. */
   checkLease(id: string, token: string): Promise<Task>;
   /**
@@ -141,14 +138,10 @@ export interface Store {
    * had started): a fresh token, so the old one is refused from now on.
    */
   adoptIntegration(id: string, owner: string, leaseMs: number): Promise<Lease>;
-  /** Appends an event that is not a side effect of another change (run and supervisor events). */
-  recordEvent<T extends EventType>(scope: string, type: T, data: EventMap[T], refs?: { taskId?: string | null; instanceId?: string | null; runId?: string | null }): Promise<void>;
-  /** How many tasks are in each state, for one run or the whole scope. */
-  countTasks(scope: string, runId?: string): Promise<Record<TaskState, number>>;
-  /** Sets rank / estimate (the scheduler ranks after creation). */
-  setTaskRanks(ranks: { id: string; rank: number; estimateMs?: number | null }[]): Promise<void>;
+}
 
-  // messages
+/** Messages between instances, roles and everyone. */
+export interface MessageStore {
   sendMessage(input: SendInput): Promise<Message>;
   /**
    * Messages for this instance after its cursor; advances the cursor unless peek. Nothing is
@@ -157,8 +150,10 @@ export interface Store {
    * reader joined. Nobody receives its own messages.
    */
   pollMessages(instanceId: string, opts?: { limit?: number; peek?: boolean }): Promise<Message[]>;
+}
 
-  // locks
+/** Advisory file locks. */
+export interface LockStore {
   /**
    * path must already be normalised (see normaliseLockPath). Re-entrant: the owner's own locks
    * never conflict, and locking a path again renews it. A lock covers its directory's contents and
@@ -170,8 +165,10 @@ export interface Store {
   /** The lock covering this path (itself, a parent directory or a child), if any. */
   checkLock(scope: string, path: string): Promise<Lock[]>;
   listLocks(scope: string): Promise<Lock[]>;
+}
 
-  // kv
+/** The shared key-value memory. */
+export interface KvStore {
   kvGet(scope: string, key: string): Promise<KvEntry | null>;
   kvSet(scope: string, key: string, value: Json, opts?: KvSetInput): Promise<KvEntry>;
   /** Atomic; creates the array when absent, NOT_AN_ARRAY on any other value; keeps the TTL unless given. */
@@ -179,12 +176,18 @@ export interface Store {
   kvDelete(scope: string, key: string, opts?: { expectedVersion?: number; by?: string | null }): Promise<boolean>;
   /** Live entries whose key starts with prefix (taken literally: `%` and `_` are plain characters), by key. */
   kvList(scope: string, prefix?: string, limit?: number): Promise<KvEntry[]>;
+}
 
-  // annotations
+/** Notes pinned to files. */
+export interface AnnotationStore {
   annotate(input: AnnotationInput): Promise<Annotation>;
   searchAnnotations(scope: string, query: AnnotationQuery): Promise<Annotation[]>;
+}
 
-  // events
+/** The event log: reading after a cursor, waiting for commits, appending run events. */
+export interface EventStore {
+  /** Appends an event that is not a side effect of another change (run and supervisor events). */
+  recordEvent<T extends EventType>(scope: string, type: T, data: EventMap[T], refs?: { taskId?: string | null; instanceId?: string | null; runId?: string | null }): Promise<void>;
   readEvents(scope: string, query: EventQuery): Promise<BusEvent[]>;
   lastEventId(scope: string): Promise<number>;
   /**
@@ -193,12 +196,36 @@ export interface Store {
    * polls: each backend has a wake-up source.
    */
   waitForEvents(scope: string, opts: WaitOptions): Promise<WaitResult>;
+}
 
-  // history
+/** Finished tasks' figures, by type, for estimates and learning. */
+export interface HistoryStore {
   recordHistory(entry: Omit<HistoryEntry, 'at'> & { at?: number }): Promise<void>;
   listHistory(scope: string, type?: string, limit?: number): Promise<HistoryEntry[]>;
+}
 
-  // housekeeping
+/**
+ * The bus: the single source of truth of a swarm. Every method is one transaction; every change
+ * appends its events in that same transaction; nothing is acknowledged before it commits.
+ * Every method takes the scope explicitly (or resolves it from the row) and never crosses scopes.
+ *
+ * Errors are DaedalusError with codes: NOT_FOUND, LEASE_LOST (token is not the current attempt's),
+ * INVALID_STATE, CYCLE, UNKNOWN_DEPENDENCY, VERSION_CONFLICT, NOT_AN_ARRAY, ALREADY_ADOPTED,
+ * INVALID_INPUT.
+ */
+export interface Store
+  extends InstanceStore,
+    TaskStore,
+    LeaseStore,
+    MessageStore,
+    LockStore,
+    KvStore,
+    AnnotationStore,
+    EventStore,
+    HistoryStore {
+  readonly backend: 'sqlite' | 'postgres';
+  /** Address as given (`sqlite:/path` or a postgres URL with the password removed). */
+  readonly address: string;
   /**
    * Lapsed task leases → ready (or failed when out of attempts); instances silent past staleAfterMs
    * → stale, past goneAfterMs → gone (see deregisterInstance), unadopted reservations past their
@@ -209,4 +236,3 @@ export interface Store {
   /** Idempotent. */
   close(): Promise<void>;
 }
-

@@ -5,6 +5,11 @@
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
+/** Any plain value as JSON, the way it would be stored: undefined fields dropped, dates as strings. */
+export function toPlainJson(value: unknown): Json {
+  return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as Json);
+}
+
 // ---------------------------------------------------------------------------------- instances
 
 export type InstanceStatus = 'idle' | 'working' | 'blocked' | 'stale' | 'gone';
@@ -86,9 +91,34 @@ export const TASK_STATES: readonly TaskState[] = [
   'cancelled',
 ];
 export const FINAL_TASK_STATES: readonly TaskState[] = ['done', 'failed', 'cancelled'];
+/** Not final yet: blocked ones included. */
+export const OPEN_TASK_STATES: readonly TaskState[] = ['blocked', 'ready', 'leased', 'running', 'integrating'];
+/** Being worked on or about to be: what keeps a run's executor going (blocked ones wait on others). */
+export const LIVE_TASK_STATES: readonly TaskState[] = ['ready', 'leased', 'running', 'integrating'];
 
-export type Priority = 'critical' | 'high' | 'medium' | 'low';
-export const PRIORITIES: readonly Priority[] = ['critical', 'high', 'medium', 'low'];
+/** The kinds of work a task (a plan's package) can be; the learner keeps its figures by type. */
+export const TASK_TYPES = ['implementation', 'refactor', 'test', 'research', 'review', 'fix', 'other'] as const;
+export type TaskType = (typeof TASK_TYPES)[number];
+
+/**
+ * Why a task or attempt ended badly, as Daedalus classifies it. `unspecified` is a failure nobody
+ * classified (a bare failTask).
+ */
+export const DAEDALUS_FAILURE_KINDS = ['timeout', 'oom', 'crash', 'exit-code', 'lease-lost', 'scope', 'conflict', 'setup', 'integrate', 'unspecified'] as const;
+export type DaedalusFailureKind = (typeof DAEDALUS_FAILURE_KINDS)[number];
+/**
+ * A failure an agent declared itself with fail_task: `agent`, or `agent:KIND` with the kind it
+ * named (`agent:blocked`, `agent:tests`). Kept apart from ours, so an agent cannot pass its own
+ * failure off as, say, a merge conflict.
+ */
+export type AgentFailureKind = 'agent' | `agent:${string}`;
+export type FailureKind = DaedalusFailureKind | AgentFailureKind;
+
+/** How one attempt ended: success, a failure kind, or stopped by Daedalus without counting. */
+export type AttemptOutcomeKind = 'success' | 'stopped' | 'requeued' | 'cancelled' | FailureKind;
+
+export const PRIORITIES = ['critical', 'high', 'medium', 'low'] as const;
+export type Priority = (typeof PRIORITIES)[number];
 
 /** What happens to a task's dependents when it fails for good or is cancelled. */
 export type DependentsPolicy = 'cancel' | 'keep';
@@ -124,8 +154,8 @@ export interface Task {
   progress: string | null;
   result: Json;
   error: string | null;
-  /** Why it ended badly: timeout | oom | crash | exit-code | lease-lost | scope | conflict | setup | ... */
-  failureKind: string | null;
+  /** Why it ended badly. */
+  failureKind: FailureKind | null;
   idempotencyKey: string | null;
   createdBy: string | null;
   createdAt: number;
@@ -175,7 +205,8 @@ export interface ClaimNextInput {
 export interface FailInput {
   error: string;
   retryable: boolean;
-  kind?: string;
+  /** Default `unspecified`. */
+  kind?: FailureKind;
   /** Base backoff before a retry; doubled per attempt. Default 1000. */
   backoffMs?: number;
 }
@@ -327,7 +358,7 @@ export interface EventMap {
   'task.done': Record<string, never>;
   /** Back to ready for another attempt (claimable from notBefore when set); no task.ready follows. */
   'task.retry': { attempt: number; reason: string; notBefore: number | null };
-  'task.failed': { error: string; kind: string | null };
+  'task.failed': { error: string; kind: FailureKind | null };
   'task.cancelled': { by: string | null; reason: string | null };
   'message.sent': { id: number; to: string; from: string };
   'lock.acquired': { path: string; owner: string };
@@ -344,7 +375,8 @@ export interface EventMap {
 }
 export type EventType = keyof EventMap;
 
-export interface BusEvent<T extends EventType = EventType> {
+/** One event of one type, its data typed by the map. */
+export interface BusEventOf<T extends EventType> {
   id: number;
   scope: string;
   type: T;
@@ -354,6 +386,9 @@ export interface BusEvent<T extends EventType = EventType> {
   runId: string | null;
   data: EventMap[T];
 }
+
+/** Any event: a union over the map, so checking `type` narrows `data` without a cast. */
+export type BusEvent = { [T in EventType]: BusEventOf<T> }[EventType];
 
 export interface EventQuery {
   /** Only events with an id greater than this. */
@@ -374,7 +409,7 @@ export interface HistoryEntry {
   type: string;
   taskId: string | null;
   runId: string | null;
-  outcome: string;
+  outcome: AttemptOutcomeKind;
   durationMs: number;
   peakRssBytes: number | null;
   cpuMs: number | null;

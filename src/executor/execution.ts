@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Json, Lease, Task } from '../bus/index.js';
-import { describeError, isDaedalusError } from '../common/index.js';
+import type { AttemptOutcomeKind, FailureKind, Json, Lease, Task } from '../bus/index.js';
+import { bestEffort, describeError, isDaedalusError } from '../common/index.js';
 import type { AgentProcess, ProcessEnd } from '../harness/index.js';
 import type { Package } from '../plan/index.js';
 import { provisionTask } from '../workspace/index.js';
@@ -14,8 +14,7 @@ export interface AttemptOutcome {
   taskId: string;
   pkgId: string;
   attempt: number;
-  /** success, or the failure kind: timeout | oom | crash | exit-code | lease-lost | scope | conflict | setup | … */
-  outcome: string;
+  outcome: AttemptOutcomeKind;
   state: Task['state'];
   durationMs: number;
   peakRssBytes: number | null;
@@ -90,7 +89,7 @@ export class Execution {
     const base = { taskId: task.id, pkgId: pkg.id, attempt: task.attempt };
     let dispatchMs: number | null = null;
     let end: ProcessEnd | null = null;
-    let outcome = 'success';
+    let outcome: AttemptOutcomeKind = 'success';
     try {
       const dir = attemptDir(ctx, pkg.id, task.attempt);
       mkdirSync(dir, { recursive: true });
@@ -112,7 +111,7 @@ export class Execution {
       const provisionMs = Date.now() - provisionStart;
 
       if (this.stopRequest) {
-        await ctx.store.yieldTask(task.id, lease.token, this.stopRequest.reason).catch(() => undefined);
+        await bestEffort(`giving back ${pkg.id}`, ctx.store.yieldTask(task.id, lease.token, this.stopRequest.reason), ctx.note);
         return await this.finish(base, this.stopRequest.kind, null, dispatchMs);
       }
       const harness = ctx.harness(pkg.harness);
@@ -132,7 +131,7 @@ export class Execution {
         if (e.kind === 'usage') this.usage = { ...this.usage, ...Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) };
       });
       ctx.tracker.track(task.id, this.proc.pgid);
-      this.overseer = new Overseer(ctx, task.id, lease.token, this.instanceId, pkg, this.proc);
+      this.overseer = new Overseer({ store: ctx.store, leaseMs: ctx.leaseMs, tracker: ctx.tracker, warn: ctx.note }, task.id, lease.token, this.instanceId, pkg, this.proc);
       this.overseer.start();
       if (this.stopRequest) void this.overseer.halt(this.stopRequest);
       end = await this.proc.exited;
@@ -155,13 +154,13 @@ export class Execution {
   }
 
   /** Decides what the agent's exit means, from the task's state on the bus. */
-  private async settle(end: ProcessEnd, stop: Stop | null, completesOnExit: boolean): Promise<string> {
+  private async settle(end: ProcessEnd, stop: Stop | null, completesOnExit: boolean): Promise<AttemptOutcomeKind> {
     const { ctx, lease } = this;
     const now = await ctx.store.getTask(lease.task.id);
     if (stop?.kind === 'stopped' || stop?.kind === 'requeued') {
       // The supervisor stopped it (Ctrl-C, resource pressure): the attempt does not count.
       if (now && (now.state === 'leased' || now.state === 'running')) {
-        await ctx.store.yieldTask(lease.task.id, lease.token, stop.reason).catch(() => undefined);
+        await bestEffort(`giving back ${this.pkg.id}`, ctx.store.yieldTask(lease.task.id, lease.token, stop.reason), ctx.note);
         return stop.kind;
       }
     }
@@ -172,7 +171,8 @@ export class Execution {
       return 'success';
     }
     if (now && (now.state === 'leased' || now.state === 'running') && now.attempt === lease.task.attempt) {
-      if (stop) {
+      // A stop of our own (stopped, requeued) was given back above while the task was held.
+      if (stop && stop.kind !== 'stopped' && stop.kind !== 'requeued') {
         await this.fail(stop.kind, `${stop.reason}. Last output:\n${end.tail.slice(-1500)}`, true);
         return stop.kind;
       }
@@ -189,12 +189,12 @@ export class Execution {
       return kind;
     }
     // The agent failed the task itself (fail_task), or the lease moved on while it ran.
-    if (now?.state === 'ready' || now?.state === 'failed') return now.failureKind ?? (now.state === 'failed' ? 'failed' : 'lease-lost');
+    if (now?.state === 'ready' || now?.state === 'failed') return now.failureKind ?? (now.state === 'failed' ? 'unspecified' : 'lease-lost');
     return now?.state === 'cancelled' ? 'cancelled' : 'lease-lost';
   }
 
   /** Fails the attempt with a classified kind; the bus decides between a retry and a final failure. */
-  private async fail(kind: string, error: string, retryable: boolean): Promise<void> {
+  private async fail(kind: FailureKind, error: string, retryable: boolean): Promise<void> {
     const { ctx, lease } = this;
     await ctx.store
       .failTask(lease.task.id, lease.token, { error, retryable, kind, backoffMs: ctx.plan.defaults.retryBackoffMs })
@@ -203,7 +203,7 @@ export class Execution {
       });
   }
 
-  private async finish(base: { taskId: string; pkgId: string; attempt: number }, outcome: string, end: ProcessEnd | null, dispatchMs: number | null): Promise<AttemptOutcome> {
+  private async finish(base: { taskId: string; pkgId: string; attempt: number }, outcome: AttemptOutcomeKind, end: ProcessEnd | null, dispatchMs: number | null): Promise<AttemptOutcome> {
     const { ctx } = this;
     this.overseer?.dispose();
     const usage = ctx.tracker.untrack(base.taskId);
@@ -219,8 +219,9 @@ export class Execution {
       costUsd: this.usage.costUsd ?? 0,
     };
     if (outcome !== 'stopped' && outcome !== 'requeued') {
-      await ctx.store
-        .recordHistory({
+      await bestEffort(
+        `recording the history of ${base.pkgId}`,
+        ctx.store.recordHistory({
           scope: ctx.scope,
           type: this.pkg.type,
           taskId: base.taskId,
@@ -229,11 +230,12 @@ export class Execution {
           durationMs: result.durationMs,
           peakRssBytes: result.peakRssBytes,
           cpuMs: result.cpuMs,
-        })
-        .catch(() => undefined);
+        }),
+        ctx.note,
+      );
     }
     // The agent's instance was only ever this attempt's; its leases and locks go with it.
-    await ctx.store.deregisterInstance(this.instanceId, `attempt ${base.attempt} ended: ${outcome}`).catch(() => undefined);
+    await bestEffort(`deregistering the agent of ${base.pkgId}`, ctx.store.deregisterInstance(this.instanceId, `attempt ${base.attempt} ended: ${outcome}`), ctx.note);
     return result;
   }
 }

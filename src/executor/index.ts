@@ -6,4 +6,4 @@ export { attemptDir, dropWorktree, LEASE_FILE, packageOf, taskIdFor, type RunCon
 export { agentEnv, Execution, type AttemptOutcome } from './execution.js';
 export { integrateCompleted } from './integrate.js';
 export { supervise, type SuperviseOptions, type SuperviseResult } from './loop.js';
-export { Overseer, type Stop } from './overseer.js';
+export { Overseer, type OverseerDeps, type Stop } from './overseer.js';

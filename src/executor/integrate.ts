@@ -1,4 +1,4 @@
-import type { Json } from '../bus/index.js';
+import type { AttemptOutcomeKind, FailureKind, Json } from '../bus/index.js';
 import { describeError, isDaedalusError } from '../common/index.js';
 import type { Package } from '../plan/index.js';
 import { checkScope, collectTask, integrateTask } from '../workspace/index.js';
@@ -17,8 +17,8 @@ export async function integrateCompleted(
   pkg: Package,
   /** What the harness measured (cost, tokens), merged into the task's result. */
   measured: { [key: string]: Json } = {},
-): Promise<string> {
-  const fail = async (kind: string, error: string, data?: Json) => {
+): Promise<AttemptOutcomeKind> {
+  const fail = async (kind: FailureKind, error: string, data?: Json): Promise<AttemptOutcomeKind> => {
     await ctx.store.failTask(taskId, token, { error, retryable: false, kind }).catch((e: unknown) => {
       if (!isDaedalusError(e, 'LEASE_LOST') && !isDaedalusError(e, 'INVALID_STATE')) throw e;
     });

@@ -1,5 +1,5 @@
-import type { Instance, TaskState } from '../bus/index.js';
-import { describeError } from '../common/index.js';
+import { LIVE_TASK_STATES, toPlainJson, type Instance } from '../bus/index.js';
+import { bestEffort, describeError } from '../common/index.js';
 import { pauseProcessGroup, resumeProcessGroup, ResourceGate, type GateDecision, type Sampler } from '../resources/index.js';
 import { concurrencyFor, mayStart, STRATEGY_INFO, type Concurrency } from '../schedule/index.js';
 import type { RunContext } from './context.js';
@@ -8,9 +8,6 @@ import { Execution, type AttemptOutcome } from './execution.js';
 const TICK_MS = 500;
 /** How long a reserved agent instance waits to be adopted: claim, worktree, setup, agent start. */
 const RESERVE_MS = 10 * 60_000;
-// Blocked tasks are not here: with nothing else left, they wait on dependencies that failed under
-// on_failure keep, and would keep the loop going forever.
-const LIVE: readonly TaskState[] = ['ready', 'leased', 'running', 'integrating'];
 
 export interface SuperviseOptions {
   sampler: Sampler;
@@ -108,7 +105,9 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
       }
 
       const counts = await store.countTasks(ctx.scope, ctx.runId);
-      const open = LIVE.reduce((n, s) => n + counts[s], 0);
+      // Blocked tasks do not keep it going: with nothing else left, they wait on dependencies that
+      // failed under on_failure keep, and would keep the loop going forever.
+      const open = LIVE_TASK_STATES.reduce((n, s) => n + counts[s], 0);
       if ((open === 0 || stoppedBy !== null) && running.size === 0) break;
 
       if (stoppedBy === null) {
@@ -137,7 +136,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
           opts.onDecision?.(decision);
           await applyAction(decision);
           if (decision.changed) {
-            await store.recordEvent(ctx.scope, 'run.decision', { kind: `gate.${decision.zone}`, reason: decision.reason, data: decision as never }, { runId: ctx.runId });
+            await store.recordEvent(ctx.scope, 'run.decision', { kind: `gate.${decision.zone}`, reason: decision.reason, data: toPlainJson(decision) }, { runId: ctx.runId });
           }
           gateTotal = running.size - paused.size + decision.allow;
         }
@@ -149,7 +148,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
     }
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
-    if (spare) await store.deregisterInstance(spare.id, 'run finished').catch(() => undefined);
+    if (spare) await bestEffort('dropping the spare reservation', store.deregisterInstance(spare.id, 'run finished'), ctx.note);
   }
   return { attempts, stoppedBy };
 
@@ -166,7 +165,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
       // be too close to lapsing to last until its agent adopts it: the claim would go to a gone
       // instance whose agent could never start.
       if (spare && (Date.now() - spareAt > RESERVE_MS / 2 || (await store.getInstance(spare.id))?.status === 'gone')) {
-        await store.deregisterInstance(spare.id, 'reservation renewed').catch(() => undefined);
+        await bestEffort('renewing the spare reservation', store.deregisterInstance(spare.id, 'reservation renewed'), ctx.note);
         spare = null;
       }
       if (!spare) {

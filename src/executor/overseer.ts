@@ -1,7 +1,18 @@
-import { formatDuration, isDaedalusError } from '../common/index.js';
+import type { InstanceStore, LeaseStore, TaskStore } from '../bus/index.js';
+import { bestEffort, formatDuration, isDaedalusError, type Warn } from '../common/index.js';
 import type { AgentProcess } from '../harness/index.js';
 import type { Package } from '../plan/index.js';
-import type { RunContext } from './context.js';
+import type { TaskUsage } from '../resources/index.js';
+
+/** What the overseer needs of the run: a narrow slice of the bus, the lease length, usage, a clock. */
+export interface OverseerDeps {
+  store: Pick<TaskStore, 'getTask'> & Pick<LeaseStore, 'reportProgress'> & Pick<InstanceStore, 'heartbeat'>;
+  leaseMs: number;
+  tracker: { get(taskId: string): TaskUsage | undefined };
+  /** Injected by tests; default Date.now. */
+  now?: () => number;
+  warn: Warn;
+}
 
 /** Why the overseer stopped an agent; the end is then classified as this kind. */
 export interface Stop {
@@ -31,8 +42,11 @@ export class Overseer {
   private ownUpdate = 0;
   private lastBeat = 0;
 
+  private readonly now: () => number;
+  private readonly startedAt: number;
+
   constructor(
-    private readonly ctx: RunContext,
+    private readonly ctx: OverseerDeps,
     private readonly taskId: string,
     private readonly token: string,
     /** The agent's instance on the bus, kept alive while the agent is paused. */
@@ -40,10 +54,12 @@ export class Overseer {
     private readonly pkg: Package,
     private readonly proc: AgentProcess,
   ) {
-    this.lastActivity = Date.now();
-    this.lastRenew = Date.now();
+    this.now = ctx.now ?? Date.now;
+    this.startedAt = this.now();
+    this.lastActivity = this.now();
+    this.lastRenew = this.now();
     proc.onEvent((e) => {
-      this.lastActivity = Date.now();
+      this.lastActivity = this.now();
       if (e.kind === 'progress') this.lastProgress = e.text;
     });
   }
@@ -65,14 +81,14 @@ export class Overseer {
    * not count the pause as idle time.
    */
   pause(): void {
-    this.pausedSince ??= Date.now();
+    this.pausedSince ??= this.now();
   }
 
   resume(): void {
     if (this.pausedSince === null) return;
-    this.pausedMs += Date.now() - this.pausedSince;
+    this.pausedMs += this.now() - this.pausedSince;
     this.pausedSince = null;
-    this.lastActivity = Date.now();
+    this.lastActivity = this.now();
   }
 
   get stopped(): Stop | null {
@@ -88,18 +104,19 @@ export class Overseer {
     this.timer = null;
   }
 
-  private async tick(): Promise<void> {
+  /** One look at the agent; the timer calls it every TICK_MS, tests call it with their own clock. */
+  async tick(): Promise<void> {
     if (this.stop) return;
-    const now = Date.now();
+    const now = this.now();
     if (this.pausedSince !== null) {
       if (now - this.lastBeat >= BEAT_MS) {
         this.lastBeat = now;
-        await this.ctx.store.heartbeat(this.instanceId, 'working').catch(() => undefined);
+        await bestEffort(`heartbeat of paused agent ${this.instanceId}`, this.ctx.store.heartbeat(this.instanceId, 'working'), this.ctx.warn);
       }
       if (now - this.lastRenew > this.ctx.leaseMs / 3) await this.renew();
       return;
     }
-    const age = now - this.proc.startedAt - this.pausedMs;
+    const age = now - this.startedAt - this.pausedMs;
     if (age > this.pkg.timeoutMs) return void this.halt({ kind: 'timeout', reason: `ran past its timeout of ${formatDuration(this.pkg.timeoutMs)}` });
     const usage = this.ctx.tracker.get(this.taskId);
     if (this.pkg.memoryLimitBytes && usage && usage.rssBytes > this.pkg.memoryLimitBytes) {
@@ -113,7 +130,7 @@ export class Overseer {
       // renews its lease) are the other. Our renewals touch the task too, and are no sign of life.
       const t = await this.ctx.store.getTask(this.taskId);
       if (t && t.updatedAt > this.lastActivity && t.updatedAt !== this.ownUpdate) this.lastActivity = t.updatedAt;
-      if (Date.now() - this.lastActivity > this.pkg.idleTimeoutMs) {
+      if (this.now() - this.lastActivity > this.pkg.idleTimeoutMs) {
         return void this.halt({ kind: 'timeout', reason: `idle: no output and no progress for ${formatDuration(this.pkg.idleTimeoutMs)}` });
       }
     }
@@ -123,7 +140,7 @@ export class Overseer {
   }
 
   private async renew(): Promise<void> {
-    this.lastRenew = Date.now();
+    this.lastRenew = this.now();
     try {
       this.ownUpdate = (await this.ctx.store.reportProgress(this.taskId, this.token, this.ctx.leaseMs, null)).updatedAt;
     } catch (e) {

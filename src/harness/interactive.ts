@@ -2,7 +2,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writ
 import { join } from 'node:path';
 import { openStore, type Store } from '../bus/index.js';
 import { killGroup, spawnGroup } from './spawn.js';
-import { durationFromEnv } from '../common/index.js';
+import { bestEffort, describeError, durationFromEnv, warnToStderr } from '../common/index.js';
 import type { AgentProcess, HarnessEvent, ProcessEnd } from './types.js';
 import { shQuote, type AgentLaunch } from './launch.js';
 import { logPane, openPane, stripAnsi, type Pane } from '../tmux/index.js';
@@ -97,7 +97,7 @@ export async function launchInPane(spec: AgentLaunch, cmd: PaneCommand): Promise
   writeFileSync(logFile, '');
   const startedAt = Date.now();
   const pane: Pane = await openPane({ runId: spec.runId, title: `${spec.pkg.id} #${spec.attempt}`, cwd: spec.worktree, command: `sh ${shQuote(script)}` });
-  await logPane(pane, logFile).catch(() => undefined);
+  await bestEffort(`logging pane ${pane.paneId}`, logPane(pane, logFile), warnToStderr);
   writeFileSync(goFile, '');
   writeFileSync(join(spec.attemptDir, 'pane.json'), JSON.stringify({ ...pane, attach: `tmux -L ${pane.socket} attach -t ${pane.session}` }));
   const watcher = await spawnGroup('/bin/sh', ['-c', WATCHER, 'daedalus-pane-watch', String(pane.pid)], { cwd: spec.worktree, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
@@ -154,7 +154,7 @@ export async function launchInPane(spec: AgentLaunch, cmd: PaneCommand): Promise
       } finally {
         await store.close();
       }
-    })().catch(() => undefined);
+    })().catch((e: unknown) => warnToStderr(`watching the bus for the end of ${spec.pkg.id}: ${describeError(e)}`));
   }
 
   return { pgid: pane.pid, startedAt, onEvent: (l) => listeners.push(l), exited, terminate };

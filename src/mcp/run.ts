@@ -47,7 +47,7 @@ export async function runMcpServer(opts: RunMcpOptions = {}): Promise<void> {
     });
     const server = buildServer(ctx);
     const transport = new StdioServerTransport();
-    server.server.onclose = () => stopReason('transport closed');
+    server.onclose = () => stopReason('transport closed');
     await server.connect(transport);
     // Closing the server aborts in-flight calls (a long wait_for_activity) before the store goes.
     releasers.push(() => server.close());

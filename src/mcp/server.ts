@@ -1,9 +1,11 @@
-import { packageVersion } from '../common/index.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { CallToolRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { CallToolRequestSchema, ListResourcesRequestSchema, ListToolsRequestSchema, ReadResourceRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { DaedalusError, packageVersion } from '../common/index.js';
 import type { McpContext } from './context.js';
 import { Dispatcher } from './dispatch.js';
-import { registerResources } from './resources.js';
+import { RESOURCES, readResource } from './resources.js';
+import type { AnyTool } from './tool.js';
 import { activityTools } from './tools/activity.js';
 import { contextTools } from './tools/context.js';
 import { guestbookTools } from './tools/guestbook.js';
@@ -23,24 +25,37 @@ const INSTRUCTIONS = [
   'Use wait_for_activity to block for messages and task changes instead of polling.',
 ].join(' ');
 
+/** A tool as tools/list shows it: the JSON schema of its zod input, made once per server. */
+function listed(t: AnyTool): Tool {
+  return {
+    name: t.name,
+    description: t.description,
+    inputSchema: z.toJSONSchema(t.input, { io: 'input' }) as Tool['inputSchema'],
+    annotations: { readOnlyHint: t.readOnly, openWorldHint: false },
+  };
+}
 
-export function buildServer(ctx: McpContext): McpServer {
-  const server = new McpServer({ name: 'daedalus', version: packageVersion() }, { instructions: INSTRUCTIONS });
+/**
+ * The MCP server for one agent, on the SDK's low-level Server with our own list and call handlers:
+ * every call goes through the dispatcher, so every failure is an isError result that starts with
+ * its code (schema errors included), and resources answer the same way.
+ */
+export function buildServer(ctx: McpContext): Server {
+  const server = new Server({ name: 'daedalus', version: packageVersion() }, { capabilities: { tools: {}, resources: {} }, instructions: INSTRUCTIONS });
   const dispatcher = new Dispatcher(ctx);
   dispatcher.add([...instanceTools, ...messageTools, ...activityTools, ...taskPlanTools, ...taskWorkTools, ...contextTools, ...lockTools, ...kvTools, ...guestbookTools, ...permissionTools]);
-  for (const t of dispatcher.list()) {
-    // Registered with the SDK for tools/list (names, descriptions, JSON schemas from zod) ...
-    server.registerTool(
-      t.name,
-      { description: t.description, inputSchema: t.input, annotations: { readOnlyHint: t.readOnly, openWorldHint: false } },
-      (args, extra) => dispatcher.call(t.name, args, extra),
-    );
-  }
-  // ... but called through our dispatcher: the SDK's handler turns schema errors into text
-  // without an error code, and we want every failure to start with one.
-  server.server.setRequestHandler(CallToolRequestSchema, async (req, extra) =>
+  let tools: Tool[] | null = null;
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: (tools ??= dispatcher.list().map(listed)) }));
+  server.setRequestHandler(CallToolRequestSchema, async (req, extra) =>
     permissionAnswer(req.params.name, await dispatcher.call(req.params.name, req.params.arguments, extra)),
   );
-  registerResources(server, ctx);
+  server.setRequestHandler(ListResourcesRequestSchema, () => ({
+    resources: RESOURCES.map(({ uri, name, description }) => ({ uri, name, description, mimeType: 'application/json' })),
+  }));
+  server.setRequestHandler(ReadResourceRequestSchema, async (req) => {
+    const r = RESOURCES.find((x) => x.uri === req.params.uri);
+    if (!r) throw new DaedalusError('NOT_FOUND', `no resource ${req.params.uri}`, `read one of ${RESOURCES.map((x) => x.uri).join(', ')}`);
+    return readResource(ctx, r);
+  });
   return server;
 }

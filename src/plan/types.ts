@@ -4,12 +4,14 @@
  * source maps keep the YAML names because error messages quote what the user wrote.
  */
 
-export const PACKAGE_TYPES = ['implementation', 'refactor', 'test', 'research', 'review', 'fix', 'other'] as const;
-export type PackageType = (typeof PACKAGE_TYPES)[number];
+import { TASK_TYPES, type Priority, type TaskType } from '../bus/index.js';
 
-/** Same spelling and order as the bus's priorities, so a package's priority is stored as is. */
-export const PRIORITIES = ['critical', 'high', 'medium', 'low'] as const;
-export type Priority = (typeof PRIORITIES)[number];
+/** A package becomes a task of the same type: one list for both. */
+export const PACKAGE_TYPES = TASK_TYPES;
+export type PackageType = TaskType;
+
+/** The bus's priorities, so a package's priority is stored as is. */
+export { PRIORITIES, type Priority } from '../bus/index.js';
 
 export const STRATEGIES = ['parallel', 'sequential', 'auto', 'adaptive'] as const;
 export type Strategy = (typeof STRATEGIES)[number];

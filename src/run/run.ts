@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { openStore, resolveBusAddress, resolveScope, formatAddress, type Store, type TaskInput } from '../bus/index.js';
+import { formatAddress, openStore, resolveBusAddress, resolveScope, toPlainJson, type Store, type TaskInput } from '../bus/index.js';
 import { bestEffort, daedalusHome, DaedalusError, describeError, withReleasers } from '../common/index.js';
 import { availableHarnesses, daedalusCommand, getHarness, type Harness } from '../harness/index.js';
 import { planCheck, resolveEstimates, type Plan } from '../plan/index.js';
@@ -167,7 +167,7 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     record.status = outcome.stoppedBy === 'interrupt' ? 'interrupted' : report.status;
     record.finishedAt = Date.now();
     await saveRunRecord(store, scope, record);
-    await store.recordEvent(scope, 'run.finished', { status: record.status, summary: report.summary as never }, { runId: record.runId });
+    await store.recordEvent(scope, 'run.finished', { status: record.status, summary: toPlainJson(report.summary) }, { runId: record.runId });
     return { runId: record.runId, repo, report, finish };
   }, (e) => warn(`shutdown: ${describeError(e)}`));
 }

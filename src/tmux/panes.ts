@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { DaedalusError } from '../common/index.js';
+import { bestEffort, DaedalusError, warnToStderr } from '../common/index.js';
 
 const exec = promisify(execFile);
 
@@ -70,15 +70,16 @@ async function createPane(req: PaneRequest): Promise<Pane> {
     out = await tmux(bin, socket, ['split-window', '-d', '-t', `=${session}:agents`, '-c', req.cwd, ...format, req.command]).catch(() =>
       tmux(bin, socket, ['new-window', '-d', '-t', `=${session}`, '-c', req.cwd, ...format, req.command]),
     );
-    await tmux(bin, socket, ['select-layout', '-t', `=${session}:agents`, 'tiled']).catch(() => undefined);
+    await bestEffort('tiling the agents window', tmux(bin, socket, ['select-layout', '-t', `=${session}:agents`, 'tiled']), warnToStderr);
   }
   const pane = parsePane(out, socket, session);
-  await tmux(bin, socket, ['select-pane', '-t', pane.paneId, '-T', req.title]).catch(() => undefined);
+  await bestEffort(`titling pane ${pane.paneId}`, tmux(bin, socket, ['select-pane', '-t', pane.paneId, '-T', req.title]), warnToStderr);
   return pane;
 }
 
 export function openPane(req: PaneRequest): Promise<Pane> {
   const socket = socketName(req.runId);
+  // A failed creation is its own caller's error; the next one in the queue goes ahead regardless.
   const next = (queues.get(socket) ?? Promise.resolve()).catch(() => undefined).then(() => createPane(req));
   queues.set(socket, next);
   return next;

@@ -1,20 +1,4 @@
-import type {
-  Annotation,
-  AnnotationKind,
-  BusEvent,
-  DependentsPolicy,
-  EventType,
-  HistoryEntry,
-  Instance,
-  InstanceStatus,
-  Json,
-  KvEntry,
-  Lock,
-  Message,
-  Priority,
-  Task,
-  TaskState,
-} from '../types.js';
+import type { Annotation, AnnotationKind, AttemptOutcomeKind, BusEvent, DependentsPolicy, EventType, FailureKind, HistoryEntry, Instance, InstanceStatus, Json, KvEntry, Lock, Message, Priority, Task, TaskState } from '../types.js';
 import type { Row } from './driver.js';
 
 /** Rows come back snake_case with JSON as text; these turn them into domain objects. */
@@ -76,7 +60,8 @@ export function rowToTask(r: Row, dependsOn: string[]): Task {
     progress: strOrNull(r.progress),
     result: parseJson(r.result),
     error: strOrNull(r.error),
-    failureKind: strOrNull(r.failure_kind),
+    // Rows are written by this code only, so the stored kind is one of ours.
+    failureKind: strOrNull(r.failure_kind) as FailureKind | null,
     idempotencyKey: strOrNull(r.idempotency_key),
     createdBy: strOrNull(r.created_by),
     createdAt: num(r.created_at),
@@ -147,8 +132,8 @@ export function rowToEvent(r: Row): BusEvent {
     taskId: strOrNull(r.task_id),
     instanceId: strOrNull(r.instance_id),
     runId: strOrNull(r.run_id),
-    data: parseJson(r.data) as BusEvent['data'],
-  };
+    data: parseJson(r.data),
+  } as BusEvent;
 }
 
 export function rowToHistory(r: Row): HistoryEntry {
@@ -157,7 +142,7 @@ export function rowToHistory(r: Row): HistoryEntry {
     type: str(r.type),
     taskId: strOrNull(r.task_id),
     runId: strOrNull(r.run_id),
-    outcome: str(r.outcome),
+    outcome: str(r.outcome) as AttemptOutcomeKind,
     durationMs: num(r.duration_ms),
     peakRssBytes: numOrNull(r.peak_rss_bytes),
     cpuMs: numOrNull(r.cpu_ms),

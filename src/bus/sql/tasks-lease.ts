@@ -160,7 +160,7 @@ export async function failTask(c: WriteCtx, id: string, token: string, input: Fa
     [id, token],
   );
   if (!row) return refuse(c.tx, id, token, ['leased', 'running', 'integrating']);
-  const kind = input.kind ?? (input.retryable ? 'retryable' : 'final');
+  const kind = input.kind ?? 'unspecified';
   if (input.retryable) {
     const attempt = Number(row.attempt);
     const backoff = (input.backoffMs ?? 1000) * 2 ** (attempt - 1);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { approvalTimeoutMs, requestApproval, policyForPackage } from '../../approvals/index.js';
 import { decide, describeRequest, type PermissionPolicy } from '../../approvals/index.js';
 import type { Json } from '../../bus/index.js';
-import { describeError } from '../../common/index.js';
+import { bestEffort, describeError } from '../../common/index.js';
 import type { McpContext } from '../context.js';
 import { renewHeld } from '../leases.js';
 import { openTool, type AnyTool, type Extra } from '../tool.js';
@@ -18,12 +18,12 @@ async function policyOf(ctx: McpContext, taskId: string | null): Promise<Permiss
 /** Keeps the agent's lease (and the client's request, when it sent a progress token) alive while a person decides. */
 function keepAlive(ctx: McpContext, extra: Extra): (elapsedMs: number) => Promise<void> {
   return async (elapsedMs) => {
-    await renewHeld(ctx).catch(() => undefined);
+    await bestEffort('renewing the lease while waiting for a person', renewHeld(ctx), ctx.log.warn);
     const token = extra._meta?.progressToken;
     if (token !== undefined) {
       await extra
         .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: Math.round(elapsedMs / 1000), message: 'waiting for a person to approve' } })
-        .catch(() => undefined);
+        .catch((e: unknown) => ctx.log.debug(`progress notification not sent: ${describeError(e)}`));
     }
   };
 }
@@ -81,7 +81,7 @@ export const permissionTools: AnyTool[] = [
             onPending: (r) => {
               ctx.log.info(`permission request ${r.id}: ${summary} — answer with daedalus approvals approve|deny ${r.id}`);
               if (taskId && lease) {
-                void ctx.store.reportProgress(taskId, lease.token, ctx.options.leaseMs, `waiting for approval ${r.id}: ${summary}`).catch(() => undefined);
+                void bestEffort('reporting the pending approval', ctx.store.reportProgress(taskId, lease.token, ctx.options.leaseMs, `waiting for approval ${r.id}: ${summary}`), ctx.log.warn);
               }
             },
           },
