@@ -29,8 +29,8 @@ import { startModelServer, type ModelServer, type TurnContext } from '../test/he
 import { median, printTable, round } from './lib/stats.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 5);
-const CLAUDE = resolve('node_modules/.bin/claude');
-const CODEX = resolve('node_modules/.bin/codex');
+const CLAUDE = resolve('test/e2e/agent-clis/node_modules/.bin/claude');
+const CODEX = resolve('test/e2e/agent-clis/node_modules/.bin/codex');
 
 interface Sample {
   daedalusMs: number;

@@ -182,7 +182,7 @@ export function buildProgram(): Command {
 
   program
     .command('mcp')
-    .description('serve the bus to one agent over stdio (add to Claude Code: claude mcp add daedalus -- npx daedalus mcp)')
+    .description('serve the bus to one agent over stdio (add to Claude Code: claude mcp add daedalus -- daedalus mcp)')
     .action(async (_o, cmd: Command) => (await commands.mcp()).mcpCommand({ bus: cmd.optsWithGlobals<{ bus?: string }>().bus }));
 
   const ws = program.command('workspace').description('the git worktrees Daedalus made for runs');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DaedalusError } from '../common/index.js';
 import type { RunLayout } from './layout.js';
@@ -91,8 +91,4 @@ export async function updateTaskMeta(path: string, meta: TaskMeta, change: Parti
   const next: TaskMeta = { ...meta, ...change, updatedAt: Date.now() };
   await writeJson(path, next);
   return next;
-}
-
-export async function removeFile(path: string): Promise<void> {
-  await rm(path, { force: true });
 }

@@ -1,0 +1,80 @@
+// The package as a stranger gets it: pack it, install the tarball into an empty project, and from
+// there run the bin under both names, the demo, and `daedalus mcp` answering `initialize`. A file
+// missing from `files`, a broken bin or a path that only works inside this checkout fails here.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const repo = new URL('..', import.meta.url).pathname;
+const work = mkdtempSync(join(tmpdir(), 'daedalus-pack-'));
+const step = (what) => console.log(`pack-test: ${what}`);
+const fail = (why) => {
+  console.error(`pack-test: FAILED: ${why}`);
+  console.error(`pack-test: files left in ${work}`);
+  process.exit(1);
+};
+const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+
+step('npm pack');
+const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], { cwd: repo }))[0];
+const files = packed.files.map((f) => f.path);
+for (const needed of ['dist/cli/main.js', 'dist/harness/script-agent.js', 'examples/swarm-launcher.yaml', 'README.md', 'LICENSE', 'CHANGELOG.md', 'package.json']) {
+  if (!files.includes(needed)) fail(`the package lacks ${needed}`);
+}
+const unwanted = files.filter((f) => f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/'));
+if (unwanted.length > 0) fail(`the package ships files a user does not need: ${unwanted.slice(0, 5).join(', ')}`);
+step(`${packed.filename}: ${files.length} files, ${(packed.size / 1024).toFixed(0)} KiB packed`);
+
+const consumer = join(work, 'consumer');
+mkdirSync(consumer);
+writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+step('npm install the tarball into an empty project');
+run('npm', ['install', '--no-audit', '--no-fund', join(work, packed.filename)], { cwd: consumer, stdio: ['ignore', 'pipe', 'inherit'] });
+
+const env = { ...process.env, DAEDALUS_HOME: join(work, 'home') };
+delete env.DAEDALUS_BUS;
+const version = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')).version;
+for (const bin of ['daedalus-swarm', 'daedalus']) {
+  const out = run('npx', ['--no-install', bin, '--version'], { cwd: consumer, env }).trim();
+  if (out !== version) fail(`npx ${bin} --version printed "${out}", expected ${version}`);
+  step(`npx ${bin} --version: ${out}`);
+}
+
+step('npx daedalus demo');
+const demo = run('npx', ['--no-install', 'daedalus', 'demo'], { cwd: consumer, env, timeout: 10 * 60_000 });
+if (!/run \S+ \(swarm-launcher-redesign\): done/.test(demo)) fail(`the demo did not finish its run:\n${demo}`);
+const root = /remove it with: rm -rf (\S+)/.exec(demo)?.[1];
+if (root) rmSync(root, { recursive: true, force: true });
+step('the demo ran its plan to the end');
+
+step('npx daedalus mcp answers initialize');
+const answer = await new Promise((resolve, reject) => {
+  const child = spawn('npx', ['--no-install', 'daedalus', '--bus', `sqlite:${join(work, 'mcp.db')}`, 'mcp'], { cwd: consumer, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const timer = setTimeout(() => {
+    child.kill('SIGKILL');
+    reject(new Error('no answer to initialize within 60 s'));
+  }, 60_000);
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  child.stdout.on('data', (d) => {
+    out += d;
+    const line = out.split('\n').find((l) => l.includes('"id":1'));
+    if (!line) return;
+    clearTimeout(timer);
+    child.stdin.end();
+    resolve(JSON.parse(line));
+  });
+  child.on('exit', (code) => {
+    clearTimeout(timer);
+    reject(new Error(`daedalus mcp exited with ${code} before answering:\n${err}`));
+  });
+  const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'pack-test', version: '0' } } };
+  child.stdin.write(`${JSON.stringify(initialize)}\n`);
+}).catch((e) => fail(e.message));
+if (answer.result?.serverInfo?.name !== 'daedalus') fail(`unexpected initialize answer: ${JSON.stringify(answer)}`);
+step(`initialize answered by ${answer.result.serverInfo.name} ${answer.result.serverInfo.version}`);
+
+rmSync(work, { recursive: true, force: true });
+step('ok');
