@@ -94,7 +94,7 @@ packages:
   it('cancels the dependents of a failed task under on_failure cancel, and says so', async () => {
     const r = await w.run(await w.plan(chain('cancel')), { runId: 'cancel' });
     const by = new Map(r.report.tasks.map((t) => [t.id, t]));
-    expect(by.get('bad')).toMatchObject({ state: 'failed', failureKind: 'scripted' });
+    expect(by.get('bad')).toMatchObject({ state: 'failed', failureKind: 'agent:scripted' });
     expect(by.get('other')!.state).toBe('done');
     for (const id of ['child', 'grandchild']) {
       expect(by.get(id)!.state).toBe('cancelled');
