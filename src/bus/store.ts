@@ -11,6 +11,8 @@ import type {
   EventQuery,
   FailInput,
   HistoryEntry,
+  HistoryInput,
+  HistoryQuery,
   Instance,
   InstanceStatus,
   Json,
@@ -138,6 +140,16 @@ export interface LeaseStore {
    * had started): a fresh token, so the old one is refused from now on.
    */
   adoptIntegration(id: string, owner: string, leaseMs: number): Promise<Lease>;
+  /**
+   * The attempt holding this token runs as process group pgid on host, started by executor
+   * `owner`. Until releaseAttemptProcess, the task cannot be claimed again.
+   */
+  recordAttemptProcess(id: string, token: string, proc: { pgid: number; host: string; owner: string }): Promise<Task>;
+  /**
+   * That attempt's process group is dead: the task may be claimed again (a ready one announces
+   * itself with task.ready). Null when the record was not that attempt's (already released).
+   */
+  releaseAttemptProcess(id: string, attempt: number): Promise<Task | null>;
 }
 
 /** Messages between instances, roles and everyone. */
@@ -200,8 +212,8 @@ export interface EventStore {
 
 /** Finished tasks' figures, by type, for estimates and learning. */
 export interface HistoryStore {
-  recordHistory(entry: Omit<HistoryEntry, 'at'> & { at?: number }): Promise<void>;
-  listHistory(scope: string, type?: string, limit?: number): Promise<HistoryEntry[]>;
+  recordHistory(entry: HistoryInput): Promise<void>;
+  listHistory(scope: string, query?: HistoryQuery): Promise<HistoryEntry[]>;
 }
 
 /**
@@ -229,7 +241,8 @@ export interface Store
   /**
    * Lapsed task leases → ready (or failed when out of attempts); instances silent past staleAfterMs
    * → stale, past goneAfterMs → gone (see deregisterInstance), unadopted reservations past their
-   * lease → gone; expired locks and kv removed.
+   * lease → gone; expired locks and kv removed; attempt processes of executors that are gone
+   * released (an executor's agents die with it).
    */
   sweep(): Promise<SweepResult>;
   status(scope: string): Promise<BusStatus>;

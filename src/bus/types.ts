@@ -163,6 +163,20 @@ export interface Task {
   startedAt: number | null;
   finishedAt: number | null;
   dependsOn: string[];
+  /**
+   * The process group of the attempt an executor started, until that executor has seen it dead.
+   * While it is set the task cannot be claimed again.
+   */
+  process: AttemptProcess | null;
+}
+
+/** Where an attempt's agent runs: kill and wait for this group before the task runs again. */
+export interface AttemptProcess {
+  pgid: number;
+  host: string;
+  /** The executor instance that started it (when it is gone, so are its agents). */
+  owner: string;
+  attempt: number;
 }
 
 export interface TaskInput {
@@ -403,17 +417,35 @@ export interface EventQuery {
 
 // ---------------------------------------------------------------------------------- history
 
-/** One finished task's figures, kept by type so estimates can fall back to them. */
+/** One finished attempt's figures, kept by type so estimates can fall back to them. */
 export interface HistoryEntry {
   scope: string;
   type: string;
   taskId: string | null;
   runId: string | null;
+  /** Which attempt of the task; null in entries written before attempts were counted. */
+  attempt: number | null;
   outcome: AttemptOutcomeKind;
   durationMs: number;
   peakRssBytes: number | null;
   cpuMs: number | null;
+  /** What the agent reported spending (real agents), failed attempts included. */
+  costUsd: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  model: string | null;
   at: number;
+}
+
+/** The optional figures of a history entry may be left out when recording. */
+export type HistoryInput = Omit<HistoryEntry, 'at' | 'attempt' | 'costUsd' | 'inputTokens' | 'outputTokens' | 'model'> &
+  Partial<Pick<HistoryEntry, 'at' | 'attempt' | 'costUsd' | 'inputTokens' | 'outputTokens' | 'model'>>;
+
+export interface HistoryQuery {
+  type?: string;
+  runId?: string;
+  /** Newest first; default 100. */
+  limit?: number;
 }
 
 export interface BusStatus {

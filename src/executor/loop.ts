@@ -140,7 +140,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
           }
           gateTotal = running.size - paused.size + decision.allow;
         }
-        const history = d.strategy === 'adaptive' ? await store.listHistory(ctx.scope, undefined, 200) : [];
+        const history = d.strategy === 'adaptive' ? await store.listHistory(ctx.scope, { limit: 200 }) : [];
         conc = concurrencyFor(d.strategy, opts.maxAgents, gateTotal, history);
         await startAgents(conc, counts.ready);
       }

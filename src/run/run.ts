@@ -175,7 +175,7 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
 /** The plan's packages become the run's tasks, ranked for dispatch, in one batch (all or nothing). */
 async function createTasks(ctx: RunContext): Promise<void> {
   const { plan } = ctx;
-  const history = await ctx.store.listHistory(ctx.scope, undefined, 500);
+  const history = await ctx.store.listHistory(ctx.scope, { limit: 500 });
   const estimates = resolveEstimates(plan.packages, { fallback: historyFallback(history) });
   const keys = dispatchKeys(plan.packages, estimates.ms);
   const inputs: TaskInput[] = plan.packages.map((p) => ({

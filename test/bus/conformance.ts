@@ -1,5 +1,6 @@
 import type { BusBackend } from '../helpers/bus-harness.js';
 import { annotationTests } from './conformance/annotations.js';
+import { attemptProcessTests } from './conformance/attempt-process.js';
 import { eventTests } from './conformance/events.js';
 import { handleTests } from './conformance/handle.js';
 import { instanceTests } from './conformance/instances.js';
@@ -23,6 +24,7 @@ export function runConformance(backend: BusBackend): void {
   taskClaimTests(backend);
   taskLifecycleTests(backend);
   runSupportTests(backend);
+  attemptProcessTests(backend);
   messageTests(backend);
   lockTests(backend);
   kvTests(backend);

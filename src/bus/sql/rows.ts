@@ -68,6 +68,10 @@ export function rowToTask(r: Row, dependsOn: string[]): Task {
     updatedAt: num(r.updated_at),
     startedAt: numOrNull(r.started_at),
     finishedAt: numOrNull(r.finished_at),
+    process:
+      r.proc_pgid === null || r.proc_pgid === undefined
+        ? null
+        : { pgid: num(r.proc_pgid), host: str(r.proc_host), owner: str(r.proc_owner), attempt: num(r.proc_attempt) },
     dependsOn,
   };
 }
@@ -142,10 +146,15 @@ export function rowToHistory(r: Row): HistoryEntry {
     type: str(r.type),
     taskId: strOrNull(r.task_id),
     runId: strOrNull(r.run_id),
+    attempt: numOrNull(r.attempt),
     outcome: str(r.outcome) as AttemptOutcomeKind,
     durationMs: num(r.duration_ms),
     peakRssBytes: numOrNull(r.peak_rss_bytes),
     cpuMs: numOrNull(r.cpu_ms),
+    costUsd: numOrNull(r.cost_usd),
+    inputTokens: numOrNull(r.input_tokens),
+    outputTokens: numOrNull(r.output_tokens),
+    model: strOrNull(r.model),
     at: num(r.at),
   };
 }

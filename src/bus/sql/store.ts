@@ -13,6 +13,8 @@ import type {
   EventQuery,
   FailInput,
   HistoryEntry,
+  HistoryInput,
+  HistoryQuery,
   Instance,
   InstanceStatus,
   Json,
@@ -34,7 +36,8 @@ import type {
 import { TASK_STATES } from '../types.js';
 import { annotate, searchAnnotations } from './annotations.js';
 import { WriteCtx } from './context.js';
-import type { SqlDriver, SqlTx } from './driver.js';
+import type { Param, SqlDriver, SqlTx } from './driver.js';
+import { recordAttemptProcess, releaseAttemptProcess, releaseProcessesOfGone } from './attempt-process.js';
 import { lastEventId, readEvents } from './events.js';
 import * as instances from './instances.js';
 import { kvAppend, kvDelete, kvGet, kvList, kvSet } from './kv.js';
@@ -172,6 +175,12 @@ export class SqlStore implements Store {
   adoptIntegration(id: string, owner: string, leaseMs: number): Promise<Lease> {
     return this.write((c) => lease.adoptIntegration(c, id, owner, leaseMs));
   }
+  recordAttemptProcess(id: string, token: string, proc: { pgid: number; host: string; owner: string }): Promise<Task> {
+    return this.write((c) => recordAttemptProcess(c, id, token, proc));
+  }
+  releaseAttemptProcess(id: string, attempt: number): Promise<Task | null> {
+    return this.write((c) => releaseAttemptProcess(c, id, attempt));
+  }
   async recordEvent<T extends EventType>(
     scope: string,
     type: T,
@@ -289,22 +298,31 @@ export class SqlStore implements Store {
   }
 
   // ------------------------------------------------------------------ history
-  async recordHistory(entry: Omit<HistoryEntry, 'at'> & { at?: number }): Promise<void> {
+  async recordHistory(e: HistoryInput): Promise<void> {
     await this.write(async (c) => {
       await c.tx.run(
-        `INSERT INTO history (scope, type, task_id, run_id, outcome, duration_ms, peak_rss_bytes, cpu_ms, at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [entry.scope, entry.type, entry.taskId, entry.runId, entry.outcome, Math.round(entry.durationMs), entry.peakRssBytes, entry.cpuMs, entry.at ?? c.now],
+        `INSERT INTO history (scope, type, task_id, run_id, attempt, outcome, duration_ms, peak_rss_bytes, cpu_ms, cost_usd, input_tokens, output_tokens, model, at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          e.scope, e.type, e.taskId, e.runId, e.attempt ?? null, e.outcome, Math.round(e.durationMs), e.peakRssBytes, e.cpuMs,
+          e.costUsd ?? null, e.inputTokens ?? null, e.outputTokens ?? null, e.model ?? null, e.at ?? c.now,
+        ],
       );
     });
   }
-  async listHistory(scope: string, type?: string, limit = 100): Promise<HistoryEntry[]> {
-    const n = Math.max(1, Math.min(limit, 10_000));
-    const rows = await this.read((tx) =>
-      type
-        ? tx.all(`SELECT * FROM history WHERE scope = ? AND type = ? ORDER BY id DESC LIMIT ${n}`, [scope, type])
-        : tx.all(`SELECT * FROM history WHERE scope = ? ORDER BY id DESC LIMIT ${n}`, [scope]),
-    );
+  async listHistory(scope: string, query: HistoryQuery = {}): Promise<HistoryEntry[]> {
+    const n = Math.max(1, Math.min(query.limit ?? 100, 100_000));
+    const where = ['scope = ?'];
+    const params: Param[] = [scope];
+    if (query.type) {
+      where.push('type = ?');
+      params.push(query.type);
+    }
+    if (query.runId) {
+      where.push('run_id = ?');
+      params.push(query.runId);
+    }
+    const rows = await this.read((tx) => tx.all(`SELECT * FROM history WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ${n}`, params));
     return rows.map(rowToHistory);
   }
 
@@ -314,6 +332,7 @@ export class SqlStore implements Store {
       const { stale, gone } = await instances.sweepInstances(c, this.staleAfterMs, this.goneAfterMs);
       const expired = await expireLeases(c);
       const expiredLocks = await dropExpiredLocks(c);
+      await releaseProcessesOfGone(c);
       await c.tx.run('DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?', [c.now]);
       return { expiredTasks: expired.map((t) => t.id), staleInstances: stale, goneInstances: gone, expiredLocks };
     });

@@ -157,4 +157,26 @@ CREATE TABLE history (
 CREATE INDEX history_type ON history (scope, type, id);
 `,
   },
+  {
+    version: 2,
+    name: 'attempt processes and attempt figures',
+    sql: `
+-- The live process group of a task's current or last attempt, recorded by the executor that
+-- started it and cleared when that group is dead. A task with one recorded is not claimable, so
+-- two attempts of a task never run at once, whatever killed or confused whom.
+ALTER TABLE tasks ADD COLUMN proc_pgid INTEGER;
+ALTER TABLE tasks ADD COLUMN proc_host TEXT;
+ALTER TABLE tasks ADD COLUMN proc_owner TEXT;
+ALTER TABLE tasks ADD COLUMN proc_attempt INTEGER;
+CREATE INDEX tasks_proc_owner ON tasks (proc_owner) WHERE proc_owner IS NOT NULL;
+
+-- What each attempt cost and used, failed ones included.
+ALTER TABLE history ADD COLUMN attempt INTEGER;
+ALTER TABLE history ADD COLUMN cost_usd REAL;
+ALTER TABLE history ADD COLUMN input_tokens INTEGER;
+ALTER TABLE history ADD COLUMN output_tokens INTEGER;
+ALTER TABLE history ADD COLUMN model TEXT;
+CREATE INDEX history_run ON history (scope, run_id);
+`,
+  },
 ];

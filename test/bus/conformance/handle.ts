@@ -44,14 +44,14 @@ export function handleTests(backend: BusBackend): void {
       await store.recordHistory({ ...base, type: 'test', outcome: 'crash', durationMs: 2000, peakRssBytes: 5e8, cpuMs: 30, at: 42 });
       await store.recordHistory({ ...base, type: 'review', outcome: 'success', durationMs: 3000 });
       await store.recordHistory({ ...base, scope: `${scope}-other`, type: 'test', outcome: 'success', durationMs: 1 });
-      const tests = await store.listHistory(scope, 'test');
+      const tests = await store.listHistory(scope, { type: 'test' });
       expect(tests.map((h) => [h.outcome, h.durationMs, h.at])).toEqual([
         ['crash', 2000, 42],
         ['success', 1000, clock.t],
       ]);
       expect(tests[0]).toMatchObject({ peakRssBytes: 5e8, cpuMs: 30, runId: 'r' });
       expect(await store.listHistory(scope)).toHaveLength(3);
-      expect(await store.listHistory(scope, undefined, 1)).toHaveLength(1);
+      expect(await store.listHistory(scope, { limit: 1 })).toHaveLength(1);
     });
   });
 }
