@@ -1,13 +1,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AttemptOutcomeKind, FailureKind, Json, Lease, Task } from '../bus/index.js';
-import { bestEffort, describeError, isDaedalusError } from '../common/index.js';
+import { bestEffort, describeError, durationFromEnv, isDaedalusError } from '../common/index.js';
 import type { AgentProcess, ProcessEnd } from '../harness/index.js';
 import type { Package } from '../plan/index.js';
+import { killGroupAndWait } from '../resources/index.js';
 import { provisionTask } from '../workspace/index.js';
 import { attemptDir, dropWorktree, LEASE_FILE, packageOf, type RunContext } from './context.js';
 import { integrateCompleted } from './integrate.js';
 import { Overseer, type Stop } from './overseer.js';
+
+/** The stops the executor itself asks for; `released` is only ever the watcher's. */
+type ExecutorStop = Stop & { kind: Exclude<Stop['kind'], 'released'> };
 
 /** What one attempt came to, for history, the report and the progress view. */
 export interface AttemptOutcome {
@@ -24,6 +29,9 @@ export interface AttemptOutcome {
   /** What the agent reported spending on this attempt (real harnesses), failed attempts included. */
   costUsd: number;
 }
+
+/** How long an agent may take to exit by itself once its task has left it (DAEDALUS_EXIT_GRACE, the package's env first). */
+const exitGraceMs = (pkg: Package) => durationFromEnv(pkg.env.DAEDALUS_EXIT_GRACE ?? process.env.DAEDALUS_EXIT_GRACE, 5000);
 
 /** The agent's environment: who it is, which lease it holds, where the bus is. */
 export function agentEnv(ctx: RunContext, pkg: Package, lease: Lease, instanceId: string, worktree: string): Record<string, string> {
@@ -58,7 +66,9 @@ export class Execution {
   /** The last cost and token figures the agent reported (real harnesses only). */
   private usage: { costUsd?: number; inputTokens?: number; outputTokens?: number } = {};
   proc: AgentProcess | null = null;
-  private stopRequest: Stop | null = null;
+  private stopRequest: ExecutorStop | null = null;
+  /** True while this attempt's process group is recorded on the bus. */
+  private fenced = false;
   readonly done: Promise<AttemptOutcome>;
 
   constructor(
@@ -74,11 +84,16 @@ export class Execution {
     return this.lease.task.id;
   }
 
+  /** Names this attempt: a task's attempts are told apart, so one ending never forgets another. */
+  get key(): string {
+    return `${this.lease.task.id}#${this.lease.task.attempt}`;
+  }
+
   /**
    * Stops the attempt for a reason of the supervisor's own (Ctrl-C, requeue). Before its agent
    * is running there is nothing to kill yet: the agent is then never started.
    */
-  halt(stop: Stop): void {
+  halt(stop: ExecutorStop): void {
     this.stopRequest ??= stop;
     if (this.overseer) void this.overseer.halt(stop);
   }
@@ -116,7 +131,7 @@ export class Execution {
       }
       const harness = ctx.harness(pkg.harness);
       await ctx.store.startTask(task.id, lease.token, ctx.leaseMs);
-      this.proc = await harness.launch({
+      const proc = await harness.launch({
         runId: ctx.runId,
         taskId: task.id,
         attempt: task.attempt,
@@ -126,6 +141,9 @@ export class Execution {
         attemptDir: dir,
         daedalus: ctx.daedalus,
       });
+      this.proc = proc;
+      // From here until its group is dead, the task cannot be claimed again (see the bus's attempt fence).
+      this.fenced = await this.fence(proc);
       dispatchMs = Date.now() - this.claimedAt - provisionMs;
       this.proc.onEvent((e) => {
         if (e.kind === 'usage') this.usage = { ...this.usage, ...Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) };
@@ -134,15 +152,83 @@ export class Execution {
       this.overseer = new Overseer({ store: ctx.store, leaseMs: ctx.leaseMs, tracker: ctx.tracker, warn: ctx.note }, task.id, lease.token, this.instanceId, pkg, this.proc);
       this.overseer.start();
       if (this.stopRequest) void this.overseer.halt(this.stopRequest);
+      const watching = new AbortController();
+      const watcher = this.endWhenReleased(this.overseer, watching.signal);
       end = await this.proc.exited;
+      watching.abort();
+      await watcher;
       this.overseer.dispose();
+      await this.unfence(proc);
       outcome = await this.settle(end, this.overseer.stopped, harness.completesOnExit);
     } catch (e) {
       outcome = 'crash';
       ctx.note(`${pkg.id}: supervisor error: ${describeError(e)}`);
+      if (this.proc) await this.unfence(this.proc);
       await this.fail('crash', `supervisor error: ${describeError(e)}`, true);
     }
     return this.finish(base, outcome, end, dispatchMs);
+  }
+
+  /** Records the attempt's process group on the bus; a lease already lost means stop it now. */
+  private async fence(proc: AgentProcess): Promise<boolean> {
+    const { ctx, lease } = this;
+    try {
+      await ctx.store.recordAttemptProcess(lease.task.id, lease.token, { pgid: proc.pgid, host: hostname(), owner: ctx.supervisorId });
+      return true;
+    } catch (e) {
+      if (!isDaedalusError(e, 'LEASE_LOST')) throw e;
+      this.halt({ kind: 'lease-lost', reason: 'its lease moved on before the agent started' });
+      return false;
+    }
+  }
+
+  /**
+   * The agent has exited: whatever it left running in its group dies now, and once nothing of the
+   * group is left the task may be claimed again. A group that will not die keeps the fence; the
+   * sweep lifts it when this executor is gone, or a resumed run kills it first.
+   */
+  private async unfence(proc: AgentProcess): Promise<void> {
+    if (!this.fenced) return;
+    const { ctx, lease } = this;
+    if (!(await killGroupAndWait(proc.pgid))) {
+      ctx.note(`${this.pkg.id}: process group ${proc.pgid} of attempt ${lease.task.attempt} would not die; the task waits for it`);
+      return;
+    }
+    this.fenced = false;
+    await bestEffort(`releasing ${this.pkg.id}'s attempt fence`, ctx.store.releaseAttemptProcess(lease.task.id, lease.task.attempt), ctx.note);
+  }
+
+  /**
+   * An attempt ends when its task leaves its hands: completed, failed (a retry asked for), cancelled
+   * or taken away. The agent gets a moment to exit by itself — its last words carry its cost — and
+   * is then stopped, so it never works on beside whatever comes next. Interactive panes close
+   * themselves after their linger.
+   */
+  private async endWhenReleased(overseer: Overseer, stop: AbortSignal): Promise<void> {
+    const { ctx, lease } = this;
+    const id = lease.task.id;
+    try {
+      let cursor = await ctx.store.lastEventId(ctx.scope);
+      for (;;) {
+        const t = await ctx.store.getTask(id);
+        if (stop.aborted) return;
+        if (!t || t.attempt !== lease.task.attempt || (t.state !== 'leased' && t.state !== 'running')) break;
+        const r = await ctx.store.waitForEvents(ctx.scope, { after: cursor, taskIds: [id], types: ['task.'], timeoutMs: 60_000, signal: stop });
+        if (stop.aborted) return;
+        cursor = r.cursor;
+      }
+      if (this.pkg.mode === 'interactive') return;
+      const grace = new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(true), exitGraceMs(this.pkg));
+        stop.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve(false);
+        });
+      });
+      if (await grace) await overseer.halt({ kind: 'released', reason: 'its task had left this attempt, and it did not exit' });
+    } catch (e) {
+      if (!stop.aborted) ctx.note(`${this.pkg.id}: watching its task on the bus failed: ${describeError(e)}`);
+    }
   }
 
   private measured(): { [key: string]: Json } {
@@ -172,7 +258,7 @@ export class Execution {
     }
     if (now && (now.state === 'leased' || now.state === 'running') && now.attempt === lease.task.attempt) {
       // A stop of our own (stopped, requeued) was given back above while the task was held.
-      if (stop && stop.kind !== 'stopped' && stop.kind !== 'requeued') {
+      if (stop && stop.kind !== 'stopped' && stop.kind !== 'requeued' && stop.kind !== 'released') {
         await this.fail(stop.kind, `${stop.reason}. Last output:\n${end.tail.slice(-1500)}`, true);
         return stop.kind;
       }

@@ -99,7 +99,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
         stoppedBy = 'interrupt';
         await decide('stop', `interrupted: stopping ${running.size} agent(s); the run can be resumed with --resume ${ctx.runId}`);
         for (const e of running.values()) {
-          if (paused.has(e.taskId) && e.proc) resumeProcessGroup(e.proc.pgid);
+          if (paused.has(e.key) && e.proc) resumeProcessGroup(e.proc.pgid);
           e.halt({ kind: 'stopped', reason: 'the supervisor was interrupted' });
         }
       }
@@ -129,7 +129,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
         let gateTotal = Number.POSITIVE_INFINITY;
         if (useGate) {
           const decision = await gate.decide({
-            running: [...running.values()].map((e) => ({ taskId: e.taskId, priority: e.lease.task.priority, startedAt: e.claimedAt })),
+            running: [...running.values()].map((e) => ({ taskId: e.key, priority: e.lease.task.priority, startedAt: e.claimedAt })),
             maxAgents: opts.maxAgents,
             queued: counts.ready,
           });
@@ -182,10 +182,11 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
       if (!lease) return;
       const exec = new Execution(ctx, lease, spare.id);
       spare = null;
-      running.set(exec.taskId, exec);
+      // Keyed by attempt: an attempt that ends must not take a later attempt of its task with it.
+      running.set(exec.key, exec);
       void exec.done.then((o) => {
-        running.delete(exec.taskId);
-        paused.delete(exec.taskId);
+        running.delete(exec.key);
+        paused.delete(exec.key);
         attempts.push(o);
         kick.poke();
       });
@@ -199,11 +200,11 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
     const exec = running.get(action.taskId);
     if (!exec?.proc) return;
     if (action.kind === 'pause' && pauseProcessGroup(exec.proc.pgid)) {
-      paused.add(exec.taskId);
+      paused.add(exec.key);
       exec.overseer?.pause();
       await decide('pause', `paused ${exec.pkg.id}: ${decision.reason}`);
     } else if (action.kind === 'resume' && resumeProcessGroup(exec.proc.pgid)) {
-      paused.delete(exec.taskId);
+      paused.delete(exec.key);
       exec.overseer?.resume();
       await decide('resume', `resumed ${exec.pkg.id}: ${decision.reason}`);
     } else if (action.kind === 'requeue') {

@@ -16,7 +16,8 @@ export interface OverseerDeps {
 
 /** Why the overseer stopped an agent; the end is then classified as this kind. */
 export interface Stop {
-  kind: 'timeout' | 'oom' | 'lease-lost' | 'stopped' | 'requeued';
+  /** stopped, requeued: the executor's own reasons, not counted; released: the task had already left the attempt. */
+  kind: 'timeout' | 'oom' | 'lease-lost' | 'stopped' | 'requeued' | 'released';
   reason: string;
 }
 

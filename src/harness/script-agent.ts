@@ -9,7 +9,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ScriptSpec } from '../plan/index.js';
 
@@ -87,6 +87,41 @@ function commit(files: string[]): void {
   git('commit', '--no-verify', '-q', '-m', `${pkg.id}: ${pkg.description.split('\n')[0]!.slice(0, 60)}`);
 }
 
+/** A process that is running (a zombie has finished). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * DAEDALUS_SCRIPT_LEDGER, for tests that prove attempts never overlap: each attempt appends
+ * `start TASK ATTEMPT PID`, after appending `overlap TASK EARLIER ATTEMPT` for every earlier
+ * attempt of its task whose process is still alive.
+ */
+function signLedger(): void {
+  const ledger = env.DAEDALUS_SCRIPT_LEDGER;
+  if (!ledger) return;
+  const task = env.DAEDALUS_TASK_ID ?? pkg.id;
+  const lines = existsSync(ledger) ? readFileSync(ledger, 'utf8').split('\n') : [];
+  for (const line of lines) {
+    const [kind, t, a, pid] = line.split(' ');
+    if (kind === 'start' && t === task && Number(a) < attempt && alive(Number(pid))) appendFileSync(ledger, `overlap ${task} ${a} ${attempt}\n`);
+  }
+  appendFileSync(ledger, `start ${task} ${attempt} ${process.pid}\n`);
+}
+
+/** Ends nothing: the agent stays, deaf to SIGTERM, until something kills it for good. */
+function linger(): Promise<never> {
+  process.on('SIGTERM', () => log('ignoring SIGTERM'));
+  log('lingering after the end of its task');
+  return new Promise(() => setInterval(() => undefined, 1000));
+}
+
+signLedger();
 await call('whoami');
 await progress(`starting (attempt ${attempt}, ${behaviour})`);
 
@@ -116,6 +151,11 @@ switch (behaviour) {
     await call('fail_task', { error: `scripted failure of ${pkg.id}`, retryable: false, kind: 'scripted' });
     process.exit(script.exitCode ?? 0);
     break;
+  case 'fail-and-linger':
+    await work(script.durationMs ?? 200, 'working');
+    await call('fail_task', { error: `scripted failure of ${pkg.id}; another attempt may do better`, retryable: true, kind: 'scripted' });
+    await linger();
+    break;
   default: {
     // complete and slow differ only in their scripts' durations and files. conflict-edit takes no
     // locks: it is the edit that locks did not prevent, so the clash shows at the merge.
@@ -133,6 +173,7 @@ switch (behaviour) {
       follow_ups: [],
     });
     log('done');
+    if (behaviour === 'complete-and-linger') await linger();
   }
 }
 await client.close();

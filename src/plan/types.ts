@@ -25,7 +25,11 @@ export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
 export const MODES = ['headless', 'interactive'] as const;
 export type Mode = (typeof MODES)[number];
 
-export const SCRIPT_BEHAVIOURS = ['complete', 'fail', 'hang', 'crash', 'slow', 'conflict-edit', 'exceed-memory'] as const;
+/**
+ * What a scripted agent does. `fail-and-linger` and `complete-and-linger` end their task through the
+ * bus and then keep running, ignoring SIGTERM: an agent that does not exit when its work is over.
+ */
+export const SCRIPT_BEHAVIOURS = ['complete', 'fail', 'hang', 'crash', 'slow', 'conflict-edit', 'exceed-memory', 'fail-and-linger', 'complete-and-linger'] as const;
 export type ScriptBehaviour = (typeof SCRIPT_BEHAVIOURS)[number];
 
 export const SUSTAINED_DANGER_ACTIONS = ['pause', 'requeue'] as const;
