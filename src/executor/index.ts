@@ -4,6 +4,7 @@
  */
 export { attemptDir, dropWorktree, LEASE_FILE, packageOf, taskIdFor, type RunContext } from './context.js';
 export { agentEnv, Execution, type AttemptOutcome } from './execution.js';
+export { endPreviousAttempt, type PreviousAttempt } from './attempt-fence.js';
 export { integrateCompleted } from './integrate.js';
 export { supervise, type SuperviseOptions, type SuperviseResult } from './loop.js';
 export { Overseer, type OverseerDeps, type Stop } from './overseer.js';

@@ -60,8 +60,17 @@ async function progress(text: string): Promise<void> {
   await call('report_progress', { text });
 }
 
-/** Spends the package's duration in steps, reporting progress so the overseer sees it alive. */
+/** Spends the package's duration in steps, reporting progress so the overseer sees it alive; then waits for script.wait_for. */
 async function work(totalMs: number, label: string): Promise<void> {
+  await spend(totalMs, label);
+  if (!script.waitFor) return;
+  while (!existsSync(script.waitFor)) {
+    await sleep(200);
+    await progress(`waiting for ${script.waitFor}`);
+  }
+}
+
+async function spend(totalMs: number, label: string): Promise<void> {
   const steps = Math.max(1, Math.ceil(totalMs / 500));
   for (let i = 1; i <= steps; i++) {
     await sleep(totalMs / steps);

@@ -1,4 +1,5 @@
 /** One work package: its fields validated and the plan's defaults applied. */
+import { isAbsolute } from 'node:path';
 import { fieldsOf, isAbsent, readDuration, readEnum, readInt, readSize, readString, readStringList, readStringMap } from './fields.js';
 import type { IssueList } from './issues.js';
 import type { Val } from './source.js';
@@ -153,7 +154,7 @@ function pathProblem(p: string): string | undefined {
   return undefined;
 }
 
-const SCRIPT_FIELDS = ['behaviour', 'writes', 'duration', 'memory', 'exit_code', 'until_attempt'] as const;
+const SCRIPT_FIELDS = ['behaviour', 'writes', 'duration', 'memory', 'exit_code', 'until_attempt', 'wait_for'] as const;
 
 function readScript(v: Val, issues: IssueList): ScriptSpec | undefined {
   const f = fieldsOf(v, 'script', SCRIPT_FIELDS, issues, 'script');
@@ -184,5 +185,11 @@ function readScript(v: Val, issues: IssueList): ScriptSpec | undefined {
   if (e) spec.exitCode = readInt(e, issues, 0);
   const u = get('until_attempt');
   if (u) spec.untilAttempt = readInt(u, issues, 1);
+  const wf = get('wait_for');
+  if (wf) {
+    const path = readString(wf, issues, { nonEmpty: true });
+    if (path !== undefined && !isAbsolute(path)) issues.add(wf.file.display, wf.line, wf.field, `"${path}" is not an absolute path`, 'give the absolute path of the file to wait for');
+    else if (path !== undefined) spec.waitFor = path;
+  }
   return spec;
 }

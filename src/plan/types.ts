@@ -58,6 +58,11 @@ export interface ScriptSpec {
   exitCode?: number;
   /** The behaviour holds on attempts up to this one; later attempts complete (a crash that a retry fixes). */
   untilAttempt?: number;
+  /**
+   * An absolute path: the agent works (reporting progress) until the file exists, then goes on.
+   * Tests use it to hold an agent at a known point instead of guessing how long the machine takes.
+   */
+  waitFor?: string;
 }
 
 export interface Package {

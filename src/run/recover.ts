@@ -3,13 +3,10 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Store, Task } from '../bus/index.js';
 import { DaedalusError, describeError } from '../common/index.js';
-import { killGroup } from '../harness/index.js';
 import type { RunContext } from '../executor/index.js';
 import { attemptDir, LEASE_FILE, packageOf } from '../executor/index.js';
-import { integrateCompleted } from '../executor/index.js';
+import { endPreviousAttempt, integrateCompleted } from '../executor/index.js';
 import type { RunRecord } from './record.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function alive(pid: number): boolean {
   try {
@@ -23,16 +20,6 @@ function alive(pid: number): boolean {
     } catch {
       return false;
     }
-  }
-}
-
-function groupOf(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[2]);
-  } catch {
-    return null;
   }
 }
 
@@ -78,14 +65,18 @@ export async function recoverRun(ctx: RunContext, record: RunRecord): Promise<vo
     const inst = await store.getInstance(id);
     if (inst && inst.status !== 'gone') await store.deregisterInstance(id, 'superseded by a resumed supervisor');
   }
+  // Every attempt the dead supervisor left alive on this host dies now (its guard should have seen
+  // to it; an agent in uninterruptible sleep, or a guard killed with it, may not have).
+  for (const t of await store.listTasks(ctx.scope, { runId: ctx.runId, limit: 100_000 })) {
+    if (!t.process) continue;
+    const ended = await endPreviousAttempt(ctx, t);
+    if (ended === 'killed') ctx.note(`${t.key}: attempt ${t.process.attempt} was still running after its supervisor died; killed it`);
+    if (ended === 'stuck') ctx.note(`${t.key}: attempt ${t.process.attempt} (process group ${t.process.pgid}) will not die; the task waits for it`);
+    if (ended === 'elsewhere') ctx.note(`${t.key}: attempt ${t.process.attempt} runs on ${t.process.host}; the task waits until its executor there is gone`);
+  }
   const held = await store.listTasks(ctx.scope, { runId: ctx.runId, states: ['leased', 'running'], limit: 100_000 });
   for (const t of held) {
     const owner = t.leaseOwner ? await store.getInstance(t.leaseOwner) : null;
-    if (owner?.pid && owner.host === hostname() && alive(owner.pid)) {
-      const pgid = groupOf(owner.pid);
-      if (pgid && pgid > 1 && pgid !== process.pid) killGroup(pgid, 'SIGKILL');
-      for (let i = 0; i < 50 && alive(owner.pid); i++) await sleep(50);
-    }
     // Like Ctrl-C, a dead supervisor is not the task's failure: give the lease back on the same
     // attempt. Without the token (another home, say) the owner's leaving requeues it, counting one.
     const given = await giveBack(ctx, t);
