@@ -104,7 +104,22 @@ export type TaskType = (typeof TASK_TYPES)[number];
  * Why a task or attempt ended badly, as Daedalus classifies it. `unspecified` is a failure nobody
  * classified (a bare failTask).
  */
-export const DAEDALUS_FAILURE_KINDS = ['timeout', 'oom', 'crash', 'exit-code', 'lease-lost', 'scope', 'conflict', 'setup', 'integrate', 'unspecified'] as const;
+export const DAEDALUS_FAILURE_KINDS = [
+  'timeout',
+  'oom',
+  'crash',
+  'exit-code',
+  'lease-lost',
+  'scope',
+  'conflict',
+  'setup',
+  'integrate',
+  /** A changed file over the plan's size limit. */
+  'too-large',
+  /** The agent said it changed files its branch does not change. */
+  'claim-mismatch',
+  'unspecified',
+] as const;
 export type DaedalusFailureKind = (typeof DAEDALUS_FAILURE_KINDS)[number];
 /**
  * A failure an agent declared itself with fail_task: `agent`, or `agent:KIND` with the kind it
@@ -221,6 +236,8 @@ export interface FailInput {
   retryable: boolean;
   /** Default `unspecified`. */
   kind?: FailureKind;
+  /** What is known of the failed work (files changed, say): kept as the task's result. */
+  result?: Json;
   /** Base backoff before a retry; doubled per attempt. Default 1000. */
   backoffMs?: number;
 }

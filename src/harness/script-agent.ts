@@ -24,7 +24,9 @@ const pkg = JSON.parse(readFileSync(env.DAEDALUS_PACKAGE_FILE ?? '', 'utf8')) as
 const attempt = Number(env.DAEDALUS_ATTEMPT ?? '1');
 const script: ScriptSpec = pkg.script ?? { behaviour: 'complete', writes: {} };
 // A behaviour can be limited to the first attempts, so a test can crash once and then succeed.
-const behaviour = script.untilAttempt !== undefined && attempt > script.untilAttempt ? 'complete' : script.behaviour;
+const later = script.untilAttempt !== undefined && attempt > script.untilAttempt;
+const behaviour = later ? 'complete' : script.behaviour;
+const writes = later && script.laterWrites ? script.laterWrites : (script.writes ?? {});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (line: string) => process.stdout.write(`[script ${pkg.id}] ${line}\n`);
 
@@ -79,11 +81,11 @@ async function spend(totalMs: number, label: string): Promise<void> {
 }
 
 function writeFiles(): string[] {
-  const files = Object.keys(script.writes ?? {}).sort();
+  const files = Object.keys(writes).sort();
   for (const f of files) {
     const path = join(process.cwd(), f);
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, script.writes[f]!);
+    writeFileSync(path, writes[f]!);
   }
   return files;
 }
@@ -137,6 +139,8 @@ await progress(`starting (attempt ${attempt}, ${behaviour})`);
 switch (behaviour) {
   case 'crash':
     await work(Math.min(script.durationMs ?? 300, 1000), 'working');
+    // Half-done work stays in the worktree, uncommitted, for the next attempt to find.
+    writeFiles();
     log('crashing');
     process.exit(script.exitCode ?? 3);
     break;
@@ -168,7 +172,7 @@ switch (behaviour) {
   default: {
     // complete and slow differ only in their scripts' durations and files. conflict-edit takes no
     // locks: it is the edit that locks did not prevent, so the clash shows at the merge.
-    const files = behaviour === 'conflict-edit' ? [] : Object.keys(script.writes ?? {}).sort();
+    const files = behaviour === 'conflict-edit' ? [] : Object.keys(writes).sort();
     for (const f of files) await lock(f);
     await work(script.durationMs ?? (behaviour === 'slow' ? 5000 : 200), 'working');
     const written = writeFiles();
@@ -177,7 +181,7 @@ switch (behaviour) {
     for (const f of files) await call('unlock_file', { path: f });
     await call('complete_task', {
       summary: `${pkg.id}: ${pkg.description.split('\n')[0]}`,
-      files_changed: written,
+      files_changed: [...written, ...(script.claims ?? [])],
       tests_run: [],
       follow_ups: [],
     });

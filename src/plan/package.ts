@@ -154,7 +154,22 @@ function pathProblem(p: string): string | undefined {
   return undefined;
 }
 
-const SCRIPT_FIELDS = ['behaviour', 'writes', 'duration', 'memory', 'exit_code', 'until_attempt', 'wait_for'] as const;
+const SCRIPT_FIELDS = ['behaviour', 'writes', 'later_writes', 'claims', 'duration', 'memory', 'exit_code', 'until_attempt', 'wait_for'] as const;
+
+function readWrites(w: Val, field: string, issues: IssueList): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (kindOf(w) !== 'mapping') {
+    issues.add(w.file.display, w.line, w.field, 'expected a mapping of relative paths to file contents', `write ${field.split('.').pop()}: { "src/a.ts": "export const a = 1;\\n" }`);
+    return out;
+  }
+  for (const { key, val } of entries(w, field)) {
+    const problem = pathProblem(key) ?? (key.trim() === '' ? 'empty path' : undefined);
+    if (problem) issues.add(val.file.display, val.line, field, problem, 'use a path relative to the worktree root');
+    else if (kindOf(val) !== 'string') issues.add(val.file.display, val.line, field, `content of "${key}" must be a string`, 'use a block scalar: "path: |" followed by the lines');
+    else out[key] = scalar(val) as string;
+  }
+  return out;
+}
 
 function readScript(v: Val, issues: IssueList): ScriptSpec | undefined {
   const f = fieldsOf(v, 'script', SCRIPT_FIELDS, issues, 'script');
@@ -167,16 +182,11 @@ function readScript(v: Val, issues: IssueList): ScriptSpec | undefined {
   const b = get('behaviour');
   if (b) spec.behaviour = readEnum(b, SCRIPT_BEHAVIOURS, issues) ?? 'complete';
   const w = get('writes');
-  if (w) {
-    if (kindOf(w) !== 'mapping') issues.add(w.file.display, w.line, w.field, 'expected a mapping of relative paths to file contents', 'write writes: { "src/a.ts": "export const a = 1;\\n" }');
-    else
-      for (const { key, val } of entries(w, 'script.writes')) {
-        const problem = pathProblem(key) ?? (key.trim() === '' ? 'empty path' : undefined);
-        if (problem) issues.add(val.file.display, val.line, 'script.writes', problem, 'use a path relative to the worktree root');
-        else if (kindOf(val) !== 'string') issues.add(val.file.display, val.line, 'script.writes', `content of "${key}" must be a string`, 'use a block scalar: "path: |" followed by the lines');
-        else spec.writes[key] = scalar(val) as string;
-      }
-  }
+  if (w) spec.writes = readWrites(w, 'script.writes', issues);
+  const lw = get('later_writes');
+  if (lw) spec.laterWrites = readWrites(lw, 'script.later_writes', issues);
+  const claims = get('claims');
+  if (claims) spec.claims = readStringList(claims, issues, '"src/a.ts"') ?? [];
   const d = get('duration');
   if (d) spec.durationMs = readDuration(d, issues);
   const m = get('memory');

@@ -63,6 +63,10 @@ export interface ScriptSpec {
    * Tests use it to hold an agent at a known point instead of guessing how long the machine takes.
    */
   waitFor?: string;
+  /** What attempts after untilAttempt write instead of `writes` (default: the same). */
+  laterWrites?: Record<string, string>;
+  /** Paths the agent says it changed on top of what it wrote (a false claim, for tests). */
+  claims?: string[];
 }
 
 export interface Package {
@@ -120,6 +124,8 @@ export interface PlanDefaults {
   mode: Mode;
   model?: string;
   env: Record<string, string>;
+  /** Bounds on what a task may change: a file bigger than fileSizeBytes fails its collection. */
+  limits: { fileSizeBytes: number };
 }
 
 export type PlanKind = 'plan' | 'package' | 'directory';

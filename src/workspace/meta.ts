@@ -31,6 +31,11 @@ export interface TaskMeta {
   repoRoot: string;
   path: string;
   branch: string;
+  /**
+   * The worktree's own git dir (`<common dir>/worktrees/<name>`), recorded when it was added:
+   * every later git command is pinned to it, whatever the agent did to the worktree's `.git`.
+   */
+  gitDir?: string;
   /** The integration head the worktree was provisioned from: what collect diffs against. */
   baseCommit: string;
   phase: TaskPhase;

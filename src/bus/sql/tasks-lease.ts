@@ -174,6 +174,7 @@ export async function failTask(c: WriteCtx, id: string, token: string, input: Fa
   );
   if (!row) return refuse(c.tx, id, token, ['leased', 'running', 'integrating']);
   const kind = input.kind ?? 'unspecified';
+  if (input.result !== undefined) await c.tx.run('UPDATE tasks SET result = ? WHERE id = ?', [toJson(input.result), id]);
   if (input.retryable) {
     const attempt = Number(row.attempt);
     const backoff = (input.backoffMs ?? 1000) * 2 ** (attempt - 1);
