@@ -140,6 +140,7 @@ export class Execution {
         env: agentEnv(ctx, pkg, lease, this.instanceId, ws.path),
         attemptDir: dir,
         daedalus: ctx.daedalus,
+        previousError: task.attempt > 1 ? task.error : null,
       });
       this.proc = proc;
       // From here until its group is dead, the task cannot be claimed again (see the bus's attempt fence).

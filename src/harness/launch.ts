@@ -50,6 +50,7 @@ export function writePrompt(spec: AgentLaunch, completion: 'bus' | 'exit' = 'bus
       worktree: spec.worktree,
       branch: `daedalus/${spec.runId}/${spec.pkg.id}`,
       maxAttempts: spec.pkg.maxAttempts,
+      previousError: spec.previousError ?? null,
     },
     seed: projectSeed(spec),
     completion,

@@ -17,6 +17,8 @@ export interface RunInfo {
   branch?: string;
   /** Attempts this task may make; a retry is mentioned so the agent checks what is already there. */
   maxAttempts?: number;
+  /** Why the previous attempt ended, when this is a retry. */
+  previousError?: string | null;
 }
 
 export interface PromptInput {
@@ -40,7 +42,10 @@ const list = (items: string[]) => items.map((i) => `- ${i}`).join('\n');
 
 function packageSection(pkg: Package, run: RunInfo): string {
   const out: string[] = [`## Your task: ${pkg.id} (${pkg.type}${run.attempt > 1 ? `, attempt ${run.attempt}` : ''})`, pkg.description.trim()];
-  if (run.attempt > 1) out.push('An earlier attempt did not finish. Check what is already in the worktree before you start over.');
+  if (run.attempt > 1) {
+    const why = run.previousError?.trim().split('\n')[0]?.slice(0, 400);
+    out.push(`An earlier attempt did not finish${why ? ` (${why})` : ''}. Its work is still in the worktree: check what is already there before you start over.`);
+  }
   if (pkg.inputs.files.length > 0) out.push(`Files (the scope of your task): ${pkg.inputs.files.join(', ')}`);
   if (pkg.inputs.context) out.push(`Context: ${pkg.inputs.context.trim()}`);
   if (pkg.outputs.expected) out.push(`Expected result: ${pkg.outputs.expected.trim()}`);

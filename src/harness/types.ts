@@ -18,6 +18,8 @@ export interface LaunchSpec {
   attemptDir: string;
   /** How to run `daedalus` itself (for the agent's MCP server): argv prefix. */
   daedalus: string[];
+  /** Why the previous attempt ended, for a retry's prompt. */
+  previousError?: string | null;
 }
 
 /** Normalised things an agent says while it runs, for the overseer and the progress view. */

@@ -81,6 +81,12 @@ describe('the first-turn preamble', () => {
     expect(text).not.toContain('`complete_task`');
   });
 
+  test('a retry is told why the attempt before it ended, in one line', () => {
+    const text = buildPrompt({ pkg: bigPackage(), run: { ...run, attempt: 2, previousError: 'the agent said it changed a.txt, but its branch does not change it\nmore' } });
+    expect(text).toContain('An earlier attempt did not finish (the agent said it changed a.txt, but its branch does not change it). Its work is still in the worktree');
+    expect(text).not.toContain('more');
+  });
+
   test('a minimal package gives a short prompt without empty sections', () => {
     const pkg = { ...bigPackage(), inputs: { files: [] }, outputs: {}, constraints: [], permissions: [] };
     const text = buildPrompt({ pkg, run: { ...run, maxAttempts: 1 } });
