@@ -4,6 +4,7 @@ import { describeError, isDaedalusError } from '../common/index.js';
 import type { Package } from '../plan/index.js';
 import { checkScope, collectTask, integrateTask, provisionTask, type CollectResult, type IntegrateResult } from '../workspace/index.js';
 import { dropWorktree, type RunContext } from './context.js';
+import { writeReportInWorktree } from './report-file.js';
 
 /** Merge failures that are not conflicts (a lock, a full disk for a moment) get this many tries. */
 const MERGE_TRIES = 3;
@@ -38,8 +39,9 @@ export async function integrateCompleted(
   };
   const ws = { repo: ctx.repo, home: ctx.home, run: ctx.runId, task: pkg.id };
   let collected: CollectResult;
+  let report: string | null = null;
   try {
-    collected = await collect(ctx, ws, pkg);
+    collected = await collect(ctx, ws, pkg, (worktree) => (report = writeReportInWorktree(pkg, worktree, ctx.runId, { ...prior, ...measured })));
   } catch (e) {
     if (isDaedalusError(e, 'TOO_LARGE')) return fail('too-large', describeError(e), true, { too_large: (e.details?.files ?? []) as Json });
     if (isDaedalusError(e, 'MERGE_CONFLICT')) return fail('conflict', describeError(e), true);
@@ -55,7 +57,8 @@ export async function integrateCompleted(
       { git, missing },
     );
   }
-  const scope = checkScope(collected.filesChanged, pkg.inputs.files, ctx.plan.defaults.scope);
+  // The report file is Daedalus's, not the agent's: it never counts against the task's scope.
+  const scope = checkScope(collected.filesChanged.filter((f) => f !== report), pkg.inputs.files, ctx.plan.defaults.scope);
   if (scope.blocking) {
     return fail('scope', `changed files outside its inputs.files: ${scope.violations.join(', ')}`, false, { git, scope_violations: scope.violations });
   }
@@ -84,15 +87,20 @@ export async function integrateCompleted(
 }
 
 /** Collects the agent's work; a worktree that is gone or broken is made again from its branch first. */
-async function collect(ctx: RunContext, ws: { repo: string; home: string; run: string; task: string }, pkg: Package): Promise<CollectResult> {
+async function collect(
+  ctx: RunContext,
+  ws: { repo: string; home: string; run: string; task: string },
+  pkg: Package,
+  beforeCollect: (worktree: string) => void,
+): Promise<CollectResult> {
   const opts = { ...ws, message: `${pkg.id}: work left uncommitted by the agent`, maxFileBytes: ctx.plan.defaults.limits.fileSizeBytes };
   try {
-    return await collectTask(opts);
+    return await collectTask({ ...opts, prepare: beforeCollect });
   } catch (e) {
     if (!isDaedalusError(e, 'WORKSPACE_ERROR') || e.details?.reason !== 'missing-worktree') throw e;
     ctx.note(`${pkg.id}: its worktree was gone or broken; made it again from its branch`);
     await provisionTask({ ...ws, include: [] });
-    return collectTask(opts);
+    return collectTask({ ...opts, prepare: beforeCollect });
   }
 }
 

@@ -140,8 +140,11 @@ function readOutputs(v: Val, issues: IssueList): Package['outputs'] | undefined 
   const out: Package['outputs'] = {};
   if (!isAbsent(expected)) out.expected = readString(expected, issues) ?? '';
   if (!isAbsent(reportTo)) {
+    // Relative: a file of the task's branch. Absolute: a copy outside the repository (the seeds'
+    // `/tmp/icarus-results/ID.json`). A relative path that leaves the worktree is neither.
     const p = readString(reportTo, issues, { nonEmpty: true });
-    if (p !== undefined && pathProblem(p)) issues.add(reportTo.file.display, reportTo.line, reportTo.field, pathProblem(p) as string, 'use a path relative to the worktree root, e.g. results/report.json');
+    const escapes = p !== undefined && !isAbsolute(p) && p.split(/[\\/]/).includes('..');
+    if (escapes) issues.add(reportTo.file.display, reportTo.line, reportTo.field, `"${p}" leaves the worktree`, 'use a path relative to the worktree root (results/report.json), or an absolute path for a copy outside the repository');
     else if (p !== undefined) out.reportTo = p;
   }
   return out;

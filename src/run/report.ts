@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Task, TaskState } from '../bus/index.js';
 import { formatDuration } from '../common/index.js';
@@ -140,15 +140,25 @@ export async function buildReport(ctx: RunContext, record: RunRecord, outcome: S
   return report;
 }
 
-/** Each package's result at its report_to (default .daedalus/results/RUN/ID.json), and a summary. */
+/**
+ * Every package's result at `.daedalus/results/RUN/ID.json` in the main checkout, with a summary
+ * beside them, and a copy at each absolute `report_to` (outside the repository). A relative
+ * `report_to` was written into the task's worktree and merged with its work (see the executor),
+ * so nothing lands untracked in the user's checkout. `.daedalus/` ignores itself.
+ */
 export async function writeResults(ctx: RunContext, report: RunReport): Promise<string> {
-  const dir = join(ctx.repo, '.daedalus', 'results', ctx.runId);
+  const root = join(ctx.repo, '.daedalus');
+  const dir = join(root, 'results', ctx.runId);
   mkdirSync(dir, { recursive: true });
+  if (!existsSync(join(root, '.gitignore'))) writeFileSync(join(root, '.gitignore'), '# Daedalus\'s own files: seed, results. Not part of the project.\n*\n');
   for (const t of report.tasks) {
+    const text = `${JSON.stringify({ run: ctx.runId, package: t.id, ...t }, null, 2)}\n`;
+    writeFileSync(join(dir, `${t.id}.json`), text);
     const pkg = ctx.plan.packages.find((p) => p.id === t.id);
-    const target = pkg?.outputs.reportTo ? (isAbsolute(pkg.outputs.reportTo) ? pkg.outputs.reportTo : join(ctx.repo, pkg.outputs.reportTo)) : join(dir, `${t.id}.json`);
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, `${JSON.stringify({ run: ctx.runId, package: t.id, ...t }, null, 2)}\n`);
+    if (pkg?.outputs.reportTo && isAbsolute(pkg.outputs.reportTo)) {
+      mkdirSync(dirname(pkg.outputs.reportTo), { recursive: true });
+      writeFileSync(pkg.outputs.reportTo, text);
+    }
   }
   const summary = join(dir, 'summary.json');
   writeFileSync(summary, `${JSON.stringify({ ...report, tasks: report.tasks.map(({ result: _r, ...rest }) => rest) }, null, 2)}\n`);

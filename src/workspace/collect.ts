@@ -15,6 +15,8 @@ export interface CollectOptions extends TaskOptions {
   message?: string;
   /** A changed file larger than this fails the collection (TOO_LARGE). */
   maxFileBytes?: number;
+  /** Called with the worktree's path once it is known sound, before anything is committed (files to add). */
+  prepare?: (worktree: string) => void;
 }
 
 export interface CollectResult {
@@ -57,6 +59,7 @@ export async function collectTask(o: CollectOptions): Promise<CollectResult> {
   if (await repairLink(t.path, gitDir)) repaired.push('.git');
   // The agent is dead: nothing of it still holds git's locks there.
   repaired.push(...(await clearStaleLocks(gitDir, t.path)), ...(await clearStaleRefLock(repo.commonDir, t.branch)));
+  o.prepare?.(t.path);
   const env = pinnedEnv(gitDir, t.path);
   const g = (args: readonly string[], operation: string, extra: Record<string, string> = {}) => git.ok(t.path, args, operation, { env: { ...env, ...extra } });
 
