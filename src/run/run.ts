@@ -131,14 +131,15 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     // A supervisor whose claim was taken over (it hung past its lease, say) stops at once.
     const superseded = new AbortController();
     const renew = async () => {
-      await store.heartbeat(supervisor.id, 'working');
+      // The claim first: a supervisor whose instance was declared gone must still learn it lost the run.
       try {
         await store.renewRun(scope, record.runId, token, SUPERVISOR_LEASE_MS);
       } catch (e) {
         if (!isDaedalusError(e, 'LEASE_LOST')) throw e;
-        warn(`run ${record.runId}: ${describeError(e)}`);
+        if (!superseded.signal.aborted) warn(`run ${record.runId}: ${describeError(e)}`);
         superseded.abort();
       }
+      await store.heartbeat(supervisor.id, 'working');
     };
     const heartbeat = setInterval(() => void bestEffort('supervisor heartbeat', renew(), warn), 5000);
     defer(() => clearInterval(heartbeat));

@@ -56,6 +56,27 @@ packages:
     expect(record.supervisors).toHaveLength(2);
   });
 
+  it('a supervisor whose claim was taken over stops its agents and says so, leaving the tasks to the new one', async () => {
+    const plan = await w.plan(`
+plan: superseded
+defaults: ${defaults()}
+packages:
+  - id: slow
+    description: runs long enough to be taken over
+    script: { behaviour: slow, duration: 60s }
+`);
+    const running = w.run(plan, { runId: 'superseded' });
+    const store = await w.store();
+    await waitFor('the agent to run', async () => (await w.tasks('superseded')).get('slow')?.state === 'running', 30_000, 50);
+    const run = (await store.getRun(w.scope, 'superseded'))!;
+    const intruder = await store.registerInstance({ scope: w.scope, role: 'supervisor', pid: process.pid, host: 'elsewhere' });
+    await store.claimRun(w.scope, 'superseded', intruder.id, 60_000, { takeOverEpoch: run.epoch });
+    await expect(running).rejects.toThrow(/^run superseded was taken over by another supervisor; this one stopped$/);
+    // Given back on the same attempt, for whoever supervises the run now.
+    expect((await w.tasks('superseded')).get('slow')).toMatchObject({ state: 'ready', attempt: 1 });
+    expect((await store.getRun(w.scope, 'superseded'))!.supervisor).toBe(intruder.id);
+  });
+
   it('a run record rewritten behind Daedalus’s back is refused by `run --resume`, which then executes nothing', async () => {
     const marker = join(w.dir, 'pwned');
     const plan = await w.plan(`
