@@ -16,7 +16,7 @@ defaults: ${defaults({ max_agents: '2' })}
 packages:
   - id: long
     description: still running when the supervisor is killed
-    script: { behaviour: slow, duration: 6s, writes: { long.txt: "l\\n" } }
+    script: { behaviour: slow, duration: 10s, writes: { long.txt: "l\\n" } }
   - id: after
     description: needs long
     depends_on: [long]
@@ -29,7 +29,7 @@ packages:
       if ((await w.tasks('takeover')).get('long')?.state !== 'running') return null;
       const g = await agentGroups(store, w.scope, 'takeover');
       return g.length === 1 ? g : null;
-    });
+    }, 90_000);
     first.kill('SIGKILL');
     await first.exited;
     await waitFor('the agent to die with its supervisor', () => groups.every(groupGone), 10_000, 50);
@@ -54,7 +54,7 @@ packages:
     const record = await loadRunRecord(store, w.scope, 'takeover');
     expect(record).toMatchObject({ status: 'done' });
     expect(record.supervisors).toHaveLength(2);
-  });
+  }, 240_000);
 
   it('a supervisor whose claim was taken over stops its agents and says so, leaving the tasks to the new one', async () => {
     const plan = await w.plan(`
@@ -67,7 +67,7 @@ packages:
 `);
     const running = w.run(plan, { runId: 'superseded' });
     const store = await w.store();
-    await waitFor('the agent to run', async () => (await w.tasks('superseded')).get('slow')?.state === 'running', 30_000, 50);
+    await waitFor('the agent to run', async () => (await w.tasks('superseded')).get('slow')?.state === 'running', 90_000, 50);
     const run = (await store.getRun(w.scope, 'superseded'))!;
     const intruder = await store.registerInstance({ scope: w.scope, role: 'supervisor', pid: process.pid, host: 'elsewhere' });
     await store.claimRun(w.scope, 'superseded', intruder.id, 60_000, { takeOverEpoch: run.epoch });
@@ -75,7 +75,7 @@ packages:
     // Given back on the same attempt, for whoever supervises the run now.
     expect((await w.tasks('superseded')).get('slow')).toMatchObject({ state: 'ready', attempt: 1 });
     expect((await store.getRun(w.scope, 'superseded'))!.supervisor).toBe(intruder.id);
-  });
+  }, 180_000);
 
   it('a run record rewritten behind Daedalus’s back is refused by `run --resume`, which then executes nothing', async () => {
     const marker = join(w.dir, 'pwned');
