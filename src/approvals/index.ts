@@ -4,15 +4,16 @@
  */
 export { decide, describeRequest, permissionSetting, ruleMatches, splitPermissions, type PermissionPolicy, type PolicyDecision } from './permissions.js';
 export {
-  APPROVAL_PREFIX,
   approvalTimeoutMs,
   decideApproval,
   formatApprovals,
   listApprovals,
+  planPolicies,
   policyForPackage,
   requestApproval,
   type ApprovalRecord,
   type ApprovalRequest,
   type ApprovalStatus,
+  type RunPolicies,
   type WaitControl,
 } from './requests.js';

@@ -1,6 +1,7 @@
 export * from './types.js';
 export type {
   AnnotationStore,
+  ApprovalStore,
   EventStore,
   HistoryStore,
   InstanceStore,
@@ -8,6 +9,7 @@ export type {
   LeaseStore,
   LockStore,
   MessageStore,
+  RunStore,
   Store,
   StoreOptions,
   SweepResult,

@@ -1,5 +1,7 @@
 import type {
   AdoptInput,
+  ApprovalEntry,
+  ApprovalInput,
   EventMap,
   EventType,
   Annotation,
@@ -25,6 +27,10 @@ import type {
   Message,
   RegisterInput,
   ReserveInput,
+  RunClaim,
+  RunEntry,
+  RunInput,
+  RunPatch,
   SendInput,
   Task,
   TaskFilter,
@@ -210,6 +216,52 @@ export interface EventStore {
   waitForEvents(scope: string, opts: WaitOptions): Promise<WaitResult>;
 }
 
+/**
+ * Plan runs, owned by their supervisors: no agent-facing tool writes them. A run has at most one
+ * supervisor at a time, who holds a fencing token from its claim; every later write presents it,
+ * and a token superseded by another claim is LEASE_LOST.
+ */
+export interface RunStore {
+  /** Records a new run (and, with `supervisor`, claims it in the same transaction). INVALID_STATE when the id is taken. */
+  createRun(input: RunInput): Promise<{ run: RunEntry; token: string | null }>;
+  getRun(scope: string, runId: string): Promise<RunEntry | null>;
+  /** Oldest first. */
+  listRuns(scope: string, limit?: number): Promise<RunEntry[]>;
+  /**
+   * Makes this instance the run's supervisor, atomically: exactly one of concurrent claimants
+   * wins. It succeeds when the run has no supervisor, the supervisor's claim lapsed, its instance
+   * is stale or gone, or the caller vouches that it is dead (`takeOverEpoch`: the epoch the caller
+   * saw while it checked, so a claim made since then still wins). Otherwise INVALID_STATE naming
+   * the supervisor's pid and host (details: instanceId, pid, host, epoch). Appends the claimant to
+   * `supervisors`, raises the epoch and writes `run.claimed`.
+   */
+  claimRun(scope: string, runId: string, supervisor: string, leaseMs: number, opts?: { takeOverEpoch?: number }): Promise<RunClaim>;
+  /** Extends the claim; LEASE_LOST when the token is no longer the run's. */
+  renewRun(scope: string, runId: string, token: string, leaseMs: number): Promise<RunEntry>;
+  /** Changes status, agent count or finish time; LEASE_LOST when the token is no longer the run's. */
+  updateRun(scope: string, runId: string, token: string, patch: RunPatch): Promise<RunEntry>;
+  /** Gives the run up (the supervisor exits); false when the token was no longer the run's. */
+  releaseRun(scope: string, runId: string, token: string): Promise<boolean>;
+}
+
+/**
+ * Permission requests that wait for a person. Agents create them (through the permission prompt
+ * tool) but no agent-facing tool decides them: a person does, through the CLI.
+ */
+export interface ApprovalStore {
+  /** A pending request that expires timeoutMs from now; writes `approval.requested`. */
+  createApproval(input: ApprovalInput): Promise<ApprovalEntry>;
+  getApproval(scope: string, id: string): Promise<ApprovalEntry | null>;
+  /** Oldest first; with pendingOnly, only those still pending and not expired. */
+  listApprovals(scope: string, opts?: { pendingOnly?: boolean; limit?: number }): Promise<ApprovalEntry[]>;
+  /**
+   * pending → allowed or denied, once: NOT_FOUND for an unknown id, INVALID_STATE when already
+   * decided. Writes `approval.decided` in the same transaction, which is what the waiting agent
+   * wakes on.
+   */
+  decideApproval(scope: string, id: string, status: 'allowed' | 'denied', o: { by: string; message?: string | null }): Promise<ApprovalEntry>;
+}
+
 /** Finished tasks' figures, by type, for estimates and learning. */
 export interface HistoryStore {
   recordHistory(entry: HistoryInput): Promise<void>;
@@ -234,15 +286,17 @@ export interface Store
     KvStore,
     AnnotationStore,
     EventStore,
-    HistoryStore {
+    HistoryStore,
+    RunStore,
+    ApprovalStore {
   readonly backend: 'sqlite' | 'postgres';
   /** Address as given (`sqlite:/path` or a postgres URL with the password removed). */
   readonly address: string;
   /**
    * Lapsed task leases → ready (or failed when out of attempts); instances silent past staleAfterMs
    * → stale, past goneAfterMs → gone (see deregisterInstance), unadopted reservations past their
-   * lease → gone; expired locks and kv removed; attempt processes of executors that are gone
-   * released (an executor's agents die with it).
+   * lease → gone; expired locks and kv removed, and approval requests a week after they ended;
+   * attempt processes of executors that are gone released (an executor's agents die with it).
    */
   sweep(): Promise<SweepResult>;
   status(scope: string): Promise<BusStatus>;

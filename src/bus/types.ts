@@ -317,6 +317,101 @@ export interface KvSetInput {
   by?: string | null;
 }
 
+// ---------------------------------------------------------------------------------- runs
+
+export type RunStatus = 'running' | 'interrupted' | 'done' | 'failed' | 'partial';
+
+/**
+ * A plan run as the bus keeps it, in a table no agent tool writes: what was validated when it was
+ * created (plan, permission policies, repository, and a digest over them), how it stands, and who
+ * supervises it. The bus stores plan and policies as given; their shapes belong to the run and
+ * approvals code.
+ */
+export interface RunEntry {
+  id: string;
+  scope: string;
+  plan: Json;
+  policies: Json;
+  /** Over plan, policies and repository, computed by whoever created the run; checked on resume. */
+  digest: string;
+  repo: string;
+  maxAgents: number;
+  status: RunStatus;
+  startedAt: number;
+  finishedAt: number | null;
+  /** The instance supervising it now; null once released. */
+  supervisor: string | null;
+  /** The supervisor's claim lapses at this time unless renewed. */
+  supervisorUntil: number | null;
+  /** Counts claims: the n-th supervisor holds epoch n. */
+  epoch: number;
+  /** Every instance that claimed it, oldest first. */
+  supervisors: string[];
+  updatedAt: number;
+}
+
+export interface RunInput {
+  scope: string;
+  id: string;
+  plan: Json;
+  policies: Json;
+  digest: string;
+  repo: string;
+  maxAgents: number;
+  status?: RunStatus;
+  startedAt?: number;
+  /** Claims the new run for this instance in the same transaction. */
+  supervisor?: { id: string; leaseMs: number } | null;
+}
+
+/** A claim on a run: the fencing token every later write of its supervisor presents. */
+export interface RunClaim {
+  run: RunEntry;
+  token: string;
+}
+
+/** What a supervisor may change about its run; plan, policies and repository never change. */
+export interface RunPatch {
+  status?: RunStatus;
+  maxAgents?: number;
+  finishedAt?: number | null;
+}
+
+// ---------------------------------------------------------------------------------- approvals
+
+export type ApprovalStatus = 'pending' | 'allowed' | 'denied';
+
+/** A permission request waiting for a person (or decided by one, or denied at its timeout). */
+export interface ApprovalEntry {
+  id: string;
+  scope: string;
+  tool: string;
+  input: Json;
+  /** One line for the person deciding: `Bash(rm -rf build)`. */
+  summary: string;
+  taskId: string | null;
+  runId: string | null;
+  instanceId: string | null;
+  status: ApprovalStatus;
+  requestedAt: number;
+  /** Denied by the waiting agent at this time if nobody decides. */
+  expiresAt: number;
+  decidedAt: number | null;
+  decidedBy: string | null;
+  message: string | null;
+}
+
+export interface ApprovalInput {
+  scope: string;
+  tool: string;
+  input: Json;
+  summary: string;
+  taskId?: string | null;
+  runId?: string | null;
+  instanceId?: string | null;
+  timeoutMs: number;
+}
+
 // ---------------------------------------------------------------------------------- annotations
 
 export type AnnotationKind =
@@ -403,6 +498,11 @@ export interface EventMap {
   'run.finished': { status: string; summary: Json };
   /** A supervisor decision worth a line in the log: resource gate, budget, stop, conflict. */
   'run.decision': { kind: string; reason: string; data?: Json };
+  /** A supervisor took the run over (epoch counts the claims). */
+  'run.claimed': { supervisor: string; epoch: number };
+  'approval.requested': { id: string; summary: string };
+  /** What a waiting agent wakes on. */
+  'approval.decided': { id: string; status: 'allowed' | 'denied'; by: string };
 }
 export type EventType = keyof EventMap;
 

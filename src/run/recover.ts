@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { Store, Task } from '../bus/index.js';
-import { DaedalusError, describeError } from '../common/index.js';
+import type { RunClaim, Store, Task } from '../bus/index.js';
+import { describeError } from '../common/index.js';
 import type { RunContext } from '../executor/index.js';
 import { attemptDir, LEASE_FILE, packageOf } from '../executor/index.js';
 import { endPreviousAttempt, integrateCompleted } from '../executor/index.js';
@@ -35,22 +35,20 @@ async function giveBack(ctx: RunContext, t: Task): Promise<boolean> {
 }
 
 /**
- * A run is resumed only when its supervisor is gone: two supervisors would start each task twice
- * and kill each other's agents. A live one on another host shows as a fresh heartbeat; on this
- * host, its pid must also be alive.
+ * Takes the run over, in one atomic claim on the bus: two supervisors would start each task twice
+ * and kill each other's agents, so of two resumes started at once exactly one wins. The store lets
+ * the claim through when the old supervisor's claim lapsed or its instance is stale or gone (how a
+ * supervisor on another host is found dead); on this host a dead pid settles it at once, which
+ * this process vouches for with the epoch it saw, so a claim made meanwhile still wins.
  */
-export async function assertUnsupervised(store: Store, record: RunRecord): Promise<void> {
-  for (const id of record.supervisors) {
-    const inst = await store.getInstance(id);
-    if (!inst || inst.status === 'gone' || inst.status === 'stale') continue;
-    if (inst.host === hostname() && (!inst.pid || inst.pid === process.pid || !alive(inst.pid))) continue;
-    throw new DaedalusError(
-      'INVALID_STATE',
-      `run ${record.runId} is still supervised (pid ${inst.pid ?? '?'} on ${inst.host ?? '?'})`,
-      'stop that supervisor first (Ctrl-C); a supervisor on another host that died is taken as gone once its heartbeat is stale',
-      { instanceId: inst.id, pid: inst.pid, host: inst.host },
-    );
+export async function claimSupervision(store: Store, scope: string, runId: string, supervisorId: string, leaseMs: number): Promise<RunClaim> {
+  const run = await store.getRun(scope, runId);
+  let takeOverEpoch: number | undefined;
+  if (run?.supervisor) {
+    const inst = await store.getInstance(run.supervisor);
+    if (inst && inst.host === hostname() && inst.pid && !alive(inst.pid)) takeOverEpoch = run.epoch;
   }
+  return store.claimRun(scope, runId, supervisorId, leaseMs, { takeOverEpoch });
 }
 
 /**

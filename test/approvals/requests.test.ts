@@ -1,16 +1,19 @@
 import { describe, expect, test } from 'vitest';
 import { approvalTimeoutMs, decideApproval, listApprovals, policyForPackage, requestApproval } from '../../src/approvals/requests.js';
 import type { Json } from '../../src/bus/index.js';
+import type { Plan } from '../../src/plan/index.js';
+import { saveRunRecord } from '../../src/run/record.js';
 import { SCOPE, useAgents } from '../mcp/helpers.js';
 
 const { bus, agent } = useAgents();
 
 const request = { tool: 'Bash', input: { command: 'curl example.com' } as Json, summary: 'Bash(curl example.com)', taskId: null, runId: null, instanceId: null };
 
-/** A run record as the supervisor keeps it, with just the fields the policy reads. */
+/** A run recorded as the supervisor records it, with a plan holding just the fields the policy reads. */
 async function putRun(runId: string, defaults: string[], pkg: string[] | undefined) {
-  const plan = { defaults: { permissions: defaults }, packages: [{ id: 'p', permissions: pkg ?? defaults }] };
-  await bus().store.kvSet(SCOPE, `daedalus:run:${runId}`, { runId, plan } as Json);
+  const plan = { defaults: { permissions: defaults }, packages: [{ id: 'p', permissions: pkg ?? defaults }] } as unknown as Plan;
+  const record = { runId, plan, repo: bus().root, maxAgents: 1, startedAt: Date.now(), status: 'running' as const, supervisors: [] };
+  await saveRunRecord(bus().store, SCOPE, record, { home: bus().dir });
 }
 
 describe('approvals on the bus', () => {

@@ -1,6 +1,7 @@
 import type { BusBackend } from '../helpers/bus-harness.js';
 import { annotationTests } from './conformance/annotations.js';
 import { attemptProcessTests } from './conformance/attempt-process.js';
+import { approvalTests } from './conformance/approvals.js';
 import { eventTests } from './conformance/events.js';
 import { handleTests } from './conformance/handle.js';
 import { instanceTests } from './conformance/instances.js';
@@ -8,6 +9,7 @@ import { kvTests } from './conformance/kv.js';
 import { lockTests } from './conformance/locks.js';
 import { messageTests } from './conformance/messages.js';
 import { runSupportTests } from './conformance/run-support.js';
+import { runTests } from './conformance/runs.js';
 import { schemaTests } from './conformance/schema.js';
 import { scopeTests } from './conformance/scopes.js';
 import { taskClaimTests } from './conformance/tasks-claim.js';
@@ -25,6 +27,8 @@ export function runConformance(backend: BusBackend): void {
   taskLifecycleTests(backend);
   runSupportTests(backend);
   attemptProcessTests(backend);
+  runTests(backend);
+  approvalTests(backend);
   messageTests(backend);
   lockTests(backend);
   kvTests(backend);

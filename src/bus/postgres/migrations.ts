@@ -177,4 +177,49 @@ ALTER TABLE history ADD COLUMN model TEXT;
 CREATE INDEX history_run ON history (scope, run_id);
 `,
   },
+  {
+    version: 3,
+    name: 'runs and approvals',
+    // Supervisor-owned state leaves the agents' kv: no agent-facing tool writes these tables.
+    sql: `
+CREATE TABLE runs (
+  id TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  plan TEXT NOT NULL,
+  policies TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  repo TEXT NOT NULL,
+  max_agents BIGINT NOT NULL,
+  status TEXT NOT NULL,
+  started_at BIGINT NOT NULL,
+  finished_at BIGINT,
+  supervisor TEXT,
+  supervisor_token TEXT,
+  supervisor_until BIGINT,
+  epoch BIGINT NOT NULL DEFAULT 0,
+  supervisors TEXT NOT NULL DEFAULT '[]',
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (scope, id)
+);
+
+CREATE TABLE approvals (
+  id TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  tool TEXT NOT NULL,
+  input TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  task_id TEXT,
+  run_id TEXT,
+  instance_id TEXT,
+  status TEXT NOT NULL,
+  requested_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  decided_at BIGINT,
+  decided_by TEXT,
+  message TEXT,
+  PRIMARY KEY (scope, id)
+);
+CREATE INDEX approvals_requested ON approvals (scope, requested_at);
+`,
+  },
 ];

@@ -2,6 +2,8 @@ import { DaedalusError } from '../../common/index.js';
 import type { Store, StoreOptions, SweepResult, WaitOptions, WaitResult } from '../store.js';
 import type {
   AdoptInput,
+  ApprovalEntry,
+  ApprovalInput,
   EventMap,
   EventType,
   Annotation,
@@ -27,6 +29,10 @@ import type {
   Message,
   RegisterInput,
   ReserveInput,
+  RunClaim,
+  RunEntry,
+  RunInput,
+  RunPatch,
   SendInput,
   Task,
   TaskFilter,
@@ -35,6 +41,7 @@ import type {
 } from '../types.js';
 import { TASK_STATES } from '../types.js';
 import { annotate, searchAnnotations } from './annotations.js';
+import * as approvals from './approvals.js';
 import { WriteCtx } from './context.js';
 import type { Param, SqlDriver, SqlTx } from './driver.js';
 import { recordAttemptProcess, releaseAttemptProcess, releaseProcessesOfGone } from './attempt-process.js';
@@ -44,6 +51,7 @@ import { kvAppend, kvDelete, kvGet, kvList, kvSet } from './kv.js';
 import { checkLock, dropExpiredLocks, listLocks, lock, unlock } from './locks.js';
 import { pollMessages, sendMessage } from './messages.js';
 import { rowToHistory } from './rows.js';
+import * as runs from './runs.js';
 import { expireLeases } from './task-release.js';
 import { createTasks } from './tasks-create.js';
 import * as lease from './tasks-lease.js';
@@ -326,6 +334,44 @@ export class SqlStore implements Store {
     return rows.map(rowToHistory);
   }
 
+  // ------------------------------------------------------------------ runs
+  createRun(input: RunInput): Promise<{ run: RunEntry; token: string | null }> {
+    return this.write((c) => runs.createRun(c, input));
+  }
+  getRun(scope: string, runId: string): Promise<RunEntry | null> {
+    return this.read((tx) => runs.getRun(tx, scope, runId));
+  }
+  listRuns(scope: string, limit = 1000): Promise<RunEntry[]> {
+    return this.read((tx) => runs.listRuns(tx, scope, Math.max(1, Math.min(limit, 10_000))));
+  }
+  claimRun(scope: string, runId: string, supervisor: string, leaseMs: number, opts: { takeOverEpoch?: number } = {}): Promise<RunClaim> {
+    return this.write((c) => runs.claimRun(c, scope, runId, supervisor, leaseMs, opts.takeOverEpoch));
+  }
+  renewRun(scope: string, runId: string, token: string, leaseMs: number): Promise<RunEntry> {
+    return this.write((c) => runs.renewRun(c, scope, runId, token, leaseMs));
+  }
+  updateRun(scope: string, runId: string, token: string, patch: RunPatch): Promise<RunEntry> {
+    return this.write((c) => runs.updateRun(c, scope, runId, token, patch));
+  }
+  releaseRun(scope: string, runId: string, token: string): Promise<boolean> {
+    return this.write((c) => runs.releaseRun(c, scope, runId, token));
+  }
+
+  // ------------------------------------------------------------------ approvals
+  createApproval(input: ApprovalInput): Promise<ApprovalEntry> {
+    return this.write((c) => approvals.createApproval(c, input));
+  }
+  getApproval(scope: string, id: string): Promise<ApprovalEntry | null> {
+    return this.read((tx) => approvals.getApproval(tx, scope, id));
+  }
+  listApprovals(scope: string, opts: { pendingOnly?: boolean; limit?: number } = {}): Promise<ApprovalEntry[]> {
+    const limit = Math.max(1, Math.min(opts.limit ?? 1000, 10_000));
+    return this.read((tx) => approvals.listApprovals(tx, scope, opts.pendingOnly ?? false, limit, this.now()));
+  }
+  decideApproval(scope: string, id: string, status: 'allowed' | 'denied', o: { by: string; message?: string | null }): Promise<ApprovalEntry> {
+    return this.write((c) => approvals.decideApproval(c, scope, id, status, o));
+  }
+
   // ------------------------------------------------------------------ housekeeping
   sweep(): Promise<SweepResult> {
     return this.write(async (c) => {
@@ -334,6 +380,7 @@ export class SqlStore implements Store {
       const expiredLocks = await dropExpiredLocks(c);
       await releaseProcessesOfGone(c);
       await c.tx.run('DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?', [c.now]);
+      await approvals.dropOldApprovals(c);
       return { expiredTasks: expired.map((t) => t.id), staleInstances: stale, goneInstances: gone, expiredLocks };
     });
   }

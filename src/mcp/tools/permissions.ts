@@ -8,11 +8,13 @@ import type { McpContext } from '../context.js';
 import { renewHeld } from '../leases.js';
 import { openTool, type AnyTool, type Extra } from '../tool.js';
 
+/** The policy recorded for the task's package when its run was created: nothing the agent writes changes it. */
 async function policyOf(ctx: McpContext, taskId: string | null): Promise<PermissionPolicy | null> {
-  if (!taskId || !ctx.runId) return null;
+  if (!taskId) return null;
   const task = await ctx.store.getTask(taskId);
-  if (!task?.key) return null;
-  return policyForPackage(ctx.store, task.scope, ctx.runId, task.key);
+  const runId = task?.runId ?? ctx.runId;
+  if (!task?.key || !runId) return null;
+  return policyForPackage(ctx.store, task.scope, runId, task.key);
 }
 
 /** Keeps the agent's lease (and the client's request, when it sent a progress token) alive while a person decides. */
@@ -60,7 +62,9 @@ export const permissionTools: AnyTool[] = [
     renews: true,
     async run(args, { ctx, extra }) {
       const me = ctx.session.identity;
-      const taskId = ctx.session.currentTaskId;
+      // An agent Daedalus started is judged by the task it was started for, not by another task it
+      // may have claimed since (whose package might allow more).
+      const taskId = ctx.startedFor?.taskId ?? ctx.session.currentTaskId;
       const summary = describeRequest(args.tool_name, args.input);
       try {
         const policy = await policyOf(ctx, taskId);
