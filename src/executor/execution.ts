@@ -11,6 +11,9 @@ import { attemptDir, dropWorktree, LEASE_FILE, packageOf, type RunContext } from
 import { integrateCompleted } from './integrate.js';
 import { Overseer, type Stop } from './overseer.js';
 
+/** How many of the agent's last readable lines a failure quotes. */
+const SAID_LINES = 30;
+
 /** The stops the executor itself asks for; `released` is only ever the watcher's. */
 type ExecutorStop = Stop & { kind: Exclude<Stop['kind'], 'released'> };
 
@@ -64,7 +67,10 @@ export class Execution {
   readonly claimedAt = Date.now();
   overseer: Overseer | null = null;
   /** The last cost and token figures the agent reported (real harnesses only). */
-  private usage: { costUsd?: number; inputTokens?: number; outputTokens?: number } = {};
+  private usage: { costUsd?: number; inputTokens?: number; outputTokens?: number; model?: string } = {};
+  /** The agent's own last word on what went wrong, and its last readable lines. */
+  private agentError: string | null = null;
+  private readonly said: string[] = [];
   proc: AgentProcess | null = null;
   private stopRequest: ExecutorStop | null = null;
   /** True while this attempt's process group is recorded on the bus. */
@@ -148,6 +154,11 @@ export class Execution {
       dispatchMs = Date.now() - this.claimedAt - provisionMs;
       this.proc.onEvent((e) => {
         if (e.kind === 'usage') this.usage = { ...this.usage, ...Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) };
+        if (e.kind === 'error') this.agentError = e.text;
+        if (e.kind === 'output' || e.kind === 'progress' || e.kind === 'error') {
+          this.said.push(e.text);
+          if (this.said.length > SAID_LINES) this.said.shift();
+        }
       });
       ctx.tracker.track(task.id, this.proc.pgid);
       this.overseer = new Overseer({ store: ctx.store, leaseMs: ctx.leaseMs, tracker: ctx.tracker, warn: ctx.note }, task.id, lease.token, this.instanceId, pkg, this.proc);
@@ -260,7 +271,7 @@ export class Execution {
     if (now && (now.state === 'leased' || now.state === 'running') && now.attempt === lease.task.attempt) {
       // A stop of our own (stopped, requeued) was given back above while the task was held.
       if (stop && stop.kind !== 'stopped' && stop.kind !== 'requeued' && stop.kind !== 'released') {
-        await this.fail(stop.kind, `${stop.reason}. Last output:\n${end.tail.slice(-1500)}`, true);
+        await this.fail(stop.kind, this.explain(stop.reason, end), true, end);
         return stop.kind;
       }
       if (completesOnExit && end.exitCode === 0) {
@@ -272,7 +283,7 @@ export class Execution {
       }
       const kind = end.signal || (end.exitCode ?? 0) > 128 ? 'crash' : 'exit-code';
       const how = end.signal ? `was killed by ${end.signal}` : end.exitCode === 0 ? 'exited without completing its task' : `exited with code ${end.exitCode}`;
-      await this.fail(kind, `the agent ${how}. Last output:\n${end.tail.slice(-1500)}`, true);
+      await this.fail(kind, this.explain(`the agent ${how}`, end), true, end);
       return kind;
     }
     // The agent failed the task itself (fail_task), or the lease moved on while it ran.
@@ -280,11 +291,22 @@ export class Execution {
     return now?.state === 'cancelled' ? 'cancelled' : 'lease-lost';
   }
 
+  /**
+   * Why an attempt failed, first line first: what happened, and the agent's own last error when it
+   * gave one (an API error, a failed turn) — then its last readable lines.
+   */
+  private explain(what: string, end: ProcessEnd): string {
+    const lines = this.said.length > 0 ? this.said.join('\n') : end.tail.slice(-1500);
+    return `${this.agentError ? `${this.agentError} (${what})` : what}\nLast output:\n${lines.slice(-2000)}`;
+  }
+
   /** Fails the attempt with a classified kind; the bus decides between a retry and a final failure. */
-  private async fail(kind: FailureKind, error: string, retryable: boolean): Promise<void> {
+  private async fail(kind: FailureKind, error: string, retryable: boolean, end?: ProcessEnd): Promise<void> {
     const { ctx, lease } = this;
+    // The whole of it stays in the task's result: the error line for people, the raw output for digging.
+    const result: Json = end ? { ...this.measured(), agent_error: this.agentError, output_tail: end.tail } : null;
     await ctx.store
-      .failTask(lease.task.id, lease.token, { error, retryable, kind, backoffMs: ctx.plan.defaults.retryBackoffMs })
+      .failTask(lease.task.id, lease.token, { error, retryable, kind, backoffMs: ctx.plan.defaults.retryBackoffMs, ...(result ? { result } : {}) })
       .catch((e: unknown) => {
         if (!isDaedalusError(e, 'LEASE_LOST') && !isDaedalusError(e, 'INVALID_STATE')) throw e;
       });
@@ -305,22 +327,26 @@ export class Execution {
       dispatchMs,
       costUsd: this.usage.costUsd ?? 0,
     };
-    if (outcome !== 'stopped' && outcome !== 'requeued') {
-      await bestEffort(
-        `recording the history of ${base.pkgId}`,
-        ctx.store.recordHistory({
-          scope: ctx.scope,
-          type: this.pkg.type,
-          taskId: base.taskId,
-          runId: ctx.runId,
-          outcome,
-          durationMs: result.durationMs,
-          peakRssBytes: result.peakRssBytes,
-          cpuMs: result.cpuMs,
-        }),
-        ctx.note,
-      );
-    }
+    // Every attempt, stopped ones too: what it spent counts, whatever became of it.
+    await bestEffort(
+      `recording the history of ${base.pkgId}`,
+      ctx.store.recordHistory({
+        scope: ctx.scope,
+        type: this.pkg.type,
+        taskId: base.taskId,
+        runId: ctx.runId,
+        attempt: base.attempt,
+        outcome,
+        durationMs: result.durationMs,
+        peakRssBytes: result.peakRssBytes,
+        cpuMs: result.cpuMs,
+        costUsd: this.usage.costUsd ?? null,
+        inputTokens: this.usage.inputTokens ?? null,
+        outputTokens: this.usage.outputTokens ?? null,
+        model: this.usage.model ?? this.pkg.model ?? null,
+      }),
+      ctx.note,
+    );
     // The agent's instance was only ever this attempt's; its leases and locks go with it.
     await bestEffort(`deregistering the agent of ${base.pkgId}`, ctx.store.deregisterInstance(this.instanceId, `attempt ${base.attempt} ended: ${outcome}`), ctx.note);
     return result;

@@ -216,9 +216,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
 
 /** Cost that finished tasks recorded before this supervisor started (a resumed run). */
 async function costSoFar(ctx: RunContext): Promise<number> {
-  const tasks = await ctx.store.listTasks(ctx.scope, { runId: ctx.runId, states: ['done', 'failed', 'integrating'], limit: 100_000 });
-  return tasks.reduce((sum, t) => {
-    const c = t.result && typeof t.result === 'object' && !Array.isArray(t.result) ? Number(t.result.cost_usd ?? 0) : 0;
-    return sum + (Number.isFinite(c) ? c : 0);
-  }, 0);
+  // Every attempt's spend, failed and stopped ones included, as each recorded it when it ended.
+  const history = await ctx.store.listHistory(ctx.scope, { runId: ctx.runId, limit: 100_000 });
+  return history.reduce((sum, h) => sum + (h.costUsd ?? 0), 0);
 }

@@ -26,7 +26,9 @@ export interface LaunchSpec {
 export type HarnessEvent =
   | { kind: 'output'; text: string }
   | { kind: 'progress'; text: string }
-  | { kind: 'usage'; costUsd?: number; inputTokens?: number; outputTokens?: number }
+  | { kind: 'usage'; costUsd?: number; inputTokens?: number; outputTokens?: number; model?: string }
+  /** The agent's own account of what went wrong (an API error, a failed turn), in one line. */
+  | { kind: 'error'; text: string }
   | { kind: 'session'; id: string };
 
 /** How an agent process ended: processes as data. */

@@ -67,10 +67,15 @@ export async function buildReport(ctx: RunContext, record: RunRecord, outcome: S
   const tasks = await ctx.store.listTasks(ctx.scope, { runId: ctx.runId, limit: 100_000 });
   const counts = await ctx.store.countTasks(ctx.scope, ctx.runId);
   const byId = new Map(tasks.map((t) => [t.id, t]));
+  // What every attempt spent, failed ones included: the result only says what the last one did.
+  const spent = new Map<string, number>();
+  for (const h of await ctx.store.listHistory(ctx.scope, { runId: ctx.runId, limit: 100_000 })) {
+    if (h.taskId && h.costUsd !== null) spent.set(h.taskId, (spent.get(h.taskId) ?? 0) + h.costUsd);
+  }
   const rows: TaskReport[] = tasks.map((t) => {
     const result = obj(t.result);
     const git = obj(result.git);
-    const cost = Number(result.cost_usd);
+    const cost = spent.get(t.id) ?? Number(result.cost_usd);
     // `attempt` is the current or next try; a task that never started (cancelled with its failed
     // dependency, say) made none.
     const waiting = t.state === 'ready' || t.state === 'blocked' || (t.state === 'cancelled' && t.startedAt === null);
@@ -165,6 +170,12 @@ export async function writeResults(ctx: RunContext, report: RunReport): Promise<
   return summary;
 }
 
+/** The first line of a text, cut to max characters. */
+const clipLine = (text: string | null, max: number) => {
+  const line = text?.split('\n')[0] ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+};
+
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 /** Durations in the report: two units at most, seconds with one decimal under a minute. */
 export const shortDuration = (ms: number | null): string => (ms === null ? '-' : formatDuration(ms, { approx: 2 }));
@@ -183,7 +194,7 @@ export function formatReport(r: RunReport): string {
     t.costUsd === null ? '-' : `$${t.costUsd.toFixed(2)}`,
     t.tokens === null ? '-' : `${t.tokens.input}/${t.tokens.output}`,
     String(t.filesChanged.length),
-    t.state === 'done' ? '' : [t.failureKind, t.error?.split('\n')[0]!.slice(0, 70)].filter(Boolean).join(': '),
+    t.state === 'done' ? '' : [t.failureKind, clipLine(t.error, 110)].filter(Boolean).join(': '),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   lines.push(head.map((h, i) => pad(h, widths[i]!)).join('  ').trimEnd());

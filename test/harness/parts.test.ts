@@ -78,8 +78,14 @@ describe('claude: the stream-json output', () => {
       { kind: 'usage', costUsd: 0.42, inputTokens: 1110, outputTokens: 7 },
       { kind: 'session', id: 's1' },
       { kind: 'output', text: 'claude ended with error_max_turns' },
+      { kind: 'error', text: 'claude ended with error_max_turns' },
     ]);
     expect(result).toMatchObject({ subtype: 'error_max_turns', numTurns: 9 });
+    // An API error that ended the session is the agent's own last word, with its status.
+    const overloaded = { type: 'result', subtype: 'success', is_error: true, api_error_status: 529, result: 'API Error: 529 {"type":"overloaded_error"}\nretrying', usage: {} };
+    expect(parseClaudeLine(JSON.stringify(overloaded)).filter((e) => e.kind === 'error')).toEqual([
+      { kind: 'error', text: 'claude ended with success (API error 529): API Error: 529 {"type":"overloaded_error"}' },
+    ]);
     expect(parseClaudeLine('plain stderr line')).toEqual([{ kind: 'output', text: 'plain stderr line' }]);
   });
 });

@@ -25,6 +25,8 @@ interface Line {
   total_cost_usd?: number;
   result?: string;
   usage?: { input_tokens?: number; output_tokens?: number; cache_creation_input_tokens?: number; cache_read_input_tokens?: number };
+  /** On a result: the HTTP status of the API error that ended the session, if one did. */
+  api_error_status?: number | null;
 }
 
 export interface ClaudeResult {
@@ -116,7 +118,9 @@ export function parseClaudeLine(raw: string, hooks: StreamHooks = {}): HarnessEv
       ];
       if (result.sessionId) events.push({ kind: 'session', id: result.sessionId });
       if (result.isError || result.subtype !== 'success') {
-        events.push({ kind: 'output', text: `claude ended with ${result.subtype}${line.result ? `: ${firstLine(line.result)}` : ''}` });
+        const api = typeof line.api_error_status === 'number' ? ` (API error ${line.api_error_status})` : '';
+        const text = `claude ended with ${result.subtype}${api}${line.result ? `: ${firstLine(line.result)}` : ''}`;
+        events.push({ kind: 'output', text }, { kind: 'error', text });
       }
       return events;
     }
