@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { DaedalusError } from '../common/index.js';
 import { formatAddress, resolveBusAddress, type BusAddress } from './address.js';
 import type { SqlDriver } from './sql/driver.js';
@@ -9,6 +10,11 @@ import type { Store, StoreOptions } from './store.js';
 export interface OpenOptions extends StoreOptions {
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /**
+   * A SQLite bus that does not exist yet is an error (BUS_UNAVAILABLE) instead of a new, empty
+   * file: for commands that only read, where a mistyped --bus would otherwise report "nothing".
+   */
+  mustExist?: boolean;
 }
 
 /** Opens (and migrates) the bus at an address; see resolveBusAddress for the default. */
@@ -18,6 +24,9 @@ export async function openStore(address?: string | BusAddress | null, opts: Open
   // Only the backend in use is loaded: pg costs a SQLite user (every agent's MCP server) startup time.
   let driver: SqlDriver;
   let migrations: readonly Migration[];
+  if (a.kind === 'sqlite' && opts.mustExist && !existsSync(a.path)) {
+    throw new DaedalusError('BUS_UNAVAILABLE', `there is no bus at ${shown}`, 'check --bus / DAEDALUS_BUS; a bus is created by the first daedalus run, daedalus worker or agent that uses it');
+  }
   if (a.kind === 'sqlite') {
     const [{ SqliteDriver }, m] = await Promise.all([import('./sqlite/driver.js'), import('./sqlite/migrations.js')]);
     driver = new SqliteDriver(a.path);

@@ -530,6 +530,8 @@ export interface EventQuery {
   instanceIds?: string[];
   runId?: string;
   limit?: number;
+  /** The last `limit` matching events (still in id order) instead of the first after the cursor. */
+  newest?: boolean;
 }
 
 // ---------------------------------------------------------------------------------- history

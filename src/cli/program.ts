@@ -125,14 +125,18 @@ export function buildProgram(): Command {
     .description('validate a plan; every problem with its file, line and field')
     .argument('<file>', 'a plan file, a package file, or a directory')
     .option('--json', 'print the validated plan as JSON')
-    .action(async (file: string, o: { json?: boolean }) => (await commands.plan()).planCheckCommand({ file, json: o.json }));
+    .action(async (file: string, o: { json?: boolean }) => {
+      process.exitCode = await (await commands.plan()).planCheckCommand({ file, json: o.json });
+    });
   planCmd
     .command('show')
     .description('the DAG in layers, the critical path, the lower bound and simulated schedules')
     .argument('<file>', 'a plan file, a package file, or a directory')
     .option('-n, --agents <n>', 'agents to schedule for (default: the plan\'s max_agents)', int('--agents'))
     .option('--json', 'print the analysis as JSON')
-    .action(async (file: string, o: { agents?: number; json?: boolean }) => (await commands.plan()).planShowCommand({ file, agents: o.agents, json: o.json }));
+    .action(async (file: string, o: { agents?: number; json?: boolean }, cmd: Command) =>
+      (await commands.plan()).planShowCommand({ file, agents: o.agents, json: o.json, bus: cmd.optsWithGlobals<{ bus?: string }>().bus }),
+    );
 
   const seed = program.command('seed').description('the project seed every worker reads on its first turn (.daedalus/seed.md)');
   seed

@@ -13,7 +13,8 @@ export interface BusCommandOptions {
 
 /** Opens the bus, runs fn, and always closes it, so a command never leaves a pool or a file open. */
 export async function withBus<T>(opts: BusCommandOptions, fn: (store: Store, scope: string, out: Output) => Promise<T>): Promise<T> {
-  const store = await openStore(opts.bus);
+  // Commands read (or send into) a bus something else made: a missing one is a mistake, not empty.
+  const store = await openStore(opts.bus, { mustExist: true });
   try {
     return await fn(store, opts.scope ?? resolveScope(opts.cwd ?? process.cwd()), opts.output ?? processOutput);
   } finally {

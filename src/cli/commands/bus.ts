@@ -78,13 +78,13 @@ export function busEvents(
 ): Promise<void> {
   return withBus(opts, async (store, scope, out) => {
     let cursor = opts.after ?? 0;
-    if (opts.after === undefined && !opts.follow) cursor = Math.max(0, (await store.lastEventId(scope)) - (opts.limit ?? 50));
     if (opts.after === undefined && opts.follow) cursor = await store.lastEventId(scope);
     const print = (events: BusEvent[]) => {
       for (const e of events) out.out(opts.json ? JSON.stringify(e) : eventLine(e));
     };
     if (!opts.follow) {
-      const events = await store.readEvents(scope, { after: cursor, types: opts.types, limit: opts.limit ?? 50 });
+      // Without --after: the latest N events of the wanted types, not the latest N then filtered.
+      const events = await store.readEvents(scope, { after: cursor, types: opts.types, limit: opts.limit ?? 50, newest: opts.after === undefined });
       if (opts.json) return json(out, events);
       if (events.length === 0) return out.out('no events');
       return print(events);
