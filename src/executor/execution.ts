@@ -296,8 +296,10 @@ export class Execution {
    * gave one (an API error, a failed turn) — then its last readable lines.
    */
   private explain(what: string, end: ProcessEnd): string {
-    const lines = this.said.length > 0 ? this.said.join('\n') : end.tail.slice(-1500);
-    return `${this.agentError ? `${this.agentError} (${what})` : what}\nLast output:\n${lines.slice(-2000)}`;
+    const notes = end.notes ?? [];
+    const lines = [...(this.said.length > 0 ? this.said : [end.tail.slice(-1500)]), ...notes].join('\n');
+    const cause = this.agentError ?? notes[0];
+    return `${cause ? `${cause} (${what})` : what}\nLast output:\n${lines.slice(-2000)}`;
   }
 
   /** Fails the attempt with a classified kind; the bus decides between a retry and a final failure. */

@@ -40,7 +40,8 @@ export class EndNotes {
     if (!this.lines.includes(line)) this.lines.push(line);
   }
 
-  private apply = (end: ProcessEnd): ProcessEnd => (this.lines.length === 0 ? end : { ...end, tail: `${end.tail}\n${this.lines.join('\n')}`.trim() });
+  private apply = (end: ProcessEnd): ProcessEnd =>
+    this.lines.length === 0 ? end : { ...end, tail: `${end.tail}\n${this.lines.join('\n')}`.trim(), notes: [...this.lines] };
 
   wrap(proc: AgentProcess): AgentProcess {
     return {

@@ -38,6 +38,8 @@ export interface ProcessEnd {
   durationMs: number;
   /** The last lines of output, for failure reports. */
   tail: string;
+  /** Why the harness ended it, when it did (the MCP server never connected, say). */
+  notes?: string[];
 }
 
 export interface AgentProcess {
