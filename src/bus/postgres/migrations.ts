@@ -155,4 +155,17 @@ CREATE TABLE history (
 CREATE INDEX history_type ON history (scope, type, id);
 `,
   },
+  {
+    version: 2,
+    name: 'bus counters',
+    // Bus-wide tallies kept by the processes themselves, e.g. the wake-ups only the backstop poll
+    // delivered, so `daedalus bus status` can show what every process experienced.
+    sql: `
+CREATE TABLE bus_counters (
+  name TEXT PRIMARY KEY,
+  value BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+`,
+  },
 ];
