@@ -5,7 +5,8 @@ import { DaedalusError } from '../../common/index.js';
 import { ChangeListeners, Mutex, type Dialect, type Param, type SqlDriver, type SqlTx } from '../sql/driver.js';
 import { DEFAULT_BACKSTOP_MS, WakeTracker } from '../sql/wake.js';
 import type { WakeStats } from '../types.js';
-import { NotNow, WalWatcher } from './wal-watcher.js';
+import { CommitWatcher, NotNow } from './commit-watcher.js';
+import { Doorbell, doorbellPath } from './doorbell.js';
 
 const dialect: Dialect = {
   name: 'sqlite',
@@ -63,7 +64,8 @@ export class SqliteDriver implements SqlDriver {
   private readonly listeners = new ChangeListeners();
   private readonly tracker: WakeTracker;
   private backstopListener: () => void = () => undefined;
-  private watcher: WalWatcher | null = null;
+  private watcher: CommitWatcher | null = null;
+  private readonly doorbell: Doorbell;
 
   constructor(
     readonly path: string,
@@ -76,6 +78,7 @@ export class SqliteDriver implements SqlDriver {
       () => this.listeners.fire(),
       () => this.backstopListener(),
     );
+    this.doorbell = new Doorbell(doorbellPath(path));
     try {
       mkdirSync(dirname(path), { recursive: true });
       this.db = new Database(path);
@@ -194,13 +197,15 @@ export class SqliteDriver implements SqlDriver {
   onChange(listener: () => void): () => void {
     return this.listeners.add(listener, () => {
       if (!this.watcher) {
-        this.watcher = new WalWatcher(this.path, () => this.newestEventId(), this.tracker);
+        this.watcher = new CommitWatcher(this.path, () => this.newestEventId(), this.tracker);
         this.watcher.start();
       }
     });
   }
 
   notifyLocal(): void {
+    // After the commit, never before: whoever the ring wakes must find the events visible.
+    this.doorbell.ring();
     if (this.listeners.size > 0) this.listeners.fire();
   }
 
@@ -209,7 +214,8 @@ export class SqliteDriver implements SqlDriver {
    * uncommitted events, and their ids are handed out again if it rolls back.
    */
   private newestEventId(): number {
-    if (!this.db.open || this.db.inTransaction) throw new NotNow();
+    if (!this.db.open) throw new Error('closed');
+    if (this.db.inTransaction) throw new NotNow();
     const row = this.stmt('SELECT MAX(id) AS id FROM events').get() as { id: number | null } | undefined;
     return Number(row?.id ?? 0);
   }
@@ -228,5 +234,6 @@ export class SqliteDriver implements SqlDriver {
     await this.mutex.run(async () => {
       if (this.db.open) this.db.close();
     });
+    this.doorbell.close();
   }
 }
