@@ -101,14 +101,9 @@ export class NotifyListener {
     try {
       const client = this.listening ? this.client : null;
       let newest: number | null = null;
-      if (client) {
-        newest = await this.probe(client);
-        // The listening backend sends notifications when it is idle, so one that is on its way
-        // may follow the answer; a second round trip lets it arrive before we call it lost.
-        if (newest !== null && newest > this.tracker.signalled && (await this.probe(client)) === null) newest = null;
-      }
+      if (client) newest = await this.probe(client);
       if (newest === null) newest = await this.newestViaPool().catch(() => null);
-      if (newest !== null && !this.stopped) this.tracker.poll(newest, Date.now());
+      if (newest !== null && !this.stopped) this.tracker.poll(newest);
     } finally {
       this.polling = false;
     }

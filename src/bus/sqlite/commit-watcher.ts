@@ -42,9 +42,7 @@ export class CommitWatcher {
     // Armed before the baseline is read: a ring between the two is then heard, not lost.
     this.arm();
     this.check('start');
-    // Pending file events are handled before the poll reads (setImmediate runs after the I/O
-    // phase), so a ring already on its way is not taken for a lost one.
-    this.timer = setInterval(() => setImmediate(() => this.onPoll()), this.tracker.backstopMs);
+    this.timer = setInterval(() => this.onPoll(), this.tracker.backstopMs);
     this.timer.unref();
   }
 
@@ -89,7 +87,7 @@ export class CommitWatcher {
     if (kind === 'start') this.tracker.start(id);
     else if (kind === 'push') this.tracker.push(id);
     else if (kind === 'rearm') this.tracker.caughtUp(id, true);
-    else this.tracker.poll(id, Date.now());
+    else this.tracker.poll(id);
   }
 
   stop(): void {

@@ -206,6 +206,15 @@ export class SqliteDriver implements SqlDriver {
   notifyLocal(): void {
     // After the commit, never before: whoever the ring wakes must find the events visible.
     this.doorbell.ring();
+    if (this.watcher) {
+      // Our own waiters are woken right here; our own ring, heard later, then wakes nobody twice
+      // and a poll in between does not take it for lost.
+      try {
+        this.tracker.local(this.newestEventId());
+      } catch {
+        // inside a transaction already: the ring settles it
+      }
+    }
     if (this.listeners.size > 0) this.listeners.fire();
   }
 

@@ -82,6 +82,8 @@ export function wakeTests(backend: BusBackend): void {
       const r = await waiting;
       expect(r.timedOut).toBe(false);
       expect(r.events.map((e) => e.data)).toEqual([{ id: 0, to: '*', from: 'outsider' }]);
+      // Counted once the signal has had its chance to turn up late.
+      await until('the backstop wake-up to be counted', () => waiter.wakeStats().backstopWakes > 0);
       const stats = waiter.wakeStats();
       expect(stats).toMatchObject({ backstopWakes: 1, pushes: 0 });
       expect(stats.lastBackstopAt).toEqual(expect.any(Number));
