@@ -34,6 +34,8 @@ export class McpAgent {
   }
 }
 
+/** The answer and the moment it arrived. */
+const answered = (call: Promise<Record<string, unknown>>) => call.then((r) => ({ r, at: performance.now() }));
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Long enough that the waiting server is asleep in waitForEvents, so a sample measures a wake from sleep. */
 const settle = () => pause(15 + Math.random() * 15);
@@ -64,14 +66,15 @@ export class WakePair {
     }
   }
 
-  /** send_message → the waiter's wait_for_activity returns with it, in ms. */
+  /** send_message → the waiter's wait_for_activity returns with it, in ms (however long the sender's own answer takes). */
   async messageSample(n: number): Promise<number> {
-    const waiting = this.waiter.call('wait_for_activity', { timeout_seconds: 60 });
+    const waiting = answered(this.waiter.call('wait_for_activity', { timeout_seconds: 60 }));
     await settle();
     const t0 = performance.now();
-    await this.sender.call('send_message', { to: this.waiter.id, body: `ping ${n}` });
-    const r = await waiting;
-    const ms = performance.now() - t0;
+    const sent = this.sender.call('send_message', { to: this.waiter.id, body: `ping ${n}` });
+    const { r, at } = await waiting;
+    await sent;
+    const ms = at - t0;
     const got = (r.messages as { body?: string }[] | undefined)?.some((m) => m.body === `ping ${n}`);
     if (!got) throw new Error(`message sample ${n}: the waiter returned without the message: ${JSON.stringify(r)}`);
     return ms;
@@ -83,12 +86,13 @@ export class WakePair {
     const id = String((created.task as { id: string }).id);
     await this.sender.call('claim_task', { task_id: id });
     await this.drain();
-    const waiting = this.waiter.call('wait_for_activity', { timeout_seconds: 60 });
+    const waiting = answered(this.waiter.call('wait_for_activity', { timeout_seconds: 60 }));
     await settle();
     const t0 = performance.now();
-    await this.sender.call('complete_task', { task_id: id, summary: `sample ${n}` });
-    const r = await waiting;
-    const ms = performance.now() - t0;
+    const completed = this.sender.call('complete_task', { task_id: id, summary: `sample ${n}` });
+    const { r, at } = await waiting;
+    await completed;
+    const ms = at - t0;
     const task = (r.tasks as { id: string; state: string }[] | undefined)?.find((t) => t.id === id);
     if (!task || task.state !== 'done') throw new Error(`completion sample ${n}: the waiter returned without the completion: ${JSON.stringify(r)}`);
     return ms;
