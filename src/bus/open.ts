@@ -17,8 +17,22 @@ export interface OpenOptions extends StoreOptions {
   mustExist?: boolean;
 }
 
+const BACKSTOP_ENV = 'DAEDALUS_WAKE_BACKSTOP_MS';
+
+/** The backstop poll's period from the environment, for processes started by others (MCP servers). */
+function backstopFromEnv(): number | undefined {
+  const raw = process.env[BACKSTOP_ENV];
+  if (raw === undefined || raw === '') return undefined;
+  const ms = Number(raw);
+  if (!Number.isSafeInteger(ms) || ms < 10) {
+    throw new DaedalusError('INVALID_INPUT', `${BACKSTOP_ENV}=${raw} is not a whole number of milliseconds of at least 10`, `unset ${BACKSTOP_ENV} for the default (1000), or give e.g. 2000`);
+  }
+  return ms;
+}
+
 /** Opens (and migrates) the bus at an address; see resolveBusAddress for the default. */
-export async function openStore(address?: string | BusAddress | null, opts: OpenOptions = {}): Promise<Store> {
+export async function openStore(address?: string | BusAddress | null, options: OpenOptions = {}): Promise<Store> {
+  const opts = { ...options, wakeBackstopMs: options.wakeBackstopMs ?? backstopFromEnv() };
   const a = typeof address === 'object' && address !== null ? address : resolveBusAddress(address);
   const shown = formatAddress(a);
   // Only the backend in use is loaded: pg costs a SQLite user (every agent's MCP server) startup time.
@@ -29,11 +43,11 @@ export async function openStore(address?: string | BusAddress | null, opts: Open
   }
   if (a.kind === 'sqlite') {
     const [{ SqliteDriver }, m] = await Promise.all([import('./sqlite/driver.js'), import('./sqlite/migrations.js')]);
-    driver = new SqliteDriver(a.path);
+    driver = new SqliteDriver(a.path, { backstopMs: opts.wakeBackstopMs });
     migrations = m.sqliteMigrations;
   } else {
     const [{ PostgresDriver }, m] = await Promise.all([import('./postgres/driver.js'), import('./postgres/migrations.js')]);
-    driver = new PostgresDriver(a.url, opts.poolSize);
+    driver = new PostgresDriver(a.url, opts.poolSize, { backstopMs: opts.wakeBackstopMs });
     migrations = m.postgresMigrations;
   }
   try {

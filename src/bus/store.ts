@@ -36,6 +36,7 @@ import type {
   TaskFilter,
   TaskInput,
   TaskState,
+  WakeStats,
 } from './types.js';
 
 /** Knobs every backend honours. */
@@ -46,6 +47,12 @@ export interface StoreOptions {
   goneAfterMs?: number;
   /** Time source; tests inject one. Default Date.now. */
   now?: () => number;
+  /**
+   * Period of the backstop poll that wakes waiters when a commit's signal is lost. Default
+   * DAEDALUS_WAKE_BACKSTOP_MS, else 1 s; tests make it huge to prove that the signals alone wake
+   * every waiter.
+   */
+  wakeBackstopMs?: number;
 }
 
 export interface SweepResult {
@@ -214,6 +221,8 @@ export interface EventStore {
    * polls: each backend has a wake-up source.
    */
   waitForEvents(scope: string, opts: WaitOptions): Promise<WaitResult>;
+  /** How this process's waits were woken so far: by commit signals, or by the backstop poll. */
+  wakeStats(): WakeStats;
 }
 
 /**

@@ -572,4 +572,22 @@ export interface BusStatus {
   tasksByState: Record<TaskState, number>;
   locks: Lock[];
   lastEventId: number;
+  /** Wake-ups of the whole bus (every scope, every process) that only the backstop poll delivered. */
+  wakes: { backstopWakes: number; lastBackstopAt: number | null };
+}
+
+/** How this process's waits are woken (Store.wakeStats). */
+export interface WakeStats {
+  /** file-watch: a doorbell file next to the SQLite database (inotify on Linux); listen: PostgreSQL LISTEN/NOTIFY. */
+  mechanism: 'file-watch' | 'listen';
+  /** False until a first wait starts the wake-up source, and while it is down. */
+  armed: boolean;
+  /** Commits whose signal woke this process's waiters. */
+  pushes: number;
+  /** Commits whose signal never came, so the backstop poll had to wake the waiters. */
+  backstopWakes: number;
+  lastBackstopAt: number | null;
+  /** Times the source was re-armed after a gap (a listener reconnected, a watch restarted). */
+  rearms: number;
+  backstopMs: number;
 }

@@ -15,6 +15,7 @@ import { scopeTests } from './conformance/scopes.js';
 import { taskClaimTests } from './conformance/tasks-claim.js';
 import { taskCreateTests } from './conformance/tasks-create.js';
 import { taskLifecycleTests } from './conformance/tasks-lifecycle.js';
+import { wakeTests } from './conformance/wake.js';
 
 /**
  * The Store contract, once for every backend: each test gets a fresh bus from the backend, a fake
@@ -37,4 +38,5 @@ export function runConformance(backend: BusBackend): void {
   schemaTests(backend);
   scopeTests(backend);
   handleTests(backend);
+  wakeTests(backend);
 }

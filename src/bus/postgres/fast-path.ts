@@ -39,8 +39,8 @@ export async function fastClaimNext(driver: SqlDriver, input: ClaimNextInput, no
        ${EVENTS}
        SELECT t.scope, 'task.leased', ?::bigint, t.id, t.lease_owner, t.run_id,
               json_build_object('owner', t.lease_owner, 'attempt', t.attempt)::text
-       FROM t, lk RETURNING scope
-     ), n AS (SELECT pg_notify('${EVENTS_CHANNEL}', scope) FROM ev)
+       FROM t, lk RETURNING id
+     ), n AS (SELECT pg_notify('${EVENTS_CHANNEL}', id::text) FROM ev)
      SELECT t.*, ${DEPS}, (SELECT count(*) FROM n) AS notified, (SELECT count(*) FROM expired) AS expired_exist
      FROM (SELECT 1) AS one LEFT JOIN t ON true`,
     [now, ...params, input.owner, token, now + input.leaseMs, now, now],
@@ -90,8 +90,8 @@ export async function fastCompleteTask(driver: SqlDriver, id: string, token: str
          SELECT 3, dep.scope, 'task.ready', dep.id, NULL, dep.run_id, '{}'
          FROM dep WHERE dep.state = 'ready' AND dep.pending_deps = 0
        ) AS e ORDER BY e.ord
-       RETURNING scope
-     ), n AS (SELECT DISTINCT scope FROM ev), notified AS (SELECT pg_notify('${EVENTS_CHANNEL}', scope) FROM n)
+       RETURNING id
+     ), notified AS (SELECT pg_notify('${EVENTS_CHANNEL}', MAX(id)::text) FROM ev HAVING COUNT(*) > 0)
      SELECT t.*, ${DEPS}, (SELECT count(*) FROM notified) AS notified FROM t`,
     [toJson(result), now, now, id, token, now, now],
     );

@@ -38,6 +38,7 @@ import type {
   TaskFilter,
   TaskInput,
   TaskState,
+  WakeStats,
 } from '../types.js';
 import { TASK_STATES } from '../types.js';
 import { annotate, searchAnnotations } from './annotations.js';
@@ -75,6 +76,7 @@ export class SqlStore implements Store {
     this.staleAfterMs = opts.staleAfterMs ?? 30_000;
     this.goneAfterMs = opts.goneAfterMs ?? 120_000;
     this.now = opts.now ?? Date.now;
+    driver.onBackstopWake(() => void this.recordBackstopWake());
   }
 
   get backend(): 'sqlite' | 'postgres' {
@@ -305,6 +307,23 @@ export class SqlStore implements Store {
     }
   }
 
+  wakeStats(): WakeStats {
+    return this.driver.wakeStats();
+  }
+
+  /** On the bus, so `daedalus bus status` shows what every process had to fall back on. */
+  private async recordBackstopWake(): Promise<void> {
+    try {
+      await this.driver.writeOne(
+        `INSERT INTO bus_counters (name, value, updated_at) VALUES (?, 1, ?)
+         ON CONFLICT (name) DO UPDATE SET value = bus_counters.value + 1, updated_at = excluded.updated_at`,
+        [BACKSTOP_WAKES, Date.now()],
+      );
+    } catch {
+      // A closed store or a read-only bus: the count stays in this process's wakeStats().
+    }
+  }
+
   // ------------------------------------------------------------------ history
   async recordHistory(e: HistoryInput): Promise<void> {
     await this.write(async (c) => {
@@ -397,6 +416,7 @@ export class SqlStore implements Store {
         tasksByState,
         locks: await listLocks(tx, scope, this.now()),
         lastEventId: await lastEventId(tx, scope),
+        wakes: await busWakes(tx),
       };
     });
   }
@@ -404,6 +424,13 @@ export class SqlStore implements Store {
   close(): Promise<void> {
     return this.driver.close();
   }
+}
+
+const BACKSTOP_WAKES = 'wake.backstop';
+
+async function busWakes(tx: SqlTx): Promise<BusStatus['wakes']> {
+  const r = await tx.get<{ value: number; updated_at: number }>('SELECT value, updated_at FROM bus_counters WHERE name = ?', [BACKSTOP_WAKES]);
+  return { backstopWakes: Number(r?.value ?? 0), lastBackstopAt: r ? Number(r.updated_at) : null };
 }
 
 async function countByState(tx: SqlTx, scope: string, runId?: string): Promise<Record<TaskState, number>> {

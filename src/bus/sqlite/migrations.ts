@@ -224,4 +224,17 @@ CREATE TABLE approvals (
 CREATE INDEX approvals_requested ON approvals (scope, requested_at);
 `,
   },
+  {
+    version: 4,
+    name: 'bus counters',
+    // Bus-wide tallies kept by the processes themselves, e.g. the wake-ups only the backstop poll
+    // delivered, so `daedalus bus status` can show what every process experienced.
+    sql: `
+CREATE TABLE bus_counters (
+  name TEXT PRIMARY KEY,
+  value BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+`,
+  },
 ];

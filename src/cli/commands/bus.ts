@@ -29,6 +29,8 @@ export function busStatus(opts: BusCommandOptions): Promise<void> {
         ? 'locks: none'
         : `\n${table(['LOCK', 'OWNER', 'TASK', 'EXPIRES', 'REASON'], s.locks.map((l) => [l.path, l.owner, l.taskId, `in ${Math.max(0, Math.round((l.expiresAt - Date.now()) / 1000))}s`, clip(l.reason, 40)]))}`,
     );
+    const w = s.wakes;
+    out.out(`wake-ups by the backstop poll (whole bus): ${w.backstopWakes}${w.lastBackstopAt === null ? '' : `, last ${ago(w.lastBackstopAt)}`}`);
   });
 }
 
