@@ -8,6 +8,7 @@ export type {
   LeaseStore,
   LockStore,
   MessageStore,
+  PauseStore,
   Store,
   StoreOptions,
   SweepResult,

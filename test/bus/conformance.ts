@@ -9,6 +9,7 @@ import { messageTests } from './conformance/messages.js';
 import { runSupportTests } from './conformance/run-support.js';
 import { schemaTests } from './conformance/schema.js';
 import { scopeTests } from './conformance/scopes.js';
+import { steeringTests } from './conformance/steering.js';
 import { taskClaimTests } from './conformance/tasks-claim.js';
 import { taskCreateTests } from './conformance/tasks-create.js';
 import { taskLifecycleTests } from './conformance/tasks-lifecycle.js';
@@ -30,5 +31,6 @@ export function runConformance(backend: BusBackend): void {
   eventTests(backend);
   schemaTests(backend);
   scopeTests(backend);
+  steeringTests(backend);
   handleTests(backend);
 }
