@@ -18,6 +18,9 @@ const intParam = (v: string | undefined, name: string, fallback: number, max: nu
 /** `7d`, `12h`, `90m`: the start of the window, as epoch ms. */
 export function sinceOf(v: string | undefined, now: number): number | null {
   if (!v) return null;
+  // Plan durations stop at hours on purpose; a look back is naturally in days or weeks.
+  const days = /^(\d+(?:\.\d+)?)\s*(d|w)$/i.exec(v.trim());
+  if (days) return now - Number(days[1]) * (days[2]!.toLowerCase() === 'w' ? 7 : 1) * 86_400_000;
   const r = parseDuration(v);
   if (!r.ok || r.value <= 0) throw new DaedalusError('INVALID_INPUT', `since must be a duration like 7d, 12h or 90m, got "${v}"`, 'units: s, m, h, d, w');
   return now - r.value;
