@@ -10,20 +10,14 @@ import { startDashboard, type Dashboard, type DashboardOptions } from '../../src
 /** Debian's chromium, never a downloaded browser. */
 export const CHROMIUM = process.env.DAEDALUS_TEST_CHROMIUM ?? '/usr/bin/chromium';
 
+/** Each launch gets a fresh profile directory of its own (playwright makes and removes it). */
 export async function launchBrowser(): Promise<{ browser: Browser; close: () => Promise<void> }> {
-  const profile = mkdtempSync(join(tmpdir(), 'daedalus-chromium-'));
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`],
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
-  return {
-    browser,
-    close: async () => {
-      await browser.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
+  return { browser, close: () => browser.close() };
 }
 
 /** Screenshots go to test-results/ui/ (gitignored), one per view. */
