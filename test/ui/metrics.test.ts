@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { statsCommand } from '../../src/cli/commands/stats.js';
 import { computeMetrics, loadMetrics, median, percentile } from '../../src/ui/index.js';
-import { FakeClock, sqliteBackend, useBus } from '../helpers/bus-harness.js';
+import type { FakeClock} from '../helpers/bus-harness.js';
+import { sqliteBackend, useBus } from '../helpers/bus-harness.js';
 
 describe('soak metrics', () => {
   const bus = useBus(sqliteBackend());
@@ -130,7 +131,7 @@ describe('soak metrics', () => {
   it('daedalus stats prints them, and --json gives the same figures', async () => {
     await knownRun(bus.clock);
     const lines: string[] = [];
-    const output = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(`err: ${l}`) };
+    const output = { out: (l: string) => void lines.push(l), write: (t: string) => void lines.push(t), err: (l: string) => void lines.push(`err: ${l}`), isTTY: false };
     await statsCommand({ bus: bus.address, scope: bus.scope, run: 'r1', output });
     const text = lines.join('\n');
     expect(text).toContain('adoption failures    25.0%  (1 of 4 spawned agents never adopted their reservation)');

@@ -5,6 +5,8 @@ import { ago, clear, h, link, table } from '../dom.js';
 /** Permission requests waiting for a person, with the buttons that answer them. */
 export const approvalsView: View = (root, app) => {
   const body = h('div');
+  // What a person typed survives the refreshes other requests cause.
+  const notes = new Map<string, string>();
   root.append(h('h2', {}, 'Approvals'), body);
   return liveRefresh(
     app,
@@ -19,7 +21,8 @@ export const approvalsView: View = (root, app) => {
         table(
           ['request', 'asks for', 'task', 'asked', 'status', ''],
           list.map((a) => {
-            const note = h('input', { placeholder: 'a line for the agent (optional)', class: 'note' });
+            const note = h('input', { placeholder: 'a line for the agent (optional)', class: 'note', value: notes.get(a.id) ?? '' });
+            note.addEventListener('input', () => notes.set(a.id, note.value));
             const decide = (decision: 'allow' | 'deny') => () =>
               void app.act(`${a.id} ${decision === 'allow' ? 'approved' : 'denied'}`, () => app.post(`/api/approvals/${encodeURIComponent(a.id)}`, { decision, message: note.value }));
             return [

@@ -39,7 +39,7 @@ export const runView: View = (root, app, [runId = '', tab = 'graph']) => {
       r.paused
         ? button('Resume', () => void app.act('resumed', () => app.post('/api/resume', { runId })), { 'data-action': 'resume' })
         : button('Pause', () => void app.act('paused: no new agents start', () => app.post('/api/pause', { runId })), { 'data-action': 'pause' }),
-      r.supervised ? '' : h('small', { class: 'hint' }, `no supervisor is driving this run; continue it with daedalus run --resume ${runId}`),
+      r.supervised || !['running', 'interrupted'].includes(r.status) ? '' : h('small', { class: 'hint' }, `no supervisor is driving this run; continue it with daedalus run --resume ${runId}`),
     );
   };
 

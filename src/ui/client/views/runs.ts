@@ -6,7 +6,13 @@ export const STATES: TaskState[] = ['blocked', 'ready', 'leased', 'running', 'in
 
 export function progressBar(counts: Record<TaskState, number>, total: number): HTMLElement {
   const bar = h('div', { class: 'progress', title: STATES.filter((s) => counts[s] > 0).map((s) => `${s} ${counts[s]}`).join(' · ') });
-  for (const st of STATES) if (counts[st] > 0) bar.append(h('span', { class: `seg state-${st}`, style: `flex-grow:${counts[st]}` }));
+  for (const st of STATES) {
+    if (counts[st] === 0) continue;
+    const seg = h('span', { class: `seg state-${st}` });
+    // Through the CSSOM: the page's CSP refuses style attributes.
+    seg.style.flexGrow = String(counts[st]);
+    bar.append(seg);
+  }
   return h('div', { class: 'progress-cell' }, bar, h('small', {}, `${counts.done}/${total} done`));
 }
 

@@ -12,8 +12,12 @@ export const taskView: View = (root, app, [id = '']) => {
   root.append(h('h2', {}, 'Task ', h('span', { class: 'mono' }, id)), info, outHead, out);
   let source: EventSource | null = null;
   let following = 0;
+  // Once a person picks an attempt, new attempts do not take the output view away from it.
+  let pinned = false;
 
-  const follow = (attempt: number) => {
+  const follow = (attempt: number, pick = false) => {
+    if (pinned && !pick) return;
+    pinned ||= pick;
     if (following === attempt) return;
     following = attempt;
     source?.close();
@@ -77,7 +81,7 @@ export const taskView: View = (root, app, [id = '']) => {
                 fmtDuration((a.endedAt ?? Date.now()) - a.leasedAt),
                 h('span', { class: `badge outcome-${a.outcome}` }, a.outcome),
                 a.reason ?? '',
-                a.hasOutput ? h('a', { href: '#', onclick: ((e: Event) => (e.preventDefault(), follow(a.attempt))) as EventListener }, 'show') : '-',
+                a.hasOutput ? h('a', { href: '#', onclick: ((e: Event) => (e.preventDefault(), follow(a.attempt, true))) as EventListener }, 'show') : '-',
               ]),
             ),
         h('h3', {}, 'Events'),
