@@ -1,4 +1,5 @@
 import type { BusEvent, Json, Store, Task } from '../bus/index.js';
+import { DaedalusError, isDaedalusError } from '../common/index.js';
 import { criticalPath } from '../plan/index.js';
 import { listRunRecords, loadRunRecord, type RunRecord } from '../run/index.js';
 import type { DagTask, Gantt, GanttBar, GanttLane, RunDetail, RunSummary } from './api-types.js';
@@ -68,9 +69,37 @@ export const dagTask = (t: Task): DagTask => ({
   failureKind: t.failureKind,
 });
 
+/**
+ * A run as the page knows it: its record when a supervisor keeps one, else just its tasks (tasks a
+ * planner agent created under a run id of its own). NOT_FOUND when there is neither.
+ */
+export async function findRun(store: Store, scope: string, runId: string): Promise<{ record: RunRecord; tasks: Task[] }> {
+  const [record, tasks] = await Promise.all([
+    loadRunRecord(store, scope, runId).catch((e: unknown) => {
+      if (isDaedalusError(e, 'NOT_FOUND')) return null;
+      throw e;
+    }),
+    store.listTasks(scope, { runId, limit: 100_000 }),
+  ]);
+  if (record) return { record, tasks };
+  if (tasks.length === 0) throw new DaedalusError('NOT_FOUND', `no run ${runId} here`, 'pick a run from the runs page');
+  const open = tasks.some((t) => !['done', 'failed', 'cancelled'].includes(t.state));
+  const done = tasks.every((t) => t.state === 'done');
+  const stand: RunRecord = {
+    runId,
+    plan: { name: '(tasks without a run record)', packages: [] } as unknown as RunRecord['plan'],
+    repo: scope,
+    maxAgents: 0,
+    startedAt: Math.min(...tasks.map((t) => t.createdAt)),
+    ...(open ? {} : { finishedAt: Math.max(...tasks.map((t) => t.finishedAt ?? t.updatedAt)) }),
+    status: open ? 'running' : done ? 'done' : 'partial',
+    supervisors: [],
+  };
+  return { record: stand, tasks };
+}
+
 export async function runDetail(store: Store, scope: string, runId: string, now = Date.now()): Promise<RunDetail> {
-  const record = await loadRunRecord(store, scope, runId);
-  const tasks = await store.listTasks(scope, { runId, limit: 100_000 });
+  const { record, tasks } = await findRun(store, scope, runId);
   // Actual durations where known, the estimate otherwise: the chain that decides the end as it stands.
   const est = new Map(tasks.map((t) => [t.id, t.startedAt !== null ? (t.finishedAt ?? now) - t.startedAt : (t.estimateMs ?? 1)]));
   const ids = new Set(tasks.map((t) => t.id));

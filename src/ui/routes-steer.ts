@@ -1,8 +1,8 @@
 import type { Context, Hono } from 'hono';
 import { decideApproval } from '../approvals/index.js';
 import { DaedalusError } from '../common/index.js';
-import { loadRunRecord } from '../run/index.js';
 import type { UiContext } from './context.js';
+import { findRun } from './queries-runs.js';
 import { approvalView } from './queries-swarm.js';
 import { taskInScope } from './queries-task.js';
 
@@ -50,7 +50,7 @@ export function steerRoutes(app: Hono, ctx: UiContext): void {
   const pause = (paused: boolean) => async (c: Context) => {
     const b = await body(c);
     const runId = text(b, 'runId', { max: 500 });
-    if (runId !== null) await loadRunRecord(store, scope, runId); // NOT_FOUND for a run that is not here
+    if (runId !== null) await findRun(store, scope, runId); // NOT_FOUND for a run that is not here
     if (paused) return c.json(await store.pauseRun(scope, runId, { by: user, reason: text(b, 'reason') }));
     return c.json({ resumed: await store.resumeRun(scope, runId, { by: user }) });
   };

@@ -140,8 +140,6 @@ describe('the dashboard steers', () => {
   it('cancel, retry, pause, resume and send from the page land on the bus as the person', async () => {
     const d = await w.start();
     const { store, scope } = w;
-    const sup = await store.registerInstance({ scope, role: 'supervisor' });
-    await store.kvSet(scope, 'daedalus:run:r1', { runId: 'r1', plan: { name: 'p', packages: [] }, repo: '/r', maxAgents: 2, startedAt: Date.now(), status: 'running', supervisors: [sup.id] });
     const [a, b] = await store.createTasks(scope, [{ runId: 'r1', key: 'a', title: 'a', maxAttempts: 1 }, { runId: 'r1', key: 'b', title: 'b' }]);
     const l = await store.claim(a!.id, 'w', 60_000);
     await store.failTask(a!.id, l.token, { error: 'it broke\nline two of the error', retryable: false, kind: 'exit-code' });
@@ -179,7 +177,6 @@ describe('the dashboard steers', () => {
   it('shows a <script> task title as text: nothing from an agent runs in the page', async () => {
     const d = await w.start();
     const title = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>';
-    await w.store.kvSet(w.scope, 'daedalus:run:r1', { runId: 'r1', plan: { name: '<b>plan</b>', packages: [] }, repo: '/r', maxAgents: 1, startedAt: Date.now(), status: 'running', supervisors: [] });
     const t = await w.store.createTask(w.scope, { runId: 'r1', key: '<svg onload=alert(1)>', title });
     await w.store.sendMessage({ scope: w.scope, from: 'agent', to: '*', body: title });
     const page = await browser.page();

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { hostname, userInfo } from 'node:os';
 import { openStore, resolveScope } from '../../bus/index.js';
 import { bestEffort, daedalusHome, processOutput, type Output } from '../../common/index.js';
-import { startDashboard } from '../../ui/index.js';
+import { checkListenHost, startDashboard } from '../../ui/index.js';
 
 export interface UiCommandOptions {
   bus?: string;
@@ -37,6 +37,7 @@ function openBrowser(url: string, out: Output): void {
 /** `daedalus ui`: the dashboard for this repository's scope, until Ctrl-C. */
 export async function uiCommand(o: UiCommandOptions): Promise<void> {
   const out = o.output ?? processOutput;
+  if (o.host) checkListenHost(o.host, o.allowRemote ?? false);
   const store = await openStore(o.bus);
   try {
     const scope = o.scope ?? resolveScope(process.cwd());
