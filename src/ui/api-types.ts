@@ -57,6 +57,8 @@ export interface RunDetail {
   tasks: DagTask[];
   /** Task ids of the longest chain by actual (else estimated) durations. */
   criticalPath: string[];
+  /** The last event id before the tasks were read: later events may not be reflected yet. */
+  eventId: number;
 }
 
 export interface GanttBar {

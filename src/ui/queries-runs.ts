@@ -99,6 +99,8 @@ export async function findRun(store: Store, scope: string, runId: string): Promi
 }
 
 export async function runDetail(store: Store, scope: string, runId: string, now = Date.now()): Promise<RunDetail> {
+  // Read first: an event after this id may or may not show in the tasks below, so the page replays those.
+  const eventId = await store.lastEventId(scope);
   const { record, tasks } = await findRun(store, scope, runId);
   // Actual durations where known, the estimate otherwise: the chain that decides the end as it stands.
   const est = new Map(tasks.map((t) => [t.id, t.startedAt !== null ? (t.finishedAt ?? now) - t.startedAt : (t.estimateMs ?? 1)]));
@@ -107,7 +109,7 @@ export async function runDetail(store: Store, scope: string, runId: string, now 
     tasks.map((t) => ({ id: t.id, dependsOn: t.dependsOn.filter((d) => ids.has(d)) })),
     est,
   );
-  return { summary: await summarise(store, scope, record, tasks, now), tasks: tasks.map(dagTask), criticalPath: cp.ids };
+  return { summary: await summarise(store, scope, record, tasks, now), tasks: tasks.map(dagTask), criticalPath: cp.ids, eventId };
 }
 
 const ENDS: Record<string, (e: BusEvent) => string> = {
@@ -156,6 +158,10 @@ export async function runGantt(store: Store, scope: string, runId: string, now =
   ]);
   const keys = new Map(tasks.map((t) => [t.id, t.key]));
   const g = ganttOf(events, new Map(instances.map((i) => [i.id, i.label || i.id])), now);
-  for (const lane of g.lanes) for (const b of lane.bars) b.key = keys.get(b.taskId) ?? null;
+  for (const lane of g.lanes) {
+    for (const b of lane.bars) b.key = keys.get(b.taskId) ?? null;
+    // Daedalus starts one agent per attempt, so what tells lanes apart is the work, then the agent.
+    lane.label = `${lane.bars.map((b) => `${b.key ?? b.taskId} #${b.attempt}`).join(', ')} · ${lane.owner}`;
+  }
   return g;
 }

@@ -19,13 +19,32 @@ export interface App {
 /** A view draws into its element and returns what undoes its subscriptions. */
 export type View = (root: HTMLElement, app: App, params: string[]) => (() => void) | void;
 
-/** Subscribes a view to the bus: any event passing `filter` refreshes it (one refresh at a time). */
-export function liveRefresh(app: App, render: () => Promise<void>, filter: (e: BusEvent) => boolean = () => true): () => void {
-  const again = refresher(render);
-  again();
-  return app.live.on((events) => {
-    if (events.some(filter)) again();
+/**
+ * Subscribes a view to the bus: any event passing `filter` refreshes it, one refresh at a time and,
+ * for views that cost the server a full read (metrics), at most once per `minGapMs`.
+ */
+export function liveRefresh(app: App, render: () => Promise<void>, filter: (e: BusEvent) => boolean = () => true, minGapMs = 0): () => void {
+  let last = 0;
+  let timer: number | null = null;
+  const again = refresher(async () => {
+    last = Date.now();
+    await render().catch((e: unknown) => app.say((e as Error).message, true));
   });
+  again();
+  const off = app.live.on((events) => {
+    if (!events.some(filter) || timer !== null) return;
+    const wait = last + minGapMs - Date.now();
+    if (wait <= 0) again();
+    else
+      timer = window.setTimeout(() => {
+        timer = null;
+        again();
+      }, wait);
+  });
+  return () => {
+    off();
+    if (timer !== null) clearTimeout(timer);
+  };
 }
 
 export function button(text: string, onClick: () => void, attrs: Record<string, string> = {}): HTMLButtonElement {

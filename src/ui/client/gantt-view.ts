@@ -13,7 +13,8 @@ export function ganttView(g: Gantt, open: (taskId: string) => void): Element {
   const svg = s('svg', { class: 'gantt', viewBox: `0 0 ${width} ${g.lanes.length * ROW + 30}`, role: 'img', 'aria-label': 'attempts per agent' });
   for (let i = 0; i <= 4; i++) {
     const t = g.start + (span * i) / 4;
-    svg.append(s('line', { x1: x(t), x2: x(t), y1: 0, y2: g.lanes.length * ROW, class: 'tick' }), s('text', { x: x(t), y: g.lanes.length * ROW + 16, class: 'tick-label' }, fmtDuration(t - g.start)));
+    const anchor = i === 0 ? 'start' : i === 4 ? 'end' : 'middle';
+    svg.append(s('line', { x1: x(t), x2: x(t), y1: 0, y2: g.lanes.length * ROW, class: 'tick' }), s('text', { x: x(t), y: g.lanes.length * ROW + 16, class: 'tick-label', 'text-anchor': anchor }, fmtDuration(t - g.start)));
   }
   g.lanes.forEach((lane, i) => {
     const y = i * ROW;
@@ -29,6 +30,7 @@ export function ganttView(g: Gantt, open: (taskId: string) => void): Element {
       );
       bar.addEventListener('click', () => open(b.taskId));
       svg.append(bar);
+      if (x1 - x0 > 40) svg.append(s('text', { x: x0 + 4, y: y + 17, class: 'bar-label' }, b.key ?? b.taskId));
     }
   });
   return svg;

@@ -39,7 +39,7 @@ export const metricsView: View = (root, app, [runId = '']) => {
     );
   };
   since.addEventListener('change', () => void render());
-  return liveRefresh(app, render, (e) => e.type.startsWith('task.') || e.type.startsWith('instance.') || e.type === 'message.sent');
+  return liveRefresh(app, render, (e) => e.type.startsWith('task.') || e.type.startsWith('instance.') || e.type === 'message.sent', 3000);
 };
 
 /** The resource zone and the machine's figures while the dashboard has been open. */

@@ -26,6 +26,18 @@ export const runView: View = (root, app, [runId = '', tab = 'graph']) => {
 
   let dag: DagView | null = null;
   let shape = '';
+  // Events that arrive while the graph is being fetched: replayed on it, past what the fetch saw.
+  let early: BusEvent[] = [];
+  let rendering = false;
+  const recolourWith = (events: BusEvent[], after = 0): boolean => {
+    let changed = false;
+    for (const e of events) {
+      if (!e.taskId || !dag || e.id <= after) continue;
+      const st = stateAfter(e.type, (e.data ?? {}) as Record<string, unknown>);
+      if (st && dag.setState(e.taskId, st)) changed = true;
+    }
+    return changed;
+  };
   const drawHead = (d: RunDetail) => {
     const r = d.summary;
     clear(head);
@@ -60,28 +72,33 @@ export const runView: View = (root, app, [runId = '', tab = 'graph']) => {
   const redraw = liveRefresh(
     app,
     async () => {
-      const d = await app.get<RunDetail>(path);
-      drawHead(d);
-      const next = d.tasks.map((t) => `${t.id}<${t.dependsOn.join(',')}`).join(';');
-      if (!dag || next !== shape) {
-        shape = next;
-        dag = new DagView(d.tasks, d.criticalPath, open);
-        clear(main);
-        main.append(dag.el, h('p', { class: 'legend' }, 'blocked · ready · leased · running · integrating · done · failed · cancelled — the thick outline is the critical path. Scroll to zoom, drag to pan.'));
-      } else {
-        for (const t of d.tasks) dag.setState(t.id, t.state);
+      rendering = true;
+      try {
+        await drawGraph();
+      } finally {
+        early = [];
+        rendering = false;
       }
     },
     (e) => e.runId === runId && (e.type === 'task.created' || e.type.startsWith('run.')),
   );
-  const recolour = app.live.on((events: BusEvent[]) => {
-    let changed = false;
-    for (const e of events) {
-      if (!e.taskId || !dag) continue;
-      const st = stateAfter(e.type, (e.data ?? {}) as Record<string, unknown>);
-      if (st && dag.setState(e.taskId, st)) changed = true;
+  async function drawGraph(): Promise<void> {
+    const d = await app.get<RunDetail>(path);
+    drawHead(d);
+    const next = d.tasks.map((t) => `${t.id}<${t.dependsOn.join(',')}`).join(';');
+    if (!dag || next !== shape) {
+      shape = next;
+      dag = new DagView(d.tasks, d.criticalPath, open);
+      clear(main);
+      main.append(dag.el, h('p', { class: 'legend' }, 'blocked · ready · leased · running · integrating · done · failed · cancelled — the thick outline is the critical path. Scroll to zoom, drag to pan.'));
+    } else {
+      for (const t of d.tasks) dag.setState(t.id, t.state);
     }
-    if (changed) refreshHead();
+    recolourWith(early, d.eventId);
+  }
+  const recolour = app.live.on((events: BusEvent[]) => {
+    if (rendering || !dag) early.push(...events.filter((e) => e.runId === runId));
+    if (dag && recolourWith(events)) refreshHead();
   });
   // Counts in the header follow at their own pace; the nodes above changed already.
   let headTimer: number | null = null;

@@ -46,5 +46,6 @@ export const runsView: View = (root, app) => {
       );
     },
     (e) => e.type.startsWith('run.') || e.type.startsWith('task.'),
+    250,
   );
 };
