@@ -98,6 +98,11 @@ export async function findRun(store: Store, scope: string, runId: string): Promi
   return { record: stand, tasks };
 }
 
+export async function runSummary(store: Store, scope: string, runId: string, now = Date.now()): Promise<RunSummary> {
+  const { record, tasks } = await findRun(store, scope, runId);
+  return summarise(store, scope, record, tasks, now);
+}
+
 export async function runDetail(store: Store, scope: string, runId: string, now = Date.now()): Promise<RunDetail> {
   // Read first: an event after this id may or may not show in the tasks below, so the page replays those.
   const eventId = await store.lastEventId(scope);

@@ -3,7 +3,7 @@ import { parseDuration, DaedalusError } from '../common/index.js';
 import type { Overview, Resources } from './api-types.js';
 import type { UiContext } from './context.js';
 import { loadMetrics } from './metrics-load.js';
-import { listRuns, runDetail, runGantt } from './queries-runs.js';
+import { listRuns, runDetail, runGantt, runSummary } from './queries-runs.js';
 import { approvals, instances, pendingApprovals } from './queries-swarm.js';
 import { outputTail, taskDetail, taskInScope } from './queries-task.js';
 import { DEFAULT_THRESHOLDS } from '../resources/index.js';
@@ -51,6 +51,7 @@ export function readRoutes(app: Hono, ctx: UiContext): void {
   });
   app.get('/api/runs', async (c) => c.json(await listRuns(store, scope, ctx.now())));
   app.get('/api/runs/:id', async (c) => c.json(await runDetail(store, scope, c.req.param('id'), ctx.now())));
+  app.get('/api/runs/:id/summary', async (c) => c.json(await runSummary(store, scope, c.req.param('id'), ctx.now())));
   app.get('/api/runs/:id/gantt', async (c) => c.json(await runGantt(store, scope, c.req.param('id'), ctx.now())));
   app.get('/api/tasks', async (c) => {
     const run = c.req.query('run');

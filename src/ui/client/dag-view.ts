@@ -20,12 +20,17 @@ export class DagView {
     this.view = { x: 0, y: 0, w: Math.max(width, 400), h: Math.max(height, 200) };
     this.el = s('svg', { class: 'dag', 'data-engine': this.layout.engine, role: 'img', 'aria-label': 'task graph' });
     this.applyView();
-    const edges = s('g', { class: 'edges' });
+    // All edges in two paths (plain and critical): thousands of path elements cost a large run its load time.
+    const plain: string[] = [];
+    const crit: string[] = [];
     for (const e of this.layout.edges) {
       const d = e.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ');
-      edges.append(s('path', { d, class: pathEdges.has(`${e.from}→${e.to}`) ? 'edge critical' : 'edge' }));
+      (pathEdges.has(`${e.from}→${e.to}`) ? crit : plain).push(d);
     }
+    const edges = s('g', { class: 'edges' }, s('path', { d: plain.join(' '), class: 'edge' }), s('path', { d: crit.join(' '), class: 'edge critical' }));
+    const small = tasks.length <= 250;
     const nodes = s('g', { class: 'nodes' });
+    const byId = new Map(tasks.map((t) => [t.id, t]));
     for (const t of tasks) {
       const p = this.layout.nodes.get(t.id);
       if (!p) continue;
@@ -33,24 +38,43 @@ export class DagView {
       const g = s(
         'g',
         { class: `node state-${t.state}${onPath.has(t.id) ? ' critical' : ''}`, 'data-task': t.id, 'data-state': t.state, transform: `translate(${(p.x - NODE_W / 2).toFixed(1)},${(p.y - NODE_H / 2).toFixed(1)})`, tabindex: 0 },
-        s('title', {}, `${label}: ${t.title} (${t.state}, attempt ${t.attempt}/${t.maxAttempts})`),
         s('rect', { width: NODE_W, height: NODE_H, rx: 6 }),
-        s('text', { x: 8, y: 14, class: 'key' }, label.length > 24 ? `${label.slice(0, 23)}…` : label),
-        s('text', { x: 8, y: 27, class: 'sub' }, t.state),
+        s('text', { x: 8, y: small ? 14 : 21, class: 'key' }, label.length > 24 ? `${label.slice(0, 23)}…` : label),
+        small ? s('text', { x: 8, y: 27, class: 'sub' }, t.state) : null,
       );
-      g.addEventListener('click', () => open(t.id));
-      g.addEventListener('keydown', (e) => {
-        if ((e as KeyboardEvent).key === 'Enter') open(t.id);
-      });
       nodes.append(g);
       this.nodes.set(t.id, g);
     }
+    // One listener for all nodes; the tooltip is made when a node is first pointed at.
+    const nodeOf = (e: Event) => (e.target as Element).closest<SVGGElement>('g.node');
+    nodes.addEventListener('click', (e) => {
+      const g = nodeOf(e);
+      if (g?.dataset.task) open(g.dataset.task);
+    });
+    nodes.addEventListener('keydown', (e) => {
+      const g = nodeOf(e);
+      if ((e as KeyboardEvent).key === 'Enter' && g?.dataset.task) open(g.dataset.task);
+    });
+    nodes.addEventListener('pointerover', (e) => {
+      const g = nodeOf(e);
+      const t = g?.dataset.task ? byId.get(g.dataset.task) : undefined;
+      if (!g || !t) return;
+      g.querySelector('title')?.remove();
+      g.prepend(s('title', {}, `${t.key ?? t.id}: ${t.title} (${g.dataset.state ?? t.state}, attempt ${t.attempt}/${t.maxAttempts})`));
+    });
     this.el.append(edges, nodes);
     this.enablePanZoom();
   }
 
   has(id: string): boolean {
     return this.nodes.has(id);
+  }
+
+  /** Tasks per state as the graph shows them now: the header's counts, without asking the server. */
+  counts(): Record<TaskState, number> {
+    const out: Record<TaskState, number> = { blocked: 0, ready: 0, leased: 0, running: 0, integrating: 0, done: 0, failed: 0, cancelled: 0 };
+    for (const g of this.nodes.values()) out[g.dataset.state as TaskState]++;
+    return out;
   }
 
   /** Recolours one node; returns false when the task is not in this graph. */

@@ -1,4 +1,4 @@
-import type { BusEvent, Gantt, RunDetail } from '../../api-types.js';
+import type { BusEvent, Gantt, RunDetail, RunSummary } from '../../api-types.js';
 import { button, liveRefresh, type View } from '../app.js';
 import { DagView, stateAfter } from '../dag-view.js';
 import { clear, fmtTime, h } from '../dom.js';
@@ -84,6 +84,7 @@ export const runView: View = (root, app, [runId = '', tab = 'graph']) => {
   );
   async function drawGraph(): Promise<void> {
     const d = await app.get<RunDetail>(path);
+    last = d;
     drawHead(d);
     const next = d.tasks.map((t) => `${t.id}<${t.dependsOn.join(',')}`).join(';');
     if (!dag || next !== shape) {
@@ -100,17 +101,30 @@ export const runView: View = (root, app, [runId = '', tab = 'graph']) => {
     if (rendering || !dag) early.push(...events.filter((e) => e.runId === runId));
     if (dag && recolourWith(events)) refreshHead();
   });
-  // Counts in the header follow at their own pace; the nodes above changed already.
+  // The header's counts come from the graph itself, once per frame; cost and speedup, which need the
+  // server, every few seconds at most.
+  let last: RunDetail | null = null;
+  let frame: number | null = null;
   let headTimer: number | null = null;
   const refreshHead = () => {
+    frame ??= requestAnimationFrame(() => {
+      frame = null;
+      if (last && dag) drawHead({ ...last, summary: { ...last.summary, counts: dag.counts() } });
+    });
     headTimer ??= window.setTimeout(() => {
       headTimer = null;
-      void app.get<RunDetail>(path).then(drawHead, () => undefined);
-    }, 500);
+      void app.get<RunSummary>(`${path}/summary`).then((summary) => {
+        if (last && dag) {
+          last = { ...last, summary };
+          drawHead({ ...last, summary: { ...summary, counts: dag.counts() } });
+        }
+      }, () => undefined);
+    }, 5000);
   };
   return () => {
     redraw();
     recolour();
     if (headTimer !== null) clearTimeout(headTimer);
+    if (frame !== null) cancelAnimationFrame(frame);
   };
 };
