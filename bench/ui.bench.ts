@@ -156,18 +156,28 @@ try {
 
     const bus = `sqlite:${join(dir, 'big.db')}`;
     await seedRun(bus, '/bench/ui', 'big', 5000, 100);
-    const { url, child } = await uiServer(bus, '/bench/ui');
-    try {
-      const loads = [];
-      for (let rep = 0; rep < REPS; rep++) loads.push(await loadRep(browser, url, 'big'));
-      printTable(`page load of a 5,000-task run (${REPS} loads)`, ['figure', 'median', 'spread', 'goal'], [
-        ['graph drawn ms', round(percentile(loads.map((l) => l.drawnMs), 50), 0), spread(loads.map((l) => l.drawnMs)), '≤ 1500'],
-        ['a node click answered ms', round(percentile(loads.map((l) => l.interactiveMs), 50), 0), spread(loads.map((l) => l.interactiveMs)), ''],
-      ]);
-      console.log(JSON.stringify({ bench: 'ui', latency: lat, loads }));
-    } finally {
-      child.kill('SIGINT');
+    // Each load on a server just started (nothing cached), and, apart, how long that server takes
+    // to answer the run's JSON: the rest of a load is transfer, layout and drawing in the browser.
+    const loads = [];
+    for (let rep = 0; rep < REPS; rep++) {
+      const a = await uiServer(bus, '/bench/ui');
+      const t0 = Date.now();
+      const body = await (await fetch(`${new URL(a.url).origin}/api/runs/big?token=${new URL(a.url).searchParams.get('token')}`)).text();
+      const apiMs = Date.now() - t0;
+      a.child.kill('SIGINT');
+      const b = await uiServer(bus, '/bench/ui');
+      try {
+        loads.push({ ...(await loadRep(browser, b.url, 'big')), apiMs, bytes: body.length });
+      } finally {
+        b.child.kill('SIGINT');
+      }
     }
+    printTable(`page load of a 5,000-task run (${REPS} loads, each on a freshly started server)`, ['figure', 'median', 'spread', 'goal'], [
+      ['graph drawn ms', round(percentile(loads.map((l) => l.drawnMs), 50), 0), spread(loads.map((l) => l.drawnMs)), '≤ 1500'],
+      ['  of which the server answering ms', round(percentile(loads.map((l) => l.apiMs), 50), 0), spread(loads.map((l) => l.apiMs)), ''],
+      ['a node click answered ms', round(percentile(loads.map((l) => l.interactiveMs), 50), 0), spread(loads.map((l) => l.interactiveMs)), ''],
+    ]);
+    console.log(JSON.stringify({ bench: 'ui', latency: lat, loads }));
   } finally {
     await browser.close();
   }

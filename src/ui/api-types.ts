@@ -99,7 +99,6 @@ export interface TaskDetail {
   task: Task;
   attempts: AttemptInfo[];
   events: BusEvent[];
-  dependents: string[];
 }
 
 export interface ApprovalView {

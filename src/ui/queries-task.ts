@@ -96,9 +96,6 @@ export async function taskDetail(store: Store, scope: string, home: string, id: 
     const p = outputPath(home, task, n);
     return p !== null && existsSync(p);
   };
-  const dependents = task.runId
-    ? (await store.listTasks(scope, { runId: task.runId, limit: 100_000 })).filter((t) => t.dependsOn.includes(id)).map((t) => t.id)
-    : [];
-  return { task, attempts: attemptsOf(events, exists), events: events.slice(-300), dependents };
+  return { task, attempts: attemptsOf(events, exists), events: events.slice(-300) };
 }
 

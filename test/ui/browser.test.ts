@@ -105,7 +105,7 @@ packages:
       await running.catch(() => undefined);
       await dash?.close();
     }
-  });
+  }, 300_000);
 });
 
 describe('the dashboard steers', () => {

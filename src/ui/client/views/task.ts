@@ -63,8 +63,6 @@ export const taskView: View = (root, app, [id = '']) => {
           h('dd', {}, t.progress ?? '-'),
           h('dt', {}, 'depends on'),
           h('dd', {}, ...t.dependsOn.flatMap((dep, i) => [i > 0 ? ', ' : '', link(`#/task/${encodeURIComponent(dep)}`, dep)])),
-          h('dt', {}, 'dependents'),
-          h('dd', {}, ...d.dependents.flatMap((dep, i) => [i > 0 ? ', ' : '', link(`#/task/${encodeURIComponent(dep)}`, dep)])),
         ),
         actions,
         t.error ? h('div', {}, h('h3', {}, `Error${t.failureKind ? ` (${t.failureKind})` : ''}`), h('pre', { class: 'error', 'data-role': 'error' }, t.error)) : '',
