@@ -64,7 +64,9 @@ packages:
       await page.waitForFunction(() => document.querySelector('g.node[data-task="demo:worker"]')?.getAttribute('data-state') === 'running', null, { timeout: 60_000 });
       await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
       const before = await fill(page, 'demo:worker');
-      await shot(page, 'run-dag-running');
+      const runningShot = await shot(page, 'run-dag-running');
+      // The README's picture is this one: the dashboard on a real run, mid-way.
+      if (process.env.DAEDALUS_UPDATE_DOCS_SCREENSHOT) copyFileSync(runningShot, join(process.cwd(), 'docs', 'dashboard.png'));
       writeFileSync(go, '');
       await page.waitForFunction(() => ['integrating', 'done'].includes(document.querySelector('g.node[data-task="demo:worker"]')?.getAttribute('data-state') ?? ''), null, { timeout: 60_000 });
       await page.waitForFunction(() => document.querySelector('g.node[data-task="demo:docs"]')?.getAttribute('data-state') === 'done', null, { timeout: 60_000 });
@@ -74,9 +76,7 @@ packages:
       const report = await running;
       expect(report.report.status).toBe('done');
       await page.waitForFunction(() => document.querySelector('.run-head .badge')?.textContent === 'done');
-      const dag = await shot(page, 'run-dag');
-      // The README's picture is this one: the dashboard on a real run.
-      if (process.env.DAEDALUS_UPDATE_DOCS_SCREENSHOT) copyFileSync(dag, join(process.cwd(), 'docs', 'dashboard.png'));
+      await shot(page, 'run-dag');
 
       await page.goto(`${dash.origin}/#/run/demo/timeline`);
       await page.locator('svg.gantt rect.bar.outcome-retry').first().waitFor();
