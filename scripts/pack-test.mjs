@@ -77,7 +77,8 @@ if (answer.result?.serverInfo?.name !== 'daedalus') fail(`unexpected initialize 
 step(`initialize answered by ${answer.result.serverInfo.name} ${answer.result.serverInfo.version}`);
 
 step('npx daedalus ui serves its built page');
-const ui = spawn('npx', ['--no-install', 'daedalus', '--bus', `sqlite:${join(work, 'ui.db')}`, 'ui', '--scope', '/pack-test'], { cwd: consumer, env, stdio: ['ignore', 'pipe', 'pipe'] });
+// The installed bin itself, not through npx: npm exec does not pass Ctrl-C on to a long-running child.
+const ui = spawn(join(consumer, 'node_modules', '.bin', 'daedalus'), ['--bus', `sqlite:${join(work, 'ui.db')}`, 'ui', '--scope', '/pack-test'], { cwd: consumer, env, stdio: ['ignore', 'pipe', 'pipe'] });
 try {
   const url = await new Promise((resolve, reject) => {
     let out = '';
@@ -103,6 +104,7 @@ try {
   step(`dashboard page and bundle served at ${new URL(url).origin}`);
 } finally {
   ui.kill('SIGINT');
+  await new Promise((resolve) => (ui.exitCode !== null ? resolve() : ui.once('exit', resolve)));
 }
 
 rmSync(work, { recursive: true, force: true });
