@@ -19,7 +19,7 @@ const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { encoding: 'utf8'
 step('npm pack');
 const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], { cwd: repo }))[0];
 const files = packed.files.map((f) => f.path);
-for (const needed of ['dist/cli/main.js', 'dist/harness/script-agent.js', 'examples/swarm-launcher.yaml', 'README.md', 'LICENSE', 'CHANGELOG.md', 'package.json']) {
+for (const needed of ['dist/cli/main.js', 'dist/harness/script-agent.js', 'dist/ui/public/index.html', 'dist/ui/public/app.js', 'dist/ui/public/app.css', 'examples/swarm-launcher.yaml', 'README.md', 'LICENSE', 'CHANGELOG.md', 'package.json']) {
   if (!files.includes(needed)) fail(`the package lacks ${needed}`);
 }
 const unwanted = files.filter((f) => f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/'));
@@ -75,6 +75,37 @@ const answer = await new Promise((resolve, reject) => {
 }).catch((e) => fail(e.message));
 if (answer.result?.serverInfo?.name !== 'daedalus') fail(`unexpected initialize answer: ${JSON.stringify(answer)}`);
 step(`initialize answered by ${answer.result.serverInfo.name} ${answer.result.serverInfo.version}`);
+
+step('npx daedalus ui serves its built page');
+// The installed bin itself, not through npx: npm exec does not pass Ctrl-C on to a long-running child.
+const ui = spawn(join(consumer, 'node_modules', '.bin', 'daedalus'), ['--bus', `sqlite:${join(work, 'ui.db')}`, 'ui', '--scope', '/pack-test'], { cwd: consumer, env, stdio: ['ignore', 'pipe', 'pipe'] });
+try {
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`no URL within 60 s:\n${out}${err}`)), 60_000);
+    ui.stderr.on('data', (d) => (err += d));
+    ui.stdout.on('data', (d) => {
+      out += d;
+      const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[0]);
+      }
+    });
+    ui.on('exit', (code) => reject(new Error(`daedalus ui exited with ${code}:\n${err}`)));
+  }).catch((e) => fail(e.message));
+  const page = await fetch(url);
+  const html = await page.text();
+  if (page.status !== 200 || !html.includes('/assets/app.js')) fail(`the dashboard page did not load (${page.status})`);
+  const token = new URL(url).searchParams.get('token');
+  const script = await fetch(new URL('/assets/app.js', url), { headers: { 'x-daedalus-token': token } });
+  if (script.status !== 200 || (await script.text()).length < 10_000) fail('the dashboard bundle is not served from the installed package');
+  step(`dashboard page and bundle served at ${new URL(url).origin}`);
+} finally {
+  ui.kill('SIGINT');
+  await new Promise((resolve) => (ui.exitCode !== null ? resolve() : ui.once('exit', resolve)));
+}
 
 rmSync(work, { recursive: true, force: true });
 step('ok');

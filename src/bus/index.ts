@@ -10,6 +10,7 @@ export type {
   LockStore,
   MessageStore,
   RunStore,
+  PauseStore,
   Store,
   StoreOptions,
   SweepResult,

@@ -31,6 +31,7 @@ import type {
   RunEntry,
   RunInput,
   RunPatch,
+  RunPause,
   SendInput,
   Task,
   TaskFilter,
@@ -109,6 +110,12 @@ export interface TaskStore {
   listTasks(scope: string, filter?: TaskFilter): Promise<Task[]>;
   /** Cancels a non-final task; dependents follow its dependents policy. Token optional: owners and supervisors. */
   cancelTask(id: string, opts?: { by?: string | null; reason?: string | null }): Promise<Task>;
+  /**
+   * A person sends a failed or cancelled task back: one more attempt than it had, ready (or blocked
+   * until its dependencies are done), event `task.retried`. Dependents cancelled only because it
+   * ended badly come back blocked. INVALID_STATE for any other state.
+   */
+  retryTask(id: string, opts?: { by?: string | null }): Promise<Task>;
   /** How many tasks are in each state, for one run or the whole scope. */
   countTasks(scope: string, runId?: string): Promise<Record<TaskState, number>>;
   /** Sets rank / estimate (the scheduler ranks after creation). */
@@ -175,6 +182,18 @@ export interface MessageStore {
    * reader joined. Nobody receives its own messages.
    */
   pollMessages(instanceId: string, opts?: { limit?: number; peek?: boolean }): Promise<Message[]>;
+  /** A scope's messages, newest first, for people (no cursor moves): before an id, to or from one party. */
+  listMessages(scope: string, query?: { beforeId?: number; party?: string; limit?: number }): Promise<Message[]>;
+}
+
+/** Pauses people put on runs: executors start no new agents for a paused run; running ones go on. */
+export interface PauseStore {
+  /** Pauses one run, or every run of the scope (runId null). Idempotent: the first pause stands; event `run.paused`. */
+  pauseRun(scope: string, runId: string | null, opts?: { by?: string | null; reason?: string | null }): Promise<RunPause>;
+  /** Lifts that pause; false when there was none. Event `run.resumed`. A scope-wide pause is lifted with runId null. */
+  resumeRun(scope: string, runId: string | null, opts?: { by?: string | null }): Promise<boolean>;
+  /** The pauses holding this run back (its own and the scope-wide one); every pause of the scope without a run. */
+  listPauses(scope: string, runId?: string | null): Promise<RunPause[]>;
 }
 
 /** Advisory file locks. */
@@ -291,6 +310,7 @@ export interface Store
     TaskStore,
     LeaseStore,
     MessageStore,
+    PauseStore,
     LockStore,
     KvStore,
     AnnotationStore,

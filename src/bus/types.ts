@@ -482,8 +482,13 @@ export interface EventMap {
   'task.progress': { text: string | null };
   'task.integrating': Record<string, never>;
   'task.done': Record<string, never>;
-  /** Back to ready for another attempt (claimable from notBefore when set); no task.ready follows. */
-  'task.retry': { attempt: number; reason: string; notBefore: number | null };
+  /**
+   * Back to ready for another attempt (claimable from notBefore when set); no task.ready follows.
+   * `kind` classifies the failure that caused it (absent in events written before it was added).
+   */
+  'task.retry': { attempt: number; reason: string; notBefore: number | null; kind?: FailureKind };
+  /** A person sent a failed or cancelled task back (retryTask): ready, or blocked on its dependencies. */
+  'task.retried': { by: string | null; attempt: number; state: TaskState };
   'task.failed': { error: string; kind: FailureKind | null };
   'task.cancelled': { by: string | null; reason: string | null };
   'message.sent': { id: number; to: string; from: string };
@@ -496,6 +501,9 @@ export interface EventMap {
   'task.adopted': { owner: string };
   'run.started': { plan: string; maxAgents: number; resumed: boolean };
   'run.finished': { status: string; summary: Json };
+  /** No new agents start for this run (runId null: every run of the scope) until it is resumed. */
+  'run.paused': { by: string | null; reason: string | null };
+  'run.resumed': { by: string | null };
   /** A supervisor decision worth a line in the log: resource gate, budget, stop, conflict. */
   'run.decision': { kind: string; reason: string; data?: Json };
   /** A supervisor took the run over (epoch counts the claims). */
@@ -532,6 +540,17 @@ export interface EventQuery {
   limit?: number;
   /** The last `limit` matching events (still in id order) instead of the first after the cursor. */
   newest?: boolean;
+}
+
+// ---------------------------------------------------------------------------------- pauses
+
+/** A pause a person put on a run, or (runId null) on every run of a scope. */
+export interface RunPause {
+  scope: string;
+  runId: string | null;
+  by: string | null;
+  reason: string | null;
+  at: number;
 }
 
 // ---------------------------------------------------------------------------------- history

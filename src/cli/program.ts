@@ -13,6 +13,8 @@ const commands = {
   run: () => import('./commands/run.js'),
   runs: () => import('./commands/runs.js'),
   seed: () => import('./commands/seed.js'),
+  stats: () => import('./commands/stats.js'),
+  ui: () => import('./commands/ui.js'),
   workspace: () => import('./commands/workspace.js'),
 };
 
@@ -183,6 +185,32 @@ export function buildProgram(): Command {
         }),
       );
   }
+
+  program
+    .command('ui')
+    .description('the web dashboard: watch and steer the swarm from a browser (loopback, token in the URL)')
+    .option('-p, --port <port>', 'port (default: any free one)', int('--port'))
+    .option('--host <host>', 'address to listen on (default 127.0.0.1; others need --allow-remote)')
+    .option('--allow-remote', 'listen on a non-loopback --host (the token still guards every request)')
+    .option('--open', 'open the URL in your browser')
+    .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
+    .action(async (o: { port?: number; host?: string; allowRemote?: boolean; open?: boolean; scope?: string }, cmd: Command) => {
+      const ac = new AbortController();
+      process.once('SIGINT', () => ac.abort());
+      process.once('SIGTERM', () => ac.abort());
+      await (await commands.ui()).uiCommand({ ...o, bus: cmd.optsWithGlobals<{ bus?: string }>().bus, signal: ac.signal });
+    });
+
+  program
+    .command('stats')
+    .description('soak metrics: adoption failures, spawn → end time, error classes, cost drift, retries, merge conflicts, planner behaviour')
+    .option('--run <run>', 'only this run')
+    .option('--since <duration>', 'only what happened in this window, e.g. 7d, 12h')
+    .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
+    .option('--json', 'print JSON')
+    .action(async (o: { run?: string; since?: string; scope?: string; json?: boolean }, cmd: Command) =>
+      (await commands.stats()).statsCommand({ ...common(cmd), run: o.run, since: o.since }),
+    );
 
   program
     .command('mcp')

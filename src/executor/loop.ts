@@ -4,6 +4,7 @@ import { pauseProcessGroup, resumeProcessGroup, ResourceGate, type GateDecision,
 import { concurrencyFor, mayStart, STRATEGY_INFO, type Concurrency } from '../schedule/index.js';
 import type { RunContext } from './context.js';
 import { Execution, type AttemptOutcome } from './execution.js';
+import { PauseWatch } from './pause.js';
 
 const TICK_MS = 500;
 /** How long a reserved agent instance waits to be adopted: claim, worktree, setup, agent start. */
@@ -61,6 +62,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
   const running = new Map<string, Execution>();
   const attempts: AttemptOutcome[] = [];
   const kick = new Kick();
+  const pause = new PauseWatch(ctx);
   const paused = new Set<string>();
   const useGate = STRATEGY_INFO[d.strategy].usesGate;
   const gate = new ResourceGate({
@@ -142,7 +144,8 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
         }
         const history = d.strategy === 'adaptive' ? await store.listHistory(ctx.scope, { limit: 200 }) : [];
         conc = concurrencyFor(d.strategy, opts.maxAgents, gateTotal, history);
-        await startAgents(conc, counts.ready);
+        // A person's pause (dashboard): no new agents; the running ones finish.
+        if (!(await pause.holds())) await startAgents(conc, counts.ready);
       }
       await kick.wait(TICK_MS);
     }

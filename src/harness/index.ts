@@ -38,3 +38,4 @@ export { mcpServerEntry, writeMcpJson, writePrompt, shQuote, type McpServerEntry
 export { buildPrompt, estimateTokens, type PromptInput, type RunInfo } from './prompt.js';
 export { readSeed, seedCapture, seedEdit, seedPath, seedShow, transcriptToSeed, SEED_FILE, type SeedInfo, type SeedOptions } from './seed.js';
 export { launchInPane, type PaneCommand } from './interactive.js';
+export { priceFor, costUsd as priceTokens, PRICES, type Price } from './codex/pricing.js';

@@ -12,6 +12,7 @@ import { runSupportTests } from './conformance/run-support.js';
 import { runTests } from './conformance/runs.js';
 import { schemaTests } from './conformance/schema.js';
 import { scopeTests } from './conformance/scopes.js';
+import { steeringTests } from './conformance/steering.js';
 import { taskClaimTests } from './conformance/tasks-claim.js';
 import { taskCreateTests } from './conformance/tasks-create.js';
 import { taskLifecycleTests } from './conformance/tasks-lifecycle.js';
@@ -37,6 +38,7 @@ export function runConformance(backend: BusBackend): void {
   eventTests(backend);
   schemaTests(backend);
   scopeTests(backend);
+  steeringTests(backend);
   handleTests(backend);
   wakeTests(backend);
 }

@@ -13,6 +13,8 @@ let cluster: Cluster | undefined;
 export async function setup(project: TestProject): Promise<void> {
   // Agents, MCP servers and the CLI run as real processes from dist/, so it must match the source.
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  // The dashboard's page, which the UI tests load into a browser.
+  execFileSync(process.execPath, ['scripts/build-ui.mjs'], { stdio: 'inherit' });
   let url = process.env.DAEDALUS_TEST_PG_URL;
   if (!url) {
     cluster = await startCluster();

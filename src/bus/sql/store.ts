@@ -33,6 +33,7 @@ import type {
   RunEntry,
   RunInput,
   RunPatch,
+  RunPause,
   SendInput,
   Task,
   TaskFilter,
@@ -51,9 +52,12 @@ import * as instances from './instances.js';
 import { kvAppend, kvDelete, kvGet, kvList, kvSet } from './kv.js';
 import { checkLock, dropExpiredLocks, listLocks, lock, unlock } from './locks.js';
 import { pollMessages, sendMessage } from './messages.js';
+import { listMessages } from './messages-list.js';
+import { listPauses, pauseRun, resumeRun } from './pauses.js';
 import { rowToHistory } from './rows.js';
 import * as runs from './runs.js';
 import { expireLeases } from './task-release.js';
+import { retryTask } from './task-retry.js';
 import { createTasks } from './tasks-create.js';
 import * as lease from './tasks-lease.js';
 import { getTask, listTasks } from './tasks-read.js';
@@ -176,6 +180,9 @@ export class SqlStore implements Store {
   cancelTask(id: string, opts: { by?: string | null; reason?: string | null } = {}): Promise<Task> {
     return this.write((c) => lease.cancelTask(c, id, opts.by ?? null, opts.reason ?? null));
   }
+  retryTask(id: string, opts: { by?: string | null } = {}): Promise<Task> {
+    return this.write((c) => retryTask(c, id, opts.by ?? null));
+  }
   checkLease(id: string, token: string): Promise<Task> {
     return this.read((tx) => lease.checkLease(tx, id, token));
   }
@@ -215,6 +222,21 @@ export class SqlStore implements Store {
   pollMessages(instanceId: string, opts: { limit?: number; peek?: boolean } = {}): Promise<Message[]> {
     const limit = Math.max(1, Math.min(opts.limit ?? 100, 1000));
     return this.write((c) => pollMessages(c, instanceId, limit, opts.peek ?? false));
+  }
+
+  listMessages(scope: string, query: { beforeId?: number; party?: string; limit?: number } = {}): Promise<Message[]> {
+    return this.read((tx) => listMessages(tx, scope, query));
+  }
+
+  // ------------------------------------------------------------------ pauses
+  pauseRun(scope: string, runId: string | null, opts: { by?: string | null; reason?: string | null } = {}): Promise<RunPause> {
+    return this.write((c) => pauseRun(c, scope, runId, opts.by ?? null, opts.reason ?? null));
+  }
+  resumeRun(scope: string, runId: string | null, opts: { by?: string | null } = {}): Promise<boolean> {
+    return this.write((c) => resumeRun(c, scope, runId, opts.by ?? null));
+  }
+  listPauses(scope: string, runId?: string | null): Promise<RunPause[]> {
+    return this.read((tx) => listPauses(tx, scope, runId));
   }
 
   // ------------------------------------------------------------------ locks

@@ -30,7 +30,7 @@ export async function requeueOrFail(
       [notBefore, reason, kind, c.now, task.id],
     );
     const t = rowToTask(r!, []);
-    c.emit(t.scope, 'task.retry', { attempt: t.attempt, reason, notBefore }, { taskId: t.id, runId: t.runId });
+    c.emit(t.scope, 'task.retry', { attempt: t.attempt, reason, notBefore, kind }, { taskId: t.id, runId: t.runId });
     return t;
   }
   return failForGood(c, task, reason, kind);

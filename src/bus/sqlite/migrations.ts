@@ -234,6 +234,20 @@ CREATE TABLE bus_counters (
   name TEXT PRIMARY KEY,
   value BIGINT NOT NULL,
   updated_at BIGINT NOT NULL
+`,
+  },
+  {
+    version: 5,
+    name: 'run pauses',
+    sql: `
+-- A pause a person put on a run ('' as run_id: every run of the scope); executors start no new agents under it.
+CREATE TABLE run_pauses (
+  scope TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  by_id TEXT,
+  reason TEXT,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (scope, run_id)
 );
 `,
   },
