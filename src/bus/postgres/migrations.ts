@@ -232,6 +232,7 @@ CREATE TABLE bus_counters (
   name TEXT PRIMARY KEY,
   value BIGINT NOT NULL,
   updated_at BIGINT NOT NULL
+);
 `,
   },
   {
