@@ -16,6 +16,7 @@ export const LAYERS = [
   'resources',
   'workspace',
   'approvals',
+  'records',
   'tmux',
   'harness',
   'mcp',

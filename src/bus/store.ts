@@ -270,6 +270,12 @@ export interface RunStore {
   updateRun(scope: string, runId: string, token: string, patch: RunPatch): Promise<RunEntry>;
   /** Gives the run up (the supervisor exits); false when the token was no longer the run's. */
   releaseRun(scope: string, runId: string, token: string): Promise<boolean>;
+  /**
+   * Replaces a growing run's plan, policies and digest (a planner's run gets packages with each
+   * spawn), only when the digest is still `expectedDigest`; VERSION_CONFLICT otherwise. The run is
+   * running again, whatever it had come to. Writes `run.extended`.
+   */
+  extendRun(scope: string, runId: string, next: { plan: Json; policies: Json; digest: string; expectedDigest: string }): Promise<RunEntry>;
 }
 
 /**

@@ -508,6 +508,8 @@ export interface EventMap {
   'run.decision': { kind: string; reason: string; data?: Json };
   /** A supervisor took the run over (epoch counts the claims). */
   'run.claimed': { supervisor: string; epoch: number };
+  /** A growing run (a planner's) got more packages: it has this many now. */
+  'run.extended': { packages: number };
   'approval.requested': { id: string; summary: string };
   /** What a waiting agent wakes on. */
   'approval.decided': { id: string; status: 'allowed' | 'denied'; by: string };

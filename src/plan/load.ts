@@ -22,6 +22,8 @@ export interface LoadPlanOptions {
   harnesses?: readonly string[];
   /** Base for relative paths and for the paths messages show; default process.cwd(). */
   cwd?: string;
+  /** The plan's text, when it does not come from a file (an agent's submit_plan); `file` names it in messages. */
+  text?: string;
 }
 
 const PLAN_FIELDS = ['plan', 'defaults', 'packages'] as const;
@@ -43,7 +45,7 @@ export async function loadPlan(opts: LoadPlanOptions): Promise<Plan> {
   };
   const harnesses = opts.harnesses ?? DEFAULT_HARNESSES;
   const issues = new IssueList();
-  const isDir = await stat(abs).then((s) => s.isDirectory(), () => false);
+  const isDir = opts.text === undefined && (await stat(abs).then((s) => s.isDirectory(), () => false));
 
   let kind: PlanKind;
   let parts: Parts;
@@ -51,7 +53,7 @@ export async function loadPlan(opts: LoadPlanOptions): Promise<Plan> {
     kind = 'directory';
     parts = await readDirectory(abs, display, harnesses, issues);
   } else {
-    const root = await readYaml(abs, display(abs), issues);
+    const root = await readYaml(abs, opts.text === undefined ? display(abs) : opts.file, issues, opts.text);
     issues.throwIfAny();
     kind = isPackageFile(root as Val) ? 'package' : 'plan';
     parts =

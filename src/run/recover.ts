@@ -6,7 +6,7 @@ import { describeError } from '../common/index.js';
 import type { RunContext } from '../executor/index.js';
 import { attemptDir, LEASE_FILE, packageOf } from '../executor/index.js';
 import { endPreviousAttempt, integrateCompleted } from '../executor/index.js';
-import type { RunRecord } from './record.js';
+import type { RunRecord } from '../records/index.js';
 
 function alive(pid: number): boolean {
   try {

@@ -5,7 +5,7 @@ import { formatDuration } from '../common/index.js';
 import { criticalPath, makespanLowerBound } from '../plan/index.js';
 import type { RunContext } from '../executor/index.js';
 import type { AttemptOutcome } from '../executor/index.js';
-import type { RunRecord } from './record.js';
+import type { RunRecord } from '../records/index.js';
 import type { SuperviseResult } from '../executor/index.js';
 
 export interface TaskReport {

@@ -10,7 +10,7 @@ import { createIntegration, finishRun, cleanupRun, type FinishResult } from '../
 import { supervise, taskIdFor, type RunContext } from '../executor/index.js';
 import { claimSupervision, recoverRun } from './recover.js';
 import { buildReport, writeResults, type RunReport } from './report.js';
-import { createRunRecord, loadRunForResume, saveRunRecord, type RunRecord } from './record.js';
+import { createRunRecord, loadRunForResume, saveRunRecord, type RunRecord } from '../records/index.js';
 
 export interface RunOptions {
   /** A plan file, package file or directory. Not needed with resume. */

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { decideApproval, listApprovals, policyForPackage } from '../../src/approvals/index.js';
 import type { Plan } from '../../src/plan/index.js';
-import { saveRunRecord } from '../../src/run/record.js';
+import { saveRunRecord } from '../../src/records/run-record.js';
 import { SCOPE, daedalusStarted, useAgents, type Agent } from '../mcp/helpers.js';
 
 /**

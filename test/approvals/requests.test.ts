@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { approvalTimeoutMs, decideApproval, listApprovals, policyForPackage, requestApproval } from '../../src/approvals/requests.js';
 import type { Json } from '../../src/bus/index.js';
 import type { Plan } from '../../src/plan/index.js';
-import { saveRunRecord } from '../../src/run/record.js';
+import { saveRunRecord } from '../../src/records/run-record.js';
 import { SCOPE, useAgents } from '../mcp/helpers.js';
 
 const { bus, agent } = useAgents();

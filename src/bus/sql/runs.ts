@@ -155,3 +155,29 @@ export async function releaseRun(c: WriteCtx, scope: string, runId: string, toke
   );
   return n > 0;
 }
+
+/**
+ * A run that grows (a planner's: each spawn adds packages) gets its new plan, policies and digest
+ * in one step, only over the record its caller read (`expectedDigest`): of two extensions at once,
+ * the second is told to read again (VERSION_CONFLICT) instead of dropping the first's packages.
+ */
+export async function extendRun(
+  c: WriteCtx,
+  scope: string,
+  runId: string,
+  next: { plan: RunEntry['plan']; policies: RunEntry['policies']; digest: string; expectedDigest: string },
+): Promise<RunEntry> {
+  const row = await c.tx.get(
+    `UPDATE runs SET plan = ?, policies = ?, digest = ?, status = 'running', finished_at = NULL, updated_at = ?
+     WHERE scope = ? AND id = ? AND digest = ? RETURNING ${COLUMNS}`,
+    [toJson(next.plan), toJson(next.policies), next.digest, c.now, scope, runId, next.expectedDigest],
+  );
+  if (!row) {
+    if (!(await getRun(c.tx, scope, runId))) throw noRun(scope, runId);
+    throw new DaedalusError('VERSION_CONFLICT', `run ${runId} changed while it was being extended`, 'read it again and retry');
+  }
+  const run = rowToRun(row);
+  const packages = (run.plan as { packages?: unknown } | null)?.packages;
+  c.emit(scope, 'run.extended', { packages: Array.isArray(packages) ? packages.length : 0 }, { runId });
+  return run;
+}

@@ -388,6 +388,9 @@ export class SqlStore implements Store {
   claimRun(scope: string, runId: string, supervisor: string, leaseMs: number, opts: { takeOverEpoch?: number } = {}): Promise<RunClaim> {
     return this.write((c) => runs.claimRun(c, scope, runId, supervisor, leaseMs, opts.takeOverEpoch));
   }
+  extendRun(scope: string, runId: string, next: { plan: Json; policies: Json; digest: string; expectedDigest: string }): Promise<RunEntry> {
+    return this.write((c) => runs.extendRun(c, scope, runId, next));
+  }
   renewRun(scope: string, runId: string, token: string, leaseMs: number): Promise<RunEntry> {
     return this.write((c) => runs.renewRun(c, scope, runId, token, leaseMs));
   }
