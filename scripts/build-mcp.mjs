@@ -44,4 +44,5 @@ const entry = outputs.find(([file]) => file === 'dist/mcp.js');
 if (!entry) throw new Error('build-mcp: esbuild produced no dist/mcp.js');
 const kib = (n) => `${Math.round(n / 1024)} KiB`;
 const chunks = outputs.filter(([file]) => file !== 'dist/mcp.js');
-console.log(`build-mcp: dist/mcp.js ${kib(entry[1].bytes)} (${tools.length} tools listed), ${chunks.length} chunks ${kib(chunks.reduce((n, [, o]) => n + o.bytes, 0))}`);
+// stderr: `npm pack --json` runs the build and its stdout must stay JSON.
+console.error(`build-mcp: dist/mcp.js ${kib(entry[1].bytes)} (${tools.length} tools listed), ${chunks.length} chunks ${kib(chunks.reduce((n, [, o]) => n + o.bytes, 0))}`);
