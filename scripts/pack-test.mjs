@@ -19,7 +19,7 @@ const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { encoding: 'utf8'
 step('npm pack');
 const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], { cwd: repo }))[0];
 const files = packed.files.map((f) => f.path);
-for (const needed of ['dist/cli/main.js', 'dist/harness/script-agent.js', 'dist/ui/public/index.html', 'dist/ui/public/app.js', 'dist/ui/public/app.css', 'examples/swarm-launcher.yaml', 'README.md', 'LICENSE', 'CHANGELOG.md', 'package.json']) {
+for (const needed of ['dist/cli/main.js', 'dist/mcp.js', 'dist/harness/script-agent.js', 'dist/ui/public/index.html', 'dist/ui/public/app.js', 'dist/ui/public/app.css', 'examples/swarm-launcher.yaml', 'README.md', 'LICENSE', 'CHANGELOG.md', 'package.json']) {
   if (!files.includes(needed)) fail(`the package lacks ${needed}`);
 }
 const unwanted = files.filter((f) => f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/'));
@@ -48,9 +48,9 @@ const root = /remove it with: rm -rf (\S+)/.exec(demo)?.[1];
 if (root) rmSync(root, { recursive: true, force: true });
 step('the demo ran its plan to the end');
 
-step('npx daedalus mcp answers initialize');
-const answer = await new Promise((resolve, reject) => {
-  const child = spawn('npx', ['--no-install', 'daedalus', '--bus', `sqlite:${join(work, 'mcp.db')}`, 'mcp'], { cwd: consumer, env, stdio: ['pipe', 'pipe', 'pipe'] });
+/** Starts an MCP server, sends initialize, then a tools/call whoami; resolves with both answers. */
+const mcpAnswers = (command, args) => new Promise((resolve, reject) => {
+  const child = spawn(command, args, { cwd: consumer, env, stdio: ['pipe', 'pipe', 'pipe'] });
   const timer = setTimeout(() => {
     child.kill('SIGKILL');
     reject(new Error('no answer to initialize within 60 s'));
@@ -60,21 +60,37 @@ const answer = await new Promise((resolve, reject) => {
   child.stderr.on('data', (d) => (err += d));
   child.stdout.on('data', (d) => {
     out += d;
-    const line = out.split('\n').find((l) => l.includes('"id":1'));
-    if (!line) return;
+    const lines = out.split('\n').slice(0, -1).filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+    const init = lines.find((m) => m.id === 1);
+    const whoami = lines.find((m) => m.id === 2);
+    if (!init || !whoami) return;
     clearTimeout(timer);
     child.stdin.end();
-    resolve(JSON.parse(line));
+    resolve({ init, whoami });
   });
   child.on('exit', (code) => {
     clearTimeout(timer);
-    reject(new Error(`daedalus mcp exited with ${code} before answering:\n${err}`));
+    reject(new Error(`${[command, ...args].join(' ')} exited with ${code} before answering:\n${err}`));
   });
   const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'pack-test', version: '0' } } };
-  child.stdin.write(`${JSON.stringify(initialize)}\n`);
+  const whoami = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {} } };
+  child.stdin.write(`${JSON.stringify(initialize)}\n${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n${JSON.stringify(whoami)}\n`);
 }).catch((e) => fail(e.message));
-if (answer.result?.serverInfo?.name !== 'daedalus') fail(`unexpected initialize answer: ${JSON.stringify(answer)}`);
-step(`initialize answered by ${answer.result.serverInfo.name} ${answer.result.serverInfo.version}`);
+
+// Through the CLI (which hands over to the bundle), and the bundled entry Daedalus writes into
+// agents' MCP configs, each answering the handshake and a call that needs the bus.
+const bus = `sqlite:${join(work, 'mcp.db')}`;
+for (const [what, command, args] of [
+  ['npx daedalus mcp', 'npx', ['--no-install', 'daedalus', '--bus', bus, 'mcp']],
+  ['node node_modules/daedalus-swarm/dist/mcp.js', process.execPath, [join(consumer, 'node_modules/daedalus-swarm/dist/mcp.js'), '--bus', bus, 'mcp']],
+]) {
+  step(`${what} answers initialize and whoami`);
+  const { init, whoami } = await mcpAnswers(command, args);
+  if (init.result?.serverInfo?.name !== 'daedalus' || init.result.serverInfo.version !== version) fail(`unexpected initialize answer: ${JSON.stringify(init)}`);
+  const who = JSON.parse(whoami.result?.content?.[0]?.text ?? '{}');
+  if (whoami.result?.isError || who.registered !== false) fail(`unexpected whoami answer: ${JSON.stringify(whoami)}`);
+  step(`initialize answered by ${init.result.serverInfo.name} ${init.result.serverInfo.version}; whoami: registered ${who.registered}`);
+}
 
 step('npx daedalus ui serves its built page');
 // The installed bin itself, not through npx: npm exec does not pass Ctrl-C on to a long-running child.

@@ -20,6 +20,8 @@ export interface McpServerEntry {
 /**
  * `daedalus mcp` with the task's identity and lease. Agent CLIs start MCP servers with only a few
  * variables of their own environment (PATH, HOME, …), so everything the server needs is spelled out.
+ * The command is `spec.daedalus` (by default Node and the bundled dist/mcp.js, see daedalusCommand):
+ * an absolute path, never `npx`, whose own start would be paid by every agent before its first turn.
  */
 export function mcpServerEntry(spec: Pick<AgentLaunch, 'daedalus' | 'env'>): McpServerEntry {
   const env: Record<string, string> = {};

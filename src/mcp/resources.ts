@@ -3,39 +3,37 @@ import { OPEN_TASK_STATES } from '../bus/index.js';
 import { describeError, isDaedalusError } from '../common/index.js';
 import type { Identity, McpContext } from './context.js';
 import { requireIdentity } from './identity.js';
+import { RESOURCE_LIST, type ResourceInfo } from './resource-list.js';
 import { instanceLine, messageLine, taskLine } from './views.js';
 
 /** A read-only view an agent can read as a resource. */
-export interface ResourceDef {
-  uri: string;
-  name: string;
-  description: string;
+export interface ResourceDef extends ResourceInfo {
   read(ctx: McpContext, me: Identity): Promise<unknown>;
 }
 
+const info = (uri: string): ResourceInfo => {
+  const i = RESOURCE_LIST.find((r) => r.uri === uri);
+  if (!i) throw new Error(`resource ${uri} is not in RESOURCE_LIST`);
+  return i;
+};
+
 export const RESOURCES: readonly ResourceDef[] = [
   {
-    uri: 'daedalus://inbox',
-    name: 'inbox',
-    description: 'Your unread messages (a peek: reading this does not mark them read; poll_messages does).',
+    ...info('daedalus://inbox'),
     async read(ctx, me) {
       const list = await ctx.store.pollMessages(me.id, { limit: 100, peek: true });
       return { messages: list.map(messageLine) };
     },
   },
   {
-    uri: 'daedalus://tasks',
-    name: 'tasks',
-    description: "This scope's tasks: counts by state and one compact line per unfinished task.",
+    ...info('daedalus://tasks'),
     async read(ctx, me) {
       const [status, open] = await Promise.all([ctx.store.status(me.scope), ctx.store.listTasks(me.scope, { states: [...OPEN_TASK_STATES], limit: 500 })]);
       return { counts: status.tasksByState, open: open.map(taskLine), truncated: open.length === 500 };
     },
   },
   {
-    uri: 'daedalus://instances',
-    name: 'instances',
-    description: 'The live instances of this scope with role, status and current task.',
+    ...info('daedalus://instances'),
     async read(ctx, me) {
       const list = await ctx.store.listInstances(me.scope);
       return { instances: list.map(instanceLine) };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { headlessArgs, interactiveArgs, permissionMode } from '../../src/harness/claude/args.js';
+import { claudeEnv, MCP_CONNECT_WAIT_MS } from '../../src/harness/claude/index.js';
 import { parseClaudeLine, type ClaudeResult } from '../../src/harness/claude/stream.js';
 import { prepareCodexHome, tomlString, withoutDaedalusServer } from '../../src/harness/codex/home.js';
 import { sandboxFor } from '../../src/harness/codex/index.js';
@@ -60,8 +61,17 @@ describe('claude: the stream-json output', () => {
     const bad = parseClaudeLine(JSON.stringify({ type: 'system', subtype: 'init', session_id: 's2', mcp_servers: [{ name: 'daedalus', status: 'failed' }] }), hooks);
     expect(bad).toContainEqual({ kind: 'output', text: 'the daedalus MCP server did not connect: status failed' });
     parseClaudeLine(JSON.stringify({ type: 'system', subtype: 'init', session_id: 's3', mcp_servers: [] }), hooks);
-    expect(failures).toEqual(['status failed', 'it is not among the configured MCP servers']);
-    expect(sessions).toEqual(['s1', 's2', 's3']);
+    // Told to wait for the server, Claude Code went on without it: this turn has no bus.
+    parseClaudeLine(JSON.stringify({ type: 'system', subtype: 'init', session_id: 's4', mcp_servers: [{ name: 'daedalus', status: 'pending' }] }), hooks);
+    expect(failures).toEqual(['status failed', 'it is not among the configured MCP servers', 'it was still connecting when Claude Code started its first turn (status pending)']);
+    expect(sessions).toEqual(['s1', 's2', 's3', 's4']);
+  });
+
+  test('Claude Code is told to wait for the bus before its first turn; a package can still choose otherwise', () => {
+    const env = claudeEnv({ env: { DAEDALUS_TASK_ID: 't1' } });
+    expect(env).toMatchObject({ MCP_CONNECTION_NONBLOCKING: '0', MCP_CONNECT_TIMEOUT_MS: String(MCP_CONNECT_WAIT_MS), MCP_TIMEOUT: String(MCP_CONNECT_WAIT_MS), DAEDALUS_TASK_ID: 't1' });
+    expect(Number(env.MCP_CONNECT_TIMEOUT_MS)).toBeGreaterThan(5_000);
+    expect(claudeEnv({ env: { MCP_CONNECT_TIMEOUT_MS: '90000' } }).MCP_CONNECT_TIMEOUT_MS).toBe('90000');
   });
 
   test('assistant text and tool calls are progress; the result is usage with cached input counted', () => {
