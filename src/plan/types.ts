@@ -128,7 +128,8 @@ export interface PlanDefaults {
   limits: { fileSizeBytes: number };
 }
 
-export type PlanKind = 'plan' | 'package' | 'directory';
+/** Where a plan came from; `planner`: an agent's spawn_parallel_tasks calls, grown one batch at a time. */
+export type PlanKind = 'plan' | 'package' | 'directory' | 'planner';
 
 export interface Plan {
   name: string;
