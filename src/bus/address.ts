@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { daedalusHome } from '../config/home.js';
-import { DaedalusError } from '../errors.js';
+import { daedalusHome } from '../common/index.js';
+import { DaedalusError } from '../common/index.js';
 
 export type BusAddress = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 

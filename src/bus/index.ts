@@ -1,5 +1,23 @@
 export * from './types.js';
-export type { Store, StoreOptions, SweepResult, WaitOptions, WaitResult } from './store.js';
+export type {
+  AnnotationStore,
+  ApprovalStore,
+  EventStore,
+  HistoryStore,
+  InstanceStore,
+  KvStore,
+  LeaseStore,
+  LockStore,
+  MessageStore,
+  RunStore,
+  PauseStore,
+  Store,
+  StoreOptions,
+  SweepResult,
+  TaskStore,
+  WaitOptions,
+  WaitResult,
+} from './store.js';
 export { openStore, type OpenOptions } from './open.js';
 export { resolveBusAddress, formatAddress, redact, type BusAddress } from './address.js';
 export { normaliseLockPath } from './paths.js';

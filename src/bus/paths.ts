@@ -1,5 +1,5 @@
 import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
-import { DaedalusError } from '../errors.js';
+import { DaedalusError } from '../common/index.js';
 
 /**
  * Turns a path an agent gave (relative to its file root, or absolute inside it) into the logical

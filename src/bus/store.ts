@@ -1,5 +1,7 @@
 import type {
   AdoptInput,
+  ApprovalEntry,
+  ApprovalInput,
   EventMap,
   EventType,
   Annotation,
@@ -11,6 +13,8 @@ import type {
   EventQuery,
   FailInput,
   HistoryEntry,
+  HistoryInput,
+  HistoryQuery,
   Instance,
   InstanceStatus,
   Json,
@@ -23,11 +27,17 @@ import type {
   Message,
   RegisterInput,
   ReserveInput,
+  RunClaim,
+  RunEntry,
+  RunInput,
+  RunPatch,
+  RunPause,
   SendInput,
   Task,
   TaskFilter,
   TaskInput,
   TaskState,
+  WakeStats,
 } from './types.js';
 
 /** Knobs every backend honours. */
@@ -43,6 +53,12 @@ export interface StoreOptions {
    * operation takes the general path, which the fast path must match: tests run the contract both ways.
    */
   fastPath?: boolean;
+  /**
+   * Period of the backstop poll that wakes waiters when a commit's signal is lost. Default
+   * DAEDALUS_WAKE_BACKSTOP_MS, else 1 s; tests make it huge to prove that the signals alone wake
+   * every waiter.
+   */
+  wakeBackstopMs?: number;
 }
 
 export interface SweepResult {
@@ -67,21 +83,8 @@ export interface WaitResult {
   timedOut: boolean;
 }
 
-/**
- * The bus: the single source of truth of a swarm. Every method is one transaction; every change
- * appends its events in that same transaction; nothing is acknowledged before it commits.
- * Every method takes the scope explicitly (or resolves it from the row) and never crosses scopes.
- *
- * Errors are DaedalusError with codes: NOT_FOUND, LEASE_LOST (token is not the current attempt's),
- * INVALID_STATE, CYCLE, UNKNOWN_DEPENDENCY, VERSION_CONFLICT, NOT_AN_ARRAY, ALREADY_ADOPTED,
- * INVALID_INPUT.
- */
-export interface Store {
-  readonly backend: 'sqlite' | 'postgres';
-  /** Address as given (`sqlite:/path` or a postgres URL with the password removed). */
-  readonly address: string;
-
-  // instances
+/** Who is on the bus: reservations, adoption, registration, liveness. */
+export interface InstanceStore {
   reserveInstance(input: ReserveInput): Promise<Instance>;
   adoptInstance(id: string, input: AdoptInput): Promise<Instance>;
   registerInstance(input: RegisterInput): Promise<Instance>;
@@ -95,8 +98,10 @@ export interface Store {
   deregisterInstance(id: string, reason?: string): Promise<void>;
   getInstance(id: string): Promise<Instance | null>;
   listInstances(scope: string, opts?: { includeGone?: boolean; role?: string }): Promise<Instance[]>;
+}
 
-  // tasks
+/** Tasks as records: creation, reads, counts, ranks, cancellation. */
+export interface TaskStore {
   createTask(scope: string, input: TaskInput, createdBy?: string | null): Promise<Task>;
   /**
    * All or nothing. `$N` in dependsOn names the N-th task (from 1) of this batch. A task whose
@@ -108,6 +113,22 @@ export interface Store {
   createTasks(scope: string, inputs: TaskInput[], createdBy?: string | null): Promise<Task[]>;
   getTask(id: string): Promise<Task | null>;
   listTasks(scope: string, filter?: TaskFilter): Promise<Task[]>;
+  /** Cancels a non-final task; dependents follow its dependents policy. Token optional: owners and supervisors. */
+  cancelTask(id: string, opts?: { by?: string | null; reason?: string | null }): Promise<Task>;
+  /**
+   * A person sends a failed or cancelled task back: one more attempt than it had, ready (or blocked
+   * until its dependencies are done), event `task.retried`. Dependents cancelled only because it
+   * ended badly come back blocked. INVALID_STATE for any other state.
+   */
+  retryTask(id: string, opts?: { by?: string | null }): Promise<Task>;
+  /** How many tasks are in each state, for one run or the whole scope. */
+  countTasks(scope: string, runId?: string): Promise<Record<TaskState, number>>;
+  /** Sets rank / estimate (the scheduler ranks after creation). */
+  setTaskRanks(ranks: { id: string; rank: number; estimateMs?: number | null }[]): Promise<void>;
+}
+
+/** Work on a task under a fenced lease: claim, start, renew, complete, fail, give back. */
+export interface LeaseStore {
   /**
    * Ready tasks, best first (priority class, then rank, then age), skipping those whose retry
    * backoff (notBefore) has not passed. Lapsed leases of the scope go back to ready first. Null when
@@ -132,8 +153,6 @@ export interface Store {
    * and attempts remain, else failed; either way its locks are released.
    */
   failTask(id: string, token: string, input: FailInput): Promise<Task>;
-  /** Cancels a non-final task; dependents follow its dependents policy. Token optional: owners and supervisors. */
-  cancelTask(id: string, opts?: { by?: string | null; reason?: string | null }): Promise<Task>;
   /** Re-checks the token without changing anything. LEASE_LOST when it is not current. */
   checkLease(id: string, token: string): Promise<Task>;
   /**
@@ -146,14 +165,20 @@ export interface Store {
    * had started): a fresh token, so the old one is refused from now on.
    */
   adoptIntegration(id: string, owner: string, leaseMs: number): Promise<Lease>;
-  /** Appends an event that is not a side effect of another change (run and supervisor events). */
-  recordEvent<T extends EventType>(scope: string, type: T, data: EventMap[T], refs?: { taskId?: string | null; instanceId?: string | null; runId?: string | null }): Promise<void>;
-  /** How many tasks are in each state, for one run or the whole scope. */
-  countTasks(scope: string, runId?: string): Promise<Record<TaskState, number>>;
-  /** Sets rank / estimate (the scheduler ranks after creation). */
-  setTaskRanks(ranks: { id: string; rank: number; estimateMs?: number | null }[]): Promise<void>;
+  /**
+   * The attempt holding this token runs as process group pgid on host, started by executor
+   * `owner`. Until releaseAttemptProcess, the task cannot be claimed again.
+   */
+  recordAttemptProcess(id: string, token: string, proc: { pgid: number; host: string; owner: string }): Promise<Task>;
+  /**
+   * That attempt's process group is dead: the task may be claimed again (a ready one announces
+   * itself with task.ready). Null when the record was not that attempt's (already released).
+   */
+  releaseAttemptProcess(id: string, attempt: number): Promise<Task | null>;
+}
 
-  // messages
+/** Messages between instances, roles and everyone. */
+export interface MessageStore {
   sendMessage(input: SendInput): Promise<Message>;
   /**
    * Messages for this instance after its cursor; advances the cursor unless peek. Nothing is
@@ -162,8 +187,22 @@ export interface Store {
    * reader joined. Nobody receives its own messages.
    */
   pollMessages(instanceId: string, opts?: { limit?: number; peek?: boolean }): Promise<Message[]>;
+  /** A scope's messages, newest first, for people (no cursor moves): before an id, to or from one party. */
+  listMessages(scope: string, query?: { beforeId?: number; party?: string; limit?: number }): Promise<Message[]>;
+}
 
-  // locks
+/** Pauses people put on runs: executors start no new agents for a paused run; running ones go on. */
+export interface PauseStore {
+  /** Pauses one run, or every run of the scope (runId null). Idempotent: the first pause stands; event `run.paused`. */
+  pauseRun(scope: string, runId: string | null, opts?: { by?: string | null; reason?: string | null }): Promise<RunPause>;
+  /** Lifts that pause; false when there was none. Event `run.resumed`. A scope-wide pause is lifted with runId null. */
+  resumeRun(scope: string, runId: string | null, opts?: { by?: string | null }): Promise<boolean>;
+  /** The pauses holding this run back (its own and the scope-wide one); every pause of the scope without a run. */
+  listPauses(scope: string, runId?: string | null): Promise<RunPause[]>;
+}
+
+/** Advisory file locks. */
+export interface LockStore {
   /**
    * path must already be normalised (see normaliseLockPath). Re-entrant: the owner's own locks
    * never conflict, and locking a path again renews it. A lock covers its directory's contents and
@@ -175,8 +214,10 @@ export interface Store {
   /** The lock covering this path (itself, a parent directory or a child), if any. */
   checkLock(scope: string, path: string): Promise<Lock[]>;
   listLocks(scope: string): Promise<Lock[]>;
+}
 
-  // kv
+/** The shared key-value memory. */
+export interface KvStore {
   kvGet(scope: string, key: string): Promise<KvEntry | null>;
   kvSet(scope: string, key: string, value: Json, opts?: KvSetInput): Promise<KvEntry>;
   /** Atomic; creates the array when absent, NOT_AN_ARRAY on any other value; keeps the TTL unless given. */
@@ -184,12 +225,18 @@ export interface Store {
   kvDelete(scope: string, key: string, opts?: { expectedVersion?: number; by?: string | null }): Promise<boolean>;
   /** Live entries whose key starts with prefix (taken literally: `%` and `_` are plain characters), by key. */
   kvList(scope: string, prefix?: string, limit?: number): Promise<KvEntry[]>;
+}
 
-  // annotations
+/** Notes pinned to files. */
+export interface AnnotationStore {
   annotate(input: AnnotationInput): Promise<Annotation>;
   searchAnnotations(scope: string, query: AnnotationQuery): Promise<Annotation[]>;
+}
 
-  // events
+/** The event log: reading after a cursor, waiting for commits, appending run events. */
+export interface EventStore {
+  /** Appends an event that is not a side effect of another change (run and supervisor events). */
+  recordEvent<T extends EventType>(scope: string, type: T, data: EventMap[T], refs?: { taskId?: string | null; instanceId?: string | null; runId?: string | null }): Promise<void>;
   readEvents(scope: string, query: EventQuery): Promise<BusEvent[]>;
   lastEventId(scope: string): Promise<number>;
   /**
@@ -198,20 +245,101 @@ export interface Store {
    * polls: each backend has a wake-up source.
    */
   waitForEvents(scope: string, opts: WaitOptions): Promise<WaitResult>;
+  /** How this process's waits were woken so far: by commit signals, or by the backstop poll. */
+  wakeStats(): WakeStats;
+}
 
-  // history
-  recordHistory(entry: Omit<HistoryEntry, 'at'> & { at?: number }): Promise<void>;
-  listHistory(scope: string, type?: string, limit?: number): Promise<HistoryEntry[]>;
+/**
+ * Plan runs, owned by their supervisors: no agent-facing tool writes them. A run has at most one
+ * supervisor at a time, who holds a fencing token from its claim; every later write presents it,
+ * and a token superseded by another claim is LEASE_LOST.
+ */
+export interface RunStore {
+  /** Records a new run (and, with `supervisor`, claims it in the same transaction). INVALID_STATE when the id is taken. */
+  createRun(input: RunInput): Promise<{ run: RunEntry; token: string | null }>;
+  getRun(scope: string, runId: string): Promise<RunEntry | null>;
+  /** Oldest first. */
+  listRuns(scope: string, limit?: number): Promise<RunEntry[]>;
+  /**
+   * Makes this instance the run's supervisor, atomically: exactly one of concurrent claimants
+   * wins. It succeeds when the run has no supervisor, the supervisor's claim lapsed, its instance
+   * is stale or gone, or the caller vouches that it is dead (`takeOverEpoch`: the epoch the caller
+   * saw while it checked, so a claim made since then still wins). Otherwise INVALID_STATE naming
+   * the supervisor's pid and host (details: instanceId, pid, host, epoch). Appends the claimant to
+   * `supervisors`, raises the epoch and writes `run.claimed`.
+   */
+  claimRun(scope: string, runId: string, supervisor: string, leaseMs: number, opts?: { takeOverEpoch?: number }): Promise<RunClaim>;
+  /** Extends the claim; LEASE_LOST when the token is no longer the run's. */
+  renewRun(scope: string, runId: string, token: string, leaseMs: number): Promise<RunEntry>;
+  /** Changes status, agent count or finish time; LEASE_LOST when the token is no longer the run's. */
+  updateRun(scope: string, runId: string, token: string, patch: RunPatch): Promise<RunEntry>;
+  /** Gives the run up (the supervisor exits); false when the token was no longer the run's. */
+  releaseRun(scope: string, runId: string, token: string): Promise<boolean>;
+  /**
+   * Replaces a growing run's plan, policies and digest (a planner's run gets packages with each
+   * spawn), only when the digest is still `expectedDigest`; VERSION_CONFLICT otherwise. The run is
+   * running again, whatever it had come to. Writes `run.extended`.
+   */
+  extendRun(scope: string, runId: string, next: { plan: Json; policies: Json; digest: string; expectedDigest: string }): Promise<RunEntry>;
+}
 
-  // housekeeping
+/**
+ * Permission requests that wait for a person. Agents create them (through the permission prompt
+ * tool) but no agent-facing tool decides them: a person does, through the CLI.
+ */
+export interface ApprovalStore {
+  /** A pending request that expires timeoutMs from now; writes `approval.requested`. */
+  createApproval(input: ApprovalInput): Promise<ApprovalEntry>;
+  getApproval(scope: string, id: string): Promise<ApprovalEntry | null>;
+  /** Oldest first; with pendingOnly, only those still pending and not expired. */
+  listApprovals(scope: string, opts?: { pendingOnly?: boolean; limit?: number }): Promise<ApprovalEntry[]>;
+  /**
+   * pending → allowed or denied, once: NOT_FOUND for an unknown id, INVALID_STATE when already
+   * decided. Writes `approval.decided` in the same transaction, which is what the waiting agent
+   * wakes on.
+   */
+  decideApproval(scope: string, id: string, status: 'allowed' | 'denied', o: { by: string; message?: string | null }): Promise<ApprovalEntry>;
+}
+
+/** Finished tasks' figures, by type, for estimates and learning. */
+export interface HistoryStore {
+  recordHistory(entry: HistoryInput): Promise<void>;
+  listHistory(scope: string, query?: HistoryQuery): Promise<HistoryEntry[]>;
+}
+
+/**
+ * The bus: the single source of truth of a swarm. Every method is one transaction; every change
+ * appends its events in that same transaction; nothing is acknowledged before it commits.
+ * Every method takes the scope explicitly (or resolves it from the row) and never crosses scopes.
+ *
+ * Errors are DaedalusError with codes: NOT_FOUND, LEASE_LOST (token is not the current attempt's),
+ * INVALID_STATE, CYCLE, UNKNOWN_DEPENDENCY, VERSION_CONFLICT, NOT_AN_ARRAY, ALREADY_ADOPTED,
+ * INVALID_INPUT.
+ */
+export interface Store
+  extends InstanceStore,
+    TaskStore,
+    LeaseStore,
+    MessageStore,
+    PauseStore,
+    LockStore,
+    KvStore,
+    AnnotationStore,
+    EventStore,
+    HistoryStore,
+    RunStore,
+    ApprovalStore {
+  readonly backend: 'sqlite' | 'postgres';
+  /** Address as given (`sqlite:/path` or a postgres URL with the password removed). */
+  readonly address: string;
   /**
    * Lapsed task leases → ready (or failed when out of attempts); instances silent past staleAfterMs
    * → stale, past goneAfterMs → gone (see deregisterInstance), unadopted reservations past their
-   * lease → gone; expired locks and kv removed.
+   * lease → gone; expired locks and kv removed, and approval requests a week after they ended;
+   * attempt processes of executors that are gone released (an executor's agents die with it).
    */
   sweep(): Promise<SweepResult>;
   status(scope: string): Promise<BusStatus>;
   /** Idempotent. */
   close(): Promise<void>;
 }
-

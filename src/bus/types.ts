@@ -5,6 +5,11 @@
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
+/** Any plain value as JSON, the way it would be stored: undefined fields dropped, dates as strings. */
+export function toPlainJson(value: unknown): Json {
+  return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as Json);
+}
+
 // ---------------------------------------------------------------------------------- instances
 
 export type InstanceStatus = 'idle' | 'working' | 'blocked' | 'stale' | 'gone';
@@ -86,9 +91,49 @@ export const TASK_STATES: readonly TaskState[] = [
   'cancelled',
 ];
 export const FINAL_TASK_STATES: readonly TaskState[] = ['done', 'failed', 'cancelled'];
+/** Not final yet: blocked ones included. */
+export const OPEN_TASK_STATES: readonly TaskState[] = ['blocked', 'ready', 'leased', 'running', 'integrating'];
+/** Being worked on or about to be: what keeps a run's executor going (blocked ones wait on others). */
+export const LIVE_TASK_STATES: readonly TaskState[] = ['ready', 'leased', 'running', 'integrating'];
 
-export type Priority = 'critical' | 'high' | 'medium' | 'low';
-export const PRIORITIES: readonly Priority[] = ['critical', 'high', 'medium', 'low'];
+/** The kinds of work a task (a plan's package) can be; the learner keeps its figures by type. */
+export const TASK_TYPES = ['implementation', 'refactor', 'test', 'research', 'review', 'fix', 'other'] as const;
+export type TaskType = (typeof TASK_TYPES)[number];
+
+/**
+ * Why a task or attempt ended badly, as Daedalus classifies it. `unspecified` is a failure nobody
+ * classified (a bare failTask).
+ */
+export const DAEDALUS_FAILURE_KINDS = [
+  'timeout',
+  'oom',
+  'crash',
+  'exit-code',
+  'lease-lost',
+  'scope',
+  'conflict',
+  'setup',
+  'integrate',
+  /** A changed file over the plan's size limit. */
+  'too-large',
+  /** The agent said it changed files its branch does not change. */
+  'claim-mismatch',
+  'unspecified',
+] as const;
+export type DaedalusFailureKind = (typeof DAEDALUS_FAILURE_KINDS)[number];
+/**
+ * A failure an agent declared itself with fail_task: `agent`, or `agent:KIND` with the kind it
+ * named (`agent:blocked`, `agent:tests`). Kept apart from ours, so an agent cannot pass its own
+ * failure off as, say, a merge conflict.
+ */
+export type AgentFailureKind = 'agent' | `agent:${string}`;
+export type FailureKind = DaedalusFailureKind | AgentFailureKind;
+
+/** How one attempt ended: success, a failure kind, or stopped by Daedalus without counting. */
+export type AttemptOutcomeKind = 'success' | 'stopped' | 'requeued' | 'cancelled' | FailureKind;
+
+export const PRIORITIES = ['critical', 'high', 'medium', 'low'] as const;
+export type Priority = (typeof PRIORITIES)[number];
 
 /** What happens to a task's dependents when it fails for good or is cancelled. */
 export type DependentsPolicy = 'cancel' | 'keep';
@@ -124,8 +169,8 @@ export interface Task {
   progress: string | null;
   result: Json;
   error: string | null;
-  /** Why it ended badly: timeout | oom | crash | exit-code | lease-lost | scope | conflict | setup | ... */
-  failureKind: string | null;
+  /** Why it ended badly. */
+  failureKind: FailureKind | null;
   idempotencyKey: string | null;
   createdBy: string | null;
   createdAt: number;
@@ -133,6 +178,20 @@ export interface Task {
   startedAt: number | null;
   finishedAt: number | null;
   dependsOn: string[];
+  /**
+   * The process group of the attempt an executor started, until that executor has seen it dead.
+   * While it is set the task cannot be claimed again.
+   */
+  process: AttemptProcess | null;
+}
+
+/** Where an attempt's agent runs: kill and wait for this group before the task runs again. */
+export interface AttemptProcess {
+  pgid: number;
+  host: string;
+  /** The executor instance that started it (when it is gone, so are its agents). */
+  owner: string;
+  attempt: number;
 }
 
 export interface TaskInput {
@@ -175,7 +234,10 @@ export interface ClaimNextInput {
 export interface FailInput {
   error: string;
   retryable: boolean;
-  kind?: string;
+  /** Default `unspecified`. */
+  kind?: FailureKind;
+  /** What is known of the failed work (files changed, say): kept as the task's result. */
+  result?: Json;
   /** Base backoff before a retry; doubled per attempt. Default 1000. */
   backoffMs?: number;
 }
@@ -255,6 +317,101 @@ export interface KvSetInput {
   by?: string | null;
 }
 
+// ---------------------------------------------------------------------------------- runs
+
+export type RunStatus = 'running' | 'interrupted' | 'done' | 'failed' | 'partial';
+
+/**
+ * A plan run as the bus keeps it, in a table no agent tool writes: what was validated when it was
+ * created (plan, permission policies, repository, and a digest over them), how it stands, and who
+ * supervises it. The bus stores plan and policies as given; their shapes belong to the run and
+ * approvals code.
+ */
+export interface RunEntry {
+  id: string;
+  scope: string;
+  plan: Json;
+  policies: Json;
+  /** Over plan, policies and repository, computed by whoever created the run; checked on resume. */
+  digest: string;
+  repo: string;
+  maxAgents: number;
+  status: RunStatus;
+  startedAt: number;
+  finishedAt: number | null;
+  /** The instance supervising it now; null once released. */
+  supervisor: string | null;
+  /** The supervisor's claim lapses at this time unless renewed. */
+  supervisorUntil: number | null;
+  /** Counts claims: the n-th supervisor holds epoch n. */
+  epoch: number;
+  /** Every instance that claimed it, oldest first. */
+  supervisors: string[];
+  updatedAt: number;
+}
+
+export interface RunInput {
+  scope: string;
+  id: string;
+  plan: Json;
+  policies: Json;
+  digest: string;
+  repo: string;
+  maxAgents: number;
+  status?: RunStatus;
+  startedAt?: number;
+  /** Claims the new run for this instance in the same transaction. */
+  supervisor?: { id: string; leaseMs: number } | null;
+}
+
+/** A claim on a run: the fencing token every later write of its supervisor presents. */
+export interface RunClaim {
+  run: RunEntry;
+  token: string;
+}
+
+/** What a supervisor may change about its run; plan, policies and repository never change. */
+export interface RunPatch {
+  status?: RunStatus;
+  maxAgents?: number;
+  finishedAt?: number | null;
+}
+
+// ---------------------------------------------------------------------------------- approvals
+
+export type ApprovalStatus = 'pending' | 'allowed' | 'denied';
+
+/** A permission request waiting for a person (or decided by one, or denied at its timeout). */
+export interface ApprovalEntry {
+  id: string;
+  scope: string;
+  tool: string;
+  input: Json;
+  /** One line for the person deciding: `Bash(rm -rf build)`. */
+  summary: string;
+  taskId: string | null;
+  runId: string | null;
+  instanceId: string | null;
+  status: ApprovalStatus;
+  requestedAt: number;
+  /** Denied by the waiting agent at this time if nobody decides. */
+  expiresAt: number;
+  decidedAt: number | null;
+  decidedBy: string | null;
+  message: string | null;
+}
+
+export interface ApprovalInput {
+  scope: string;
+  tool: string;
+  input: Json;
+  summary: string;
+  taskId?: string | null;
+  runId?: string | null;
+  instanceId?: string | null;
+  timeoutMs: number;
+}
+
 // ---------------------------------------------------------------------------------- annotations
 
 export type AnnotationKind =
@@ -325,9 +482,14 @@ export interface EventMap {
   'task.progress': { text: string | null };
   'task.integrating': Record<string, never>;
   'task.done': Record<string, never>;
-  /** Back to ready for another attempt (claimable from notBefore when set); no task.ready follows. */
-  'task.retry': { attempt: number; reason: string; notBefore: number | null };
-  'task.failed': { error: string; kind: string | null };
+  /**
+   * Back to ready for another attempt (claimable from notBefore when set); no task.ready follows.
+   * `kind` classifies the failure that caused it (absent in events written before it was added).
+   */
+  'task.retry': { attempt: number; reason: string; notBefore: number | null; kind?: FailureKind };
+  /** A person sent a failed or cancelled task back (retryTask): ready, or blocked on its dependencies. */
+  'task.retried': { by: string | null; attempt: number; state: TaskState };
+  'task.failed': { error: string; kind: FailureKind | null };
   'task.cancelled': { by: string | null; reason: string | null };
   'message.sent': { id: number; to: string; from: string };
   'lock.acquired': { path: string; owner: string };
@@ -339,12 +501,23 @@ export interface EventMap {
   'task.adopted': { owner: string };
   'run.started': { plan: string; maxAgents: number; resumed: boolean };
   'run.finished': { status: string; summary: Json };
+  /** No new agents start for this run (runId null: every run of the scope) until it is resumed. */
+  'run.paused': { by: string | null; reason: string | null };
+  'run.resumed': { by: string | null };
   /** A supervisor decision worth a line in the log: resource gate, budget, stop, conflict. */
   'run.decision': { kind: string; reason: string; data?: Json };
+  /** A supervisor took the run over (epoch counts the claims). */
+  'run.claimed': { supervisor: string; epoch: number };
+  /** A growing run (a planner's) got more packages: it has this many now. */
+  'run.extended': { packages: number };
+  'approval.requested': { id: string; summary: string };
+  /** What a waiting agent wakes on. */
+  'approval.decided': { id: string; status: 'allowed' | 'denied'; by: string };
 }
 export type EventType = keyof EventMap;
 
-export interface BusEvent<T extends EventType = EventType> {
+/** One event of one type, its data typed by the map. */
+export interface BusEventOf<T extends EventType> {
   id: number;
   scope: string;
   type: T;
@@ -355,6 +528,9 @@ export interface BusEvent<T extends EventType = EventType> {
   data: EventMap[T];
 }
 
+/** Any event: a union over the map, so checking `type` narrows `data` without a cast. */
+export type BusEvent = { [T in EventType]: BusEventOf<T> }[EventType];
+
 export interface EventQuery {
   /** Only events with an id greater than this. */
   after: number;
@@ -364,21 +540,52 @@ export interface EventQuery {
   instanceIds?: string[];
   runId?: string;
   limit?: number;
+  /** The last `limit` matching events (still in id order) instead of the first after the cursor. */
+  newest?: boolean;
+}
+
+// ---------------------------------------------------------------------------------- pauses
+
+/** A pause a person put on a run, or (runId null) on every run of a scope. */
+export interface RunPause {
+  scope: string;
+  runId: string | null;
+  by: string | null;
+  reason: string | null;
+  at: number;
 }
 
 // ---------------------------------------------------------------------------------- history
 
-/** One finished task's figures, kept by type so estimates can fall back to them. */
+/** One finished attempt's figures, kept by type so estimates can fall back to them. */
 export interface HistoryEntry {
   scope: string;
   type: string;
   taskId: string | null;
   runId: string | null;
-  outcome: string;
+  /** Which attempt of the task; null in entries written before attempts were counted. */
+  attempt: number | null;
+  outcome: AttemptOutcomeKind;
   durationMs: number;
   peakRssBytes: number | null;
   cpuMs: number | null;
+  /** What the agent reported spending (real agents), failed attempts included. */
+  costUsd: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  model: string | null;
   at: number;
+}
+
+/** The optional figures of a history entry may be left out when recording. */
+export type HistoryInput = Omit<HistoryEntry, 'at' | 'attempt' | 'costUsd' | 'inputTokens' | 'outputTokens' | 'model'> &
+  Partial<Pick<HistoryEntry, 'at' | 'attempt' | 'costUsd' | 'inputTokens' | 'outputTokens' | 'model'>>;
+
+export interface HistoryQuery {
+  type?: string;
+  runId?: string;
+  /** Newest first; default 100. */
+  limit?: number;
 }
 
 export interface BusStatus {
@@ -386,4 +593,22 @@ export interface BusStatus {
   tasksByState: Record<TaskState, number>;
   locks: Lock[];
   lastEventId: number;
+  /** Wake-ups of the whole bus (every scope, every process) that only the backstop poll delivered. */
+  wakes: { backstopWakes: number; lastBackstopAt: number | null };
+}
+
+/** How this process's waits are woken (Store.wakeStats). */
+export interface WakeStats {
+  /** file-watch: a doorbell file next to the SQLite database (inotify on Linux); listen: PostgreSQL LISTEN/NOTIFY. */
+  mechanism: 'file-watch' | 'listen';
+  /** False until a first wait starts the wake-up source, and while it is down. */
+  armed: boolean;
+  /** Commits whose signal woke this process's waiters. */
+  pushes: number;
+  /** Commits whose signal never came, so the backstop poll had to wake the waiters. */
+  backstopWakes: number;
+  lastBackstopAt: number | null;
+  /** Times the source was re-armed after a gap (a listener reconnected, a watch restarted). */
+  rearms: number;
+  backstopMs: number;
 }

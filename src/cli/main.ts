@@ -1,27 +1,26 @@
 #!/usr/bin/env node
-import { CommanderError } from 'commander';
-import { buildProgram } from './program.js';
-import { EXIT, processOutput, reportError } from './output.js';
+// `daedalus mcp` starts once for every agent and the agent waits for it, so it skips the CLI: it
+// goes straight to the bundled server (dist/mcp.js, built by scripts/build-mcp.mjs) without
+// loading the argument parser or any other command. Anything else, `daedalus mcp --help` included,
+// goes through the full CLI.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      // Help and --version end with a CommanderError too; usage mistakes are exit 2.
-      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    }
-    return reportError(e, processOutput);
+/** `[--bus ADDRESS | --bus=ADDRESS] mcp [--bus …]`: the forms the bundled entry understands itself. */
+function isPlainMcp(args: string[]): boolean {
+  let commands = 0;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === 'mcp') commands++;
+    else if (a === '--bus' && i + 1 < args.length) i++;
+    else if (!a.startsWith('--bus=')) return false;
   }
+  return commands === 1;
 }
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.exitCode = reportError(e, processOutput);
-  },
-);
+const bundled = new URL('../mcp.js', import.meta.url);
+if (isPlainMcp(process.argv.slice(2)) && existsSync(fileURLToPath(bundled))) {
+  await import(bundled.href);
+} else {
+  (await import('./cli.js')).runCli(process.argv);
+}

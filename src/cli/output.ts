@@ -1,24 +1,6 @@
-import { DaedalusError, type ErrorCode } from '../errors.js';
-// issues.js, not the plan index: every command (daedalus mcp too) loads this file, and the index loads the YAML parser.
-import { formatPlanIssues } from '../plan/issues.js';
+import { DaedalusError, problemsOf, type ErrorCode, type Output } from '../common/index.js';
 
-/** Where commands write, injectable so commands are tested without a terminal. */
-export interface Output {
-  out(text: string): void;
-  /** Exactly these characters (terminal control sequences), no newline added. */
-  write(text: string): void;
-  err(text: string): void;
-  isTTY: boolean;
-}
-
-export const processOutput: Output = {
-  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
-  write: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
-  get isTTY() {
-    return Boolean(process.stdout.isTTY);
-  },
-};
+export { processOutput, type Output } from '../common/index.js';
 
 /**
  * Exit codes scripts can rely on: 0 ok, 1 the command ran and reports a failure, 2 bad input or
@@ -51,10 +33,14 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
 
 /** One line for the person, a hint when there is one, and the exit code; never a stack trace. */
 export function reportError(e: unknown, output: Output, debug = Boolean(process.env.DAEDALUS_DEBUG)): number {
-  if (e instanceof DaedalusError && Array.isArray(e.details?.issues) && e.details.issues.length > 1) {
-    // A plan with several problems: all of them at once, each with its line and hint.
-    output.err(`daedalus: the plan has ${e.details.issues.length} problems:`);
-    for (const line of formatPlanIssues(e).split('\n')) output.err(`  ${line}`);
+  const problems = problemsOf(e);
+  if (e instanceof DaedalusError && problems.length > 1) {
+    // Several problems (a plan's, say): all of them at once, each with its line and hint.
+    output.err(`daedalus: ${e.code === 'PLAN_INVALID' ? 'the plan has' : 'found'} ${problems.length} problems:`);
+    for (const p of problems) {
+      output.err(`  ${p.text}`);
+      if (p.hint) output.err(`    hint: ${p.hint}`);
+    }
     return BY_CODE[e.code] ?? EXIT.failed;
   }
   if (e instanceof DaedalusError) {

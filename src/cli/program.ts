@@ -1,19 +1,22 @@
-import { packageVersion } from '../config/version.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DaedalusError } from '../errors.js';
-import { busEvents, busKv, busLocks, busSend, busStatus, busTasks, type BusCommandOptions } from './bus-commands.js';
-import { processOutput } from './output.js';
+import { packageVersion } from '../common/index.js';
+import type { BusCommandOptions } from './with-bus.js';
 
 // Each command loads only its own modules: `daedalus mcp` starts for every agent and must be quick
 // and small, and a supervisor has no use for the MCP server's code.
-const mcp = () => import('../mcp/index.js');
-const workspaces = () => import('../workspace/index.js');
-const run = () => import('../run/index.js');
-const plans = () => import('../plan/index.js');
-const schedule = () => import('../schedule/index.js');
-const knownHarnesses = async () => (await import('../harness/index.js')).availableHarnesses();
-const seeds = () => import('../agent/seed.js');
-const approvals = () => import('../agent/approvals.js');
+const commands = {
+  approvals: () => import('./commands/approvals.js'),
+  bus: () => import('./commands/bus.js'),
+  demo: () => import('./commands/demo.js'),
+  mcp: () => import('./commands/mcp.js'),
+  plan: () => import('./commands/plan.js'),
+  run: () => import('./commands/run.js'),
+  runs: () => import('./commands/runs.js'),
+  seed: () => import('./commands/seed.js'),
+  stats: () => import('./commands/stats.js'),
+  ui: () => import('./commands/ui.js'),
+  workspace: () => import('./commands/workspace.js'),
+};
 
 
 const int = (name: string) => (v: string) => {
@@ -44,19 +47,19 @@ export function buildProgram(): Command {
       .option('--json', 'print JSON');
 
   const bus = program.command('bus').description('inspect and talk to the coordination bus');
-  busCmd('status', 'instances with status and last heartbeat, tasks by state, locks').action(async (_o, cmd: Command) => busStatus(common(cmd)));
+  busCmd('status', 'instances with status and last heartbeat, tasks by state, locks').action(async (_o, cmd: Command) => (await commands.bus()).busStatus(common(cmd)));
   busCmd('tasks', 'list tasks')
     .option('--state <states>', 'only these states (comma separated)', list)
     .option('--run <run>', 'only tasks of this run')
     .option('--limit <n>', 'at most n tasks', int('--limit'), 1000)
     .action(async (o: { state?: string[]; run?: string; limit: number }, cmd: Command) =>
-      busTasks({ ...common(cmd), states: o.state, run: o.run, limit: o.limit }),
+      (await commands.bus()).busTasks({ ...common(cmd), states: o.state, run: o.run, limit: o.limit }),
     );
-  busCmd('locks', 'list file locks').action(async (_o, cmd: Command) => busLocks(common(cmd)));
+  busCmd('locks', 'list file locks').action(async (_o, cmd: Command) => (await commands.bus()).busLocks(common(cmd)));
   busCmd('kv', 'list the shared key-value memory')
     .option('--prefix <prefix>', 'only keys starting with this')
     .option('--limit <n>', 'at most n keys', int('--limit'), 100)
-    .action(async (o: { prefix?: string; limit: number }, cmd: Command) => busKv({ ...common(cmd), prefix: o.prefix, limit: o.limit }));
+    .action(async (o: { prefix?: string; limit: number }, cmd: Command) => (await commands.bus()).busKv({ ...common(cmd), prefix: o.prefix, limit: o.limit }));
   busCmd('events', 'the event log (latest first page, or --follow)')
     .option('--after <id>', 'events after this id', int('--after'))
     .option('--type <types>', 'only these types or prefixes like task. (comma separated)', list)
@@ -65,12 +68,12 @@ export function buildProgram(): Command {
     .action(async (o: { after?: number; type?: string[]; limit: number; follow?: boolean }, cmd: Command) => {
       const ac = new AbortController();
       process.once('SIGINT', () => ac.abort());
-      await busEvents({ ...common(cmd), after: o.after, types: o.type, limit: o.limit, follow: o.follow, signal: ac.signal });
+      await (await commands.bus()).busEvents({ ...common(cmd), after: o.after, types: o.type, limit: o.limit, follow: o.follow, signal: ac.signal });
     });
   busCmd('send', 'send a message to an instance id, role:NAME or * (everyone)')
     .argument('<to>', 'instance id, role:NAME or *')
     .argument('<text...>', 'the message')
-    .action(async (to: string, text: string[], _o, cmd: Command) => busSend({ ...common(cmd), to, text: text.join(' ') }));
+    .action(async (to: string, text: string[], _o, cmd: Command) => (await commands.bus()).busSend({ ...common(cmd), to, text: text.join(' ') }));
 
   program
     .command('run')
@@ -84,7 +87,7 @@ export function buildProgram(): Command {
     .option('--keep-worktrees', 'keep done tasks\' worktrees (failed ones are always kept)')
     .option('--json', 'NDJSON events, then the report as one JSON line')
     .action(async (plan: string | undefined, o: { resume?: string; agents?: number; repo?: string; runId?: string; finish?: boolean; keepWorktrees?: boolean; json?: boolean }, cmd: Command) => {
-      const { requirePlanOrResume, runCommand, runExitCode } = await run();
+      const { requirePlanOrResume, runCommand, runExitCode } = await commands.run();
       requirePlanOrResume(plan, o.resume);
       const r = await runCommand({
         plan,
@@ -106,7 +109,7 @@ export function buildProgram(): Command {
     .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
     .option('--json', 'print JSON')
     .action(async (o: { scope?: string; json?: boolean }, cmd: Command) =>
-      run().then((m) => m.listRuns({ bus: cmd.optsWithGlobals<{ bus?: string }>().bus, scope: o.scope, json: o.json })),
+      commands.runs().then((m) => m.listRuns({ bus: cmd.optsWithGlobals<{ bus?: string }>().bus, scope: o.scope, json: o.json })),
     );
 
   program
@@ -114,9 +117,8 @@ export function buildProgram(): Command {
     .description('a scratch repository and a 7-package plan run by 3 scripted agents, end to end')
     .option('--json', 'NDJSON events and the report as JSON')
     .action(async (o: { json?: boolean }) => {
-      const { demo, runExitCode } = await run();
-      const r = await demo({ json: o.json });
-      process.exitCode = runExitCode(r);
+      const [{ demo }, { runExitCode }] = await Promise.all([commands.demo(), commands.run()]);
+      process.exitCode = runExitCode(await demo({ json: o.json }));
     });
 
   const planCmd = program.command('plan').description('check and analyse plans');
@@ -126,8 +128,7 @@ export function buildProgram(): Command {
     .argument('<file>', 'a plan file, a package file, or a directory')
     .option('--json', 'print the validated plan as JSON')
     .action(async (file: string, o: { json?: boolean }) => {
-      const plan = await (await plans()).planCheck({ file, harnesses: await knownHarnesses() });
-      processOutput.out(o.json ? JSON.stringify(plan, null, 2) : `${plan.source}: ok — plan ${plan.name}, ${plan.packages.length} package(s)`);
+      process.exitCode = await (await commands.plan()).planCheckCommand({ file, json: o.json });
     });
   planCmd
     .command('show')
@@ -135,34 +136,28 @@ export function buildProgram(): Command {
     .argument('<file>', 'a plan file, a package file, or a directory')
     .option('-n, --agents <n>', 'agents to schedule for (default: the plan\'s max_agents)', int('--agents'))
     .option('--json', 'print the analysis as JSON')
-    .action(async (file: string, o: { agents?: number; json?: boolean }) => {
-      const r = await (await schedule()).planShow({ file, agents: o.agents, harnesses: await knownHarnesses() });
-      processOutput.out(o.json ? JSON.stringify(r.report, null, 2) : r.text);
-    });
+    .action(async (file: string, o: { agents?: number; json?: boolean }, cmd: Command) =>
+      (await commands.plan()).planShowCommand({ file, agents: o.agents, json: o.json, bus: cmd.optsWithGlobals<{ bus?: string }>().bus }),
+    );
 
   const seed = program.command('seed').description('the project seed every worker reads on its first turn (.daedalus/seed.md)');
-  const seedOut = (info: { path: string; text: string | null; tokens: number }, json?: boolean) =>
-    processOutput.out(json ? JSON.stringify(info, null, 2) : info.text === null ? `no seed yet (${info.path}); create one with: daedalus seed edit` : `${info.path} (~${info.tokens} tokens)\n\n${info.text}`);
   seed
     .command('show')
     .description('print the seed')
     .option('--repo <path>', 'repository (default: the current directory)')
     .option('--json', 'print JSON')
-    .action(async (o: { repo?: string; json?: boolean }) => seedOut(await (await seeds()).seedShow({ repo: o.repo }), o.json));
+    .action(async (o: { repo?: string; json?: boolean }) => (await commands.seed()).seedShowCommand(o));
   seed
     .command('edit')
     .description('edit the seed in $VISUAL / $EDITOR')
     .option('--repo <path>', 'repository (default: the current directory)')
-    .action(async (o: { repo?: string }) => seedOut(await (await seeds()).seedEdit({ repo: o.repo })));
+    .action(async (o: { repo?: string }) => (await commands.seed()).seedEditCommand(o));
   seed
     .command('capture')
     .description('store a conversation transcript as the seed')
     .argument('<file>', 'a transcript (text, markdown, or Claude Code JSONL)')
     .option('--repo <path>', 'repository (default: the current directory)')
-    .action(async (file: string, o: { repo?: string }) => {
-      const r = await (await seeds()).seedCapture({ repo: o.repo, file });
-      processOutput.out(`captured ${r.turns} turn(s) into ${r.path} (~${r.tokens} tokens)`);
-    });
+    .action(async (file: string, o: { repo?: string }) => (await commands.seed()).seedCaptureCommand({ ...o, file }));
 
   const approvalCmd = program
     .command('approvals')
@@ -170,11 +165,9 @@ export function buildProgram(): Command {
     .option('--all', 'also the ones already decided')
     .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
     .option('--json', 'print JSON')
-    .action(async (o: { all?: boolean; scope?: string; json?: boolean }, cmd: Command) => {
-      const m = await approvals();
-      const list = await m.approvalsList({ bus: cmd.optsWithGlobals<{ bus?: string }>().bus, scope: o.scope, all: o.all });
-      processOutput.out(o.json ? JSON.stringify(list, null, 2) : m.formatApprovals(list));
-    });
+    .action(async (o: { all?: boolean; scope?: string; json?: boolean }, cmd: Command) =>
+      (await commands.approvals()).approvalsList({ bus: cmd.optsWithGlobals<{ bus?: string }>().bus, scope: o.scope, all: o.all, json: o.json }),
+    );
   for (const verdict of ['approve', 'deny'] as const) {
     approvalCmd
       .command(verdict)
@@ -182,18 +175,47 @@ export function buildProgram(): Command {
       .argument('<id>', 'the request id from `daedalus approvals`')
       .option('-m, --message <text>', 'a line for the agent')
       .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
-      .action(async (id: string, o: { message?: string; scope?: string }, cmd: Command) => {
-        const m = await approvals();
-        const opts = { bus: cmd.optsWithGlobals<{ bus?: string }>().bus, scope: o.scope, id, message: o.message };
-        const r = verdict === 'approve' ? await m.approvalsApprove(opts) : await m.approvalsDeny(opts);
-        processOutput.out(`${r.id}: ${r.status}`);
-      });
+      .action(async (id: string, o: { message?: string; scope?: string }, cmd: Command) =>
+        (await commands.approvals()).approvalsDecide({
+          bus: cmd.optsWithGlobals<{ bus?: string }>().bus,
+          scope: o.scope,
+          id,
+          decision: verdict === 'approve' ? 'allow' : 'deny',
+          message: o.message,
+        }),
+      );
   }
 
   program
+    .command('ui')
+    .description('the web dashboard: watch and steer the swarm from a browser (loopback, token in the URL)')
+    .option('-p, --port <port>', 'port (default: any free one)', int('--port'))
+    .option('--host <host>', 'address to listen on (default 127.0.0.1; others need --allow-remote)')
+    .option('--allow-remote', 'listen on a non-loopback --host (the token still guards every request)')
+    .option('--open', 'open the URL in your browser')
+    .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
+    .action(async (o: { port?: number; host?: string; allowRemote?: boolean; open?: boolean; scope?: string }, cmd: Command) => {
+      const ac = new AbortController();
+      process.once('SIGINT', () => ac.abort());
+      process.once('SIGTERM', () => ac.abort());
+      await (await commands.ui()).uiCommand({ ...o, bus: cmd.optsWithGlobals<{ bus?: string }>().bus, signal: ac.signal });
+    });
+
+  program
+    .command('stats')
+    .description('soak metrics: adoption failures, spawn → end time, error classes, cost drift, retries, merge conflicts, planner behaviour')
+    .option('--run <run>', 'only this run')
+    .option('--since <duration>', 'only what happened in this window, e.g. 7d, 12h')
+    .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
+    .option('--json', 'print JSON')
+    .action(async (o: { run?: string; since?: string; scope?: string; json?: boolean }, cmd: Command) =>
+      (await commands.stats()).statsCommand({ ...common(cmd), run: o.run, since: o.since }),
+    );
+
+  program
     .command('mcp')
-    .description('serve the bus to one agent over stdio (add to Claude Code: claude mcp add daedalus -- npx daedalus mcp)')
-    .action(async (_o, cmd: Command) => (await mcp()).runMcpServer({ bus: cmd.optsWithGlobals<{ bus?: string }>().bus }));
+    .description('serve the bus to one agent over stdio (add to Claude Code: claude mcp add daedalus -- daedalus mcp)')
+    .action(async (_o, cmd: Command) => (await commands.mcp()).mcpCommand({ bus: cmd.optsWithGlobals<{ bus?: string }>().bus }));
 
   const ws = program.command('workspace').description('the git worktrees Daedalus made for runs');
   ws.command('list')
@@ -201,11 +223,7 @@ export function buildProgram(): Command {
     .option('--run <run>', 'only this run')
     .option('--repo <path>', 'repository (default: current directory)')
     .option('--json', 'print JSON')
-    .action(async (o: { run?: string; repo?: string; json?: boolean }) => {
-      const { workspaceList, formatWorkspaceTable } = await workspaces();
-      const rows = await workspaceList({ repo: o.repo, run: o.run });
-      processOutput.out(o.json ? JSON.stringify(rows, null, 2) : rows.length === 0 ? 'no worktrees' : formatWorkspaceTable(rows));
-    });
+    .action(async (o: { run?: string; repo?: string; json?: boolean }) => (await commands.workspace()).workspaceListCommand(o));
   ws.command('clean')
     .description('remove worktrees (and merged branches) of one run or of all runs')
     .option('--run <run>', 'only this run')
@@ -213,13 +231,7 @@ export function buildProgram(): Command {
     .option('--force', 'also delete branches that were never merged')
     .option('--repo <path>', 'repository (default: current directory)')
     .option('--json', 'print JSON')
-    .action(async (o: { run?: string; all?: boolean; force?: boolean; repo?: string; json?: boolean }) => {
-      if (!o.run && !o.all) throw new DaedalusError('INVALID_INPUT', 'say which worktrees to clean', 'use --run RUN or --all');
-      const r = await (await workspaces()).workspaceClean({ repo: o.repo, run: o.run, all: o.all, force: o.force });
-      processOutput.out(
-        o.json ? JSON.stringify(r, null, 2) : `removed ${r.removed.length} worktree(s), deleted ${r.deletedBranches.length} branch(es), kept ${r.keptBranches.length}`,
-      );
-    });
+    .action(async (o: { run?: string; all?: boolean; force?: boolean; repo?: string; json?: boolean }) => (await commands.workspace()).workspaceCleanCommand(o));
 
   return program;
 }

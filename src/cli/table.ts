@@ -10,16 +10,6 @@ export function table(headers: string[], rows: (string | number | null | undefin
   return [line(cells[0]!), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n');
 }
 
-/** "3s ago", "5m ago": last heartbeats at a glance. */
-export function ago(at: number | null, now = Date.now()): string {
-  if (at === null) return '';
-  const s = Math.max(0, Math.round((now - at) / 1000));
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.round(s / 60)}m ago`;
-  if (s < 86400) return `${Math.round(s / 3600)}h ago`;
-  return `${Math.round(s / 86400)}d ago`;
-}
-
 export function clip(text: string, max = 60): string {
   const one = text.replace(/\s+/g, ' ').trim();
   return one.length <= max ? one : `${one.slice(0, max - 1)}…`;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { launchInPane } from '../agent/interactive.js';
-import { mcpServerEntry, shQuote, writeMcpJson, writePrompt } from '../agent/launch.js';
-import { DaedalusError } from '../errors.js';
+import { launchInPane } from './interactive.js';
+import { mcpServerEntry, shQuote, writeMcpJson, writePrompt } from './launch.js';
+import { DaedalusError } from '../common/index.js';
 import { spawnGroup } from './spawn.js';
 import type { AgentProcess, Harness, HarnessEvent, LaunchSpec, ProcessEnd } from './types.js';
 
@@ -40,7 +40,8 @@ export class EndNotes {
     if (!this.lines.includes(line)) this.lines.push(line);
   }
 
-  private apply = (end: ProcessEnd): ProcessEnd => (this.lines.length === 0 ? end : { ...end, tail: `${end.tail}\n${this.lines.join('\n')}`.trim() });
+  private apply = (end: ProcessEnd): ProcessEnd =>
+    this.lines.length === 0 ? end : { ...end, tail: `${end.tail}\n${this.lines.join('\n')}`.trim(), notes: [...this.lines] };
 
   wrap(proc: AgentProcess): AgentProcess {
     return {

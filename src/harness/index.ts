@@ -1,4 +1,4 @@
-import { DaedalusError } from '../errors.js';
+import { DaedalusError } from '../common/index.js';
 import { claudeHarness } from './claude/index.js';
 import { codexHarness } from './codex/index.js';
 import { genericHarness } from './generic.js';
@@ -34,3 +34,8 @@ export function getHarness(name: string): Harness {
   }
   return h;
 }
+export { mcpServerEntry, writeMcpJson, writePrompt, shQuote, type McpServerEntry } from './launch.js';
+export { buildPrompt, estimateTokens, type PromptInput, type RunInfo } from './prompt.js';
+export { readSeed, seedCapture, seedEdit, seedPath, seedShow, transcriptToSeed, SEED_FILE, type SeedInfo, type SeedOptions } from './seed.js';
+export { launchInPane, type PaneCommand } from './interactive.js';
+export { priceFor, costUsd as priceTokens, PRICES, type Price } from './codex/pricing.js';

@@ -9,7 +9,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ScriptSpec } from '../plan/index.js';
 
@@ -24,7 +24,9 @@ const pkg = JSON.parse(readFileSync(env.DAEDALUS_PACKAGE_FILE ?? '', 'utf8')) as
 const attempt = Number(env.DAEDALUS_ATTEMPT ?? '1');
 const script: ScriptSpec = pkg.script ?? { behaviour: 'complete', writes: {} };
 // A behaviour can be limited to the first attempts, so a test can crash once and then succeed.
-const behaviour = script.untilAttempt !== undefined && attempt > script.untilAttempt ? 'complete' : script.behaviour;
+const later = script.untilAttempt !== undefined && attempt > script.untilAttempt;
+const behaviour = later ? 'complete' : script.behaviour;
+const writes = later && script.laterWrites ? script.laterWrites : (script.writes ?? {});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (line: string) => process.stdout.write(`[script ${pkg.id}] ${line}\n`);
 
@@ -60,8 +62,17 @@ async function progress(text: string): Promise<void> {
   await call('report_progress', { text });
 }
 
-/** Spends the package's duration in steps, reporting progress so the overseer sees it alive. */
+/** Spends the package's duration in steps, reporting progress so the overseer sees it alive; then waits for script.wait_for. */
 async function work(totalMs: number, label: string): Promise<void> {
+  await spend(totalMs, label);
+  if (!script.waitFor) return;
+  while (!existsSync(script.waitFor)) {
+    await sleep(200);
+    await progress(`waiting for ${script.waitFor}`);
+  }
+}
+
+async function spend(totalMs: number, label: string): Promise<void> {
   const steps = Math.max(1, Math.ceil(totalMs / 500));
   for (let i = 1; i <= steps; i++) {
     await sleep(totalMs / steps);
@@ -70,11 +81,11 @@ async function work(totalMs: number, label: string): Promise<void> {
 }
 
 function writeFiles(): string[] {
-  const files = Object.keys(script.writes ?? {}).sort();
+  const files = Object.keys(writes).sort();
   for (const f of files) {
     const path = join(process.cwd(), f);
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, script.writes[f]!);
+    writeFileSync(path, writes[f]!);
   }
   return files;
 }
@@ -87,12 +98,49 @@ function commit(files: string[]): void {
   git('commit', '--no-verify', '-q', '-m', `${pkg.id}: ${pkg.description.split('\n')[0]!.slice(0, 60)}`);
 }
 
+/** A process that is running (a zombie has finished). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * DAEDALUS_SCRIPT_LEDGER, for tests that prove attempts never overlap: each attempt appends
+ * `start TASK ATTEMPT PID`, after appending `overlap TASK EARLIER ATTEMPT` for every earlier
+ * attempt of its task whose process is still alive.
+ */
+function signLedger(): void {
+  const ledger = env.DAEDALUS_SCRIPT_LEDGER;
+  if (!ledger) return;
+  const task = env.DAEDALUS_TASK_ID ?? pkg.id;
+  const lines = existsSync(ledger) ? readFileSync(ledger, 'utf8').split('\n') : [];
+  for (const line of lines) {
+    const [kind, t, a, pid] = line.split(' ');
+    if (kind === 'start' && t === task && Number(a) < attempt && alive(Number(pid))) appendFileSync(ledger, `overlap ${task} ${a} ${attempt}\n`);
+  }
+  appendFileSync(ledger, `start ${task} ${attempt} ${process.pid}\n`);
+}
+
+/** Ends nothing: the agent stays, deaf to SIGTERM, until something kills it for good. */
+function linger(): Promise<never> {
+  process.on('SIGTERM', () => log('ignoring SIGTERM'));
+  log('lingering after the end of its task');
+  return new Promise(() => setInterval(() => undefined, 1000));
+}
+
+signLedger();
 await call('whoami');
 await progress(`starting (attempt ${attempt}, ${behaviour})`);
 
 switch (behaviour) {
   case 'crash':
     await work(Math.min(script.durationMs ?? 300, 1000), 'working');
+    // Half-done work stays in the worktree, uncommitted, for the next attempt to find.
+    writeFiles();
     log('crashing');
     process.exit(script.exitCode ?? 3);
     break;
@@ -116,10 +164,15 @@ switch (behaviour) {
     await call('fail_task', { error: `scripted failure of ${pkg.id}`, retryable: false, kind: 'scripted' });
     process.exit(script.exitCode ?? 0);
     break;
+  case 'fail-and-linger':
+    await work(script.durationMs ?? 200, 'working');
+    await call('fail_task', { error: `scripted failure of ${pkg.id}; another attempt may do better`, retryable: true, kind: 'scripted' });
+    await linger();
+    break;
   default: {
     // complete and slow differ only in their scripts' durations and files. conflict-edit takes no
     // locks: it is the edit that locks did not prevent, so the clash shows at the merge.
-    const files = behaviour === 'conflict-edit' ? [] : Object.keys(script.writes ?? {}).sort();
+    const files = behaviour === 'conflict-edit' ? [] : Object.keys(writes).sort();
     for (const f of files) await lock(f);
     await work(script.durationMs ?? (behaviour === 'slow' ? 5000 : 200), 'working');
     const written = writeFiles();
@@ -128,11 +181,12 @@ switch (behaviour) {
     for (const f of files) await call('unlock_file', { path: f });
     await call('complete_task', {
       summary: `${pkg.id}: ${pkg.description.split('\n')[0]}`,
-      files_changed: written,
+      files_changed: [...written, ...(script.claims ?? [])],
       tests_run: [],
       follow_ups: [],
     });
     log('done');
+    if (behaviour === 'complete-and-linger') await linger();
   }
 }
 await client.close();

@@ -1,4 +1,4 @@
-import { DaedalusError } from '../errors.js';
+import { DaedalusError } from '../common/index.js';
 import { spawnGroup } from './spawn.js';
 import type { AgentProcess, Harness, LaunchSpec } from './types.js';
 import { join } from 'node:path';

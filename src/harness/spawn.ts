@@ -5,14 +5,16 @@ import type { AgentProcess, HarnessEvent, ProcessEnd } from './types.js';
 /**
  * Every agent runs under a tiny sh guard that leads its own process group: it keeps a copy of the
  * supervisor's pipe on fd 3 and, when that pipe closes — the supervisor exited, even by SIGKILL —
- * it kills the whole group. So no agent outlives its supervisor and a resumed run can never have
- * the old and the new attempt of a task running at once. sh starts in a millisecond, which keeps
- * dispatch fast; a Node guard would cost tens.
+ * it kills the whole group: SIGTERM, and SIGKILL two seconds later for whatever ignored it. The
+ * watcher ignores SIGTERM itself, since it is in the group it signals; without that it died of its
+ * own TERM before the KILL, and an agent ignoring SIGTERM outlived its supervisor. So no agent
+ * outlives its supervisor. sh starts in a millisecond, which keeps dispatch fast; a Node guard
+ * would cost tens.
  */
 const GUARD = `exec 3<&0
 "$@" </dev/null &
 child=$!
-{ cat <&3 >/dev/null; kill -TERM -$$ 2>/dev/null; sleep 2; kill -KILL -$$ 2>/dev/null; } >/dev/null 2>&1 &
+{ trap '' TERM; cat <&3 >/dev/null; kill -TERM -$$ 2>/dev/null; sleep 2; kill -KILL -$$ 2>/dev/null; } >/dev/null 2>&1 &
 wait "$child"
 exit $?`;
 

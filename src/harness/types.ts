@@ -18,13 +18,17 @@ export interface LaunchSpec {
   attemptDir: string;
   /** How to run `daedalus` itself (for the agent's MCP server): argv prefix. */
   daedalus: string[];
+  /** Why the previous attempt ended, for a retry's prompt. */
+  previousError?: string | null;
 }
 
 /** Normalised things an agent says while it runs, for the overseer and the progress view. */
 export type HarnessEvent =
   | { kind: 'output'; text: string }
   | { kind: 'progress'; text: string }
-  | { kind: 'usage'; costUsd?: number; inputTokens?: number; outputTokens?: number }
+  | { kind: 'usage'; costUsd?: number; inputTokens?: number; outputTokens?: number; model?: string }
+  /** The agent's own account of what went wrong (an API error, a failed turn), in one line. */
+  | { kind: 'error'; text: string }
   | { kind: 'session'; id: string };
 
 /** How an agent process ended: processes as data. */
@@ -34,6 +38,8 @@ export interface ProcessEnd {
   durationMs: number;
   /** The last lines of output, for failure reports. */
   tail: string;
+  /** Why the harness ended it, when it did (the MCP server never connected, say). */
+  notes?: string[];
 }
 
 export interface AgentProcess {

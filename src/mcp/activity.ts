@@ -1,4 +1,4 @@
-import type { BusEvent, EventMap, Task } from '../bus/index.js';
+import type { BusEvent, Task } from '../bus/index.js';
 import type { Identity, McpContext } from './context.js';
 import { dropLease } from './leases.js';
 import { compact } from './result.js';
@@ -23,12 +23,12 @@ const concernsMe = (t: Task, me: Identity) =>
  */
 export function isCandidate(ctx: McpContext, me: Identity, e: BusEvent): boolean {
   if (e.type === 'message.sent') {
-    const d = e.data as EventMap['message.sent'];
+    const d = e.data;
     return d.from !== me.id && (d.to === me.id || d.to === `role:${me.role}` || d.to === '*');
   }
   if (e.type.startsWith('instance.')) return e.type !== 'instance.reserved' && e.instanceId !== me.id;
   if (e.type === 'lock.released') {
-    const d = e.data as EventMap['lock.released'];
+    const d = e.data;
     return d.owner !== me.id && [...ctx.session.awaitedLocks].some((p) => overlaps(p, d.path));
   }
   if (e.type.startsWith('task.') && e.taskId) {
@@ -87,7 +87,7 @@ async function instanceChanges(ctx: McpContext, events: BusEvent[]): Promise<Rec
     if (!e.type.startsWith('instance.') || !e.instanceId) continue;
     const inst = await ctx.store.getInstance(e.instanceId);
     const change = e.type === 'instance.gone' ? 'left' : e.type === 'instance.stale' ? 'stale' : 'joined';
-    const reason = e.type === 'instance.gone' ? (e.data as EventMap['instance.gone']).reason : null;
+    const reason = e.type === 'instance.gone' ? e.data.reason : null;
     out.push(compact({ id: e.instanceId, role: inst?.role, label: inst?.label || null, change, reason }));
   }
   return out;
@@ -105,7 +105,7 @@ export async function summarise(ctx: McpContext, me: Identity, events: BusEvent[
   if (tasks.length > 0) out.tasks = tasks;
   const instances = await instanceChanges(ctx, events);
   if (instances.length > 0) out.instances = instances;
-  const released = events.filter((e) => e.type === 'lock.released').map((e) => (e.data as EventMap['lock.released']).path);
+  const released = events.flatMap((e) => (e.type === 'lock.released' ? [e.data.path] : []));
   if (released.length > 0) {
     out.locks_released = [...new Set(released)];
     for (const p of [...ctx.session.awaitedLocks]) if (released.some((r) => overlaps(p, r))) ctx.session.awaitedLocks.delete(p);

@@ -93,6 +93,12 @@ export interface McpContext {
   defaultRole: string;
   /** Run id given to tasks created without one (DAEDALUS_RUN_ID). */
   runId: string | null;
+  /**
+   * Set when Daedalus started the agent (DAEDALUS_INSTANCE_ID, with DAEDALUS_TASK_ID): the one
+   * instance this server may speak for, and the task whose permissions apply. No tool changes it,
+   * so such an agent cannot take another role, another scope or another task's permissions.
+   */
+  startedFor: { instanceId: string; taskId: string | null } | null;
   pid: number;
   host: string;
   session: Session;

@@ -1,6 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
-import { DaedalusError, describeError, isDaedalusError } from '../errors.js';
+import { DaedalusError, describeError, isDaedalusError } from '../common/index.js';
 import type { Identity, McpContext } from './context.js';
 import { requireIdentity } from './identity.js';
 import { renewHeld } from './leases.js';
@@ -42,8 +42,8 @@ function describeIssues(error: z.ZodError): string {
 
 /**
  * Every tool call goes through here, so the server never dies on bad input and every failure is
- * an isError result starting with its code. It replaces the SDK's own tools/call handler because
- * that one reports schema errors as free text without a code.
+ * an isError result starting with its code — schema errors included, which the SDK's high-level
+ * server would report as free text without one.
  */
 export class Dispatcher {
   private readonly tools = new Map<string, AnyTool>();

@@ -1,6 +1,6 @@
-import { describeError, isDaedalusError } from '../errors.js';
+import { describeError, isDaedalusError } from '../common/index.js';
 import type { McpContext } from './context.js';
-import { forgetIdentity, tryAdopt } from './identity.js';
+import { forgetIdentity, rejoinHint, tryAdopt } from './identity.js';
 
 /**
  * What the server does on its own while the process lives: heartbeat the instance (the process is
@@ -26,7 +26,8 @@ export function startHousekeeping(ctx: McpContext): { stop(): Promise<void> } {
       if (!isDaedalusError(e, 'NOT_FOUND')) throw e;
       ctx.log.warn(`instance ${id} is gone: ${e.message}`);
       forgetIdentity(ctx, e.message);
-      ctx.session.notices.push(`NOT_REGISTERED: your instance ${id} was declared gone (${e.message}) — call register to rejoin; stop working on your tasks`);
+      const what = ctx.startedFor ? rejoinHint(ctx) : 'call register to rejoin; stop working on your tasks';
+      ctx.session.notices.push(`NOT_REGISTERED: your instance ${id} was declared gone (${e.message}) — ${what}`);
     }
   };
 

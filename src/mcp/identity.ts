@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { resolveScope, type Instance, type Store } from '../bus/index.js';
-import { DaedalusError, describeError } from '../errors.js';
+import { DaedalusError, describeError } from '../common/index.js';
 import { DEFAULT_OPTIONS, newSession, type Identity, type McpContext, type McpOptions } from './context.js';
 import { startHeldLease } from './leases.js';
 import { silentLogger, type Logger } from './log.js';
@@ -51,6 +51,7 @@ export async function createContext(input: ContextInput): Promise<McpContext> {
     fileRootFromEnv: Boolean(env.DAEDALUS_FILE_ROOT?.trim()),
     defaultRole: env.DAEDALUS_ROLE?.trim() || 'worker',
     runId: env.DAEDALUS_RUN_ID?.trim() || null,
+    startedFor: env.DAEDALUS_INSTANCE_ID?.trim() ? { instanceId: env.DAEDALUS_INSTANCE_ID.trim(), taskId: env.DAEDALUS_TASK_ID?.trim() || null } : null,
     pid: input.pid ?? process.pid,
     host: input.host ?? hostname(),
     session: newSession(),
@@ -128,6 +129,13 @@ export async function registerHere(ctx: McpContext, role: string, label: string)
   return becomeInstance(ctx, inst, false);
 }
 
+/** What an agent whose instance is gone should do: rejoin, unless Daedalus started it (then it is pinned to that instance). */
+export function rejoinHint(ctx: McpContext): string {
+  return ctx.startedFor
+    ? 'stop working: an agent started by Daedalus cannot join again as another instance; the supervisor decides whether its task runs again'
+    : 'call register first to rejoin; your old task leases were released';
+}
+
 /** The identity for a tool that needs one: retries a pending adoption, else NOT_REGISTERED with the reason. */
 export async function requireIdentity(ctx: McpContext): Promise<Identity> {
   const s = ctx.session;
@@ -138,11 +146,12 @@ export async function requireIdentity(ctx: McpContext): Promise<Identity> {
     throw new DaedalusError(
       'NOT_REGISTERED',
       `instance ${s.pendingAdoption.instanceId} from DAEDALUS_INSTANCE_ID is not adopted yet: ${s.pendingAdoption.reason}`,
-      'retry in a few seconds; if it persists, call register (role, label) to join as a new instance',
+      'retry in a few seconds; if it persists, stop: the supervisor notices an agent that never joined',
     );
   }
-  if (s.lostReason) {
-    throw new DaedalusError('NOT_REGISTERED', `this session's instance is gone: ${s.lostReason}`, 'call register first to rejoin; your old task leases were released');
+  if (s.lostReason) throw new DaedalusError('NOT_REGISTERED', `this session's instance is gone: ${s.lostReason}`, rejoinHint(ctx));
+  if (ctx.startedFor) {
+    throw new DaedalusError('NOT_REGISTERED', `this session's instance ${ctx.startedFor.instanceId} left the bus`, rejoinHint(ctx));
   }
   throw new DaedalusError('NOT_REGISTERED', 'this session has no instance on the bus yet', 'call register first (role, label)');
 }

@@ -1,5 +1,5 @@
 import type { Lease, Task } from '../bus/index.js';
-import { DaedalusError, describeError, isDaedalusError } from '../errors.js';
+import { DaedalusError, describeError, isDaedalusError } from '../common/index.js';
 import type { HeldLease, Identity, McpContext } from './context.js';
 
 /**

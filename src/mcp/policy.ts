@@ -3,8 +3,9 @@ import type { KnownRole } from '../bus/index.js';
 /**
  * The one table of what each role may call. `own` means: only on a task this instance holds
  * (the tool checks the holder). The supervisor may call everything; any role not listed here gets
- * the worker column. The policy keeps well-meaning agents in their lane; it is not a security
- * boundary (every agent can open the bus directly).
+ * the worker column. With agents Daedalus started pinned to their role (see tools/instances.ts),
+ * it binds an agent whose only way to the bus is these tools; an agent with a shell can open the
+ * bus directly and is bound by nothing here (docs/security.md).
  */
 export type Access = 'yes' | 'own' | 'no';
 

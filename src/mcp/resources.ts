@@ -1,52 +1,54 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
-import { describeError, isDaedalusError } from '../errors.js';
+import { OPEN_TASK_STATES } from '../bus/index.js';
+import { describeError, isDaedalusError } from '../common/index.js';
 import type { Identity, McpContext } from './context.js';
 import { requireIdentity } from './identity.js';
+import { RESOURCE_LIST, type ResourceInfo } from './resource-list.js';
 import { instanceLine, messageLine, taskLine } from './views.js';
 
-const OPEN_STATES = ['blocked', 'ready', 'leased', 'running', 'integrating'] as const;
-
-/** Resources answer like tools: a failure is a JSON body with the error line, never a protocol error. */
-function resource(ctx: McpContext, uri: string, read: (me: Identity) => Promise<unknown>): () => Promise<ReadResourceResult> {
-  return async () => {
-    let body: unknown;
-    try {
-      body = await read(await requireIdentity(ctx));
-    } catch (e) {
-      if (!isDaedalusError(e)) ctx.log.error(`resource ${uri} failed: ${describeError(e)}`);
-      body = { error: isDaedalusError(e) ? `${e.code}: ${e.message}${e.hint ? ` — ${e.hint}` : ''}` : `INTERNAL: ${describeError(e)}` };
-    }
-    return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(body) }] };
-  };
+/** A read-only view an agent can read as a resource. */
+export interface ResourceDef extends ResourceInfo {
+  read(ctx: McpContext, me: Identity): Promise<unknown>;
 }
 
-export function registerResources(server: McpServer, ctx: McpContext): void {
-  server.registerResource(
-    'inbox',
-    'daedalus://inbox',
-    { description: 'Your unread messages (a peek: reading this does not mark them read; poll_messages does).', mimeType: 'application/json' },
-    resource(ctx, 'daedalus://inbox', async (me) => {
+const info = (uri: string): ResourceInfo => {
+  const i = RESOURCE_LIST.find((r) => r.uri === uri);
+  if (!i) throw new Error(`resource ${uri} is not in RESOURCE_LIST`);
+  return i;
+};
+
+export const RESOURCES: readonly ResourceDef[] = [
+  {
+    ...info('daedalus://inbox'),
+    async read(ctx, me) {
       const list = await ctx.store.pollMessages(me.id, { limit: 100, peek: true });
       return { messages: list.map(messageLine) };
-    }),
-  );
-  server.registerResource(
-    'tasks',
-    'daedalus://tasks',
-    { description: "This scope's tasks: counts by state and one compact line per unfinished task.", mimeType: 'application/json' },
-    resource(ctx, 'daedalus://tasks', async (me) => {
-      const [status, open] = await Promise.all([ctx.store.status(me.scope), ctx.store.listTasks(me.scope, { states: [...OPEN_STATES], limit: 500 })]);
+    },
+  },
+  {
+    ...info('daedalus://tasks'),
+    async read(ctx, me) {
+      const [status, open] = await Promise.all([ctx.store.status(me.scope), ctx.store.listTasks(me.scope, { states: [...OPEN_TASK_STATES], limit: 500 })]);
       return { counts: status.tasksByState, open: open.map(taskLine), truncated: open.length === 500 };
-    }),
-  );
-  server.registerResource(
-    'instances',
-    'daedalus://instances',
-    { description: 'The live instances of this scope with role, status and current task.', mimeType: 'application/json' },
-    resource(ctx, 'daedalus://instances', async (me) => {
+    },
+  },
+  {
+    ...info('daedalus://instances'),
+    async read(ctx, me) {
       const list = await ctx.store.listInstances(me.scope);
       return { instances: list.map(instanceLine) };
-    }),
-  );
+    },
+  },
+];
+
+/** Resources answer like tools: a failure is a JSON body with the error line, never a protocol error. */
+export async function readResource(ctx: McpContext, r: ResourceDef): Promise<ReadResourceResult> {
+  let body: unknown;
+  try {
+    body = await r.read(ctx, await requireIdentity(ctx));
+  } catch (e) {
+    if (!isDaedalusError(e)) ctx.log.error(`resource ${r.uri} failed: ${describeError(e)}`);
+    body = { error: isDaedalusError(e) ? `${e.code}: ${e.message}${e.hint ? ` — ${e.hint}` : ''}` : `INTERNAL: ${describeError(e)}` };
+  }
+  return { contents: [{ uri: r.uri, mimeType: 'application/json', text: JSON.stringify(body) }] };
 }

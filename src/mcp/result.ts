@@ -1,5 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { DaedalusError, type ErrorCode } from '../errors.js';
+import { DaedalusError, formatDuration, type ErrorCode } from '../common/index.js';
 
 export type ToolOutput = Record<string, unknown>;
 
@@ -41,10 +41,5 @@ export function compact<T extends Record<string, unknown>>(o: T): Partial<T> {
 
 export const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
-/** "in 9m" / "in 40s": the agent reads expiries relative to now. */
-export function inWords(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 90) return `${s}s`;
-  const m = Math.round(s / 60);
-  return m < 90 ? `${m}m` : `${Math.round(m / 60)}h`;
-}
+/** "9m" / "40s": the agent reads expiries relative to now. */
+export const inWords = (ms: number): string => formatDuration(Math.max(0, ms), { approx: 1 });

@@ -1,8 +1,5 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { openStore, resolveBusAddress } from '../bus/index.js';
-import { describeError } from '../errors.js';
-import { startHousekeeping } from './housekeeping.js';
-import { createContext } from './identity.js';
+import type { Attached } from './attach.js';
+import { LineTransport } from './line-transport.js';
 import { stderrLogger } from './log.js';
 import { buildServer } from './server.js';
 
@@ -14,56 +11,61 @@ export interface RunMcpOptions {
 }
 
 /**
- * `daedalus mcp`: one stdio MCP server for one agent process. Resolves when stdin closes or on
- * SIGTERM / SIGINT, after cleaning up. It deregisters only an instance it registered itself
- * (the `register` tool); an adopted instance belongs to the supervisor, which sees the agent exit
- * and deregisters it.
+ * How long after the handshake's last answer the server starts loading its tools and opening the
+ * bus. A client lists tools, resources and prompts right after `initialize`; loading blocks the
+ * event loop for a moment, so it waits for a quiet gap instead of delaying those answers. These are
+ * only about speed: a call that needs the bus loads it at once.
+ */
+const QUIET_AFTER_INITIALIZE_MS = 500;
+const QUIET_AFTER_LISTING_MS = 25;
+
+/**
+ * `daedalus mcp`: one stdio MCP server for one agent process. It answers the handshake before
+ * anything heavy is loaded — the agent CLI waits for it before its first turn — and attaches to
+ * the bus right after (attach.ts). Resolves when stdin closes or on SIGTERM / SIGINT, after
+ * cleaning up.
  */
 export async function runMcpServer(opts: RunMcpOptions = {}): Promise<void> {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
   const log = stderrLogger(env);
-  const store = await openStore(resolveBusAddress(opts.bus, env, cwd));
-  const releasers: (() => Promise<unknown>)[] = [() => store.close()];
-  const release = async () => {
-    for (const r of releasers.splice(0).reverse()) await r().catch((e: unknown) => log.error(`shutdown: ${describeError(e)}`));
-  };
 
   let stopReason: (why: string) => void = () => {};
   const stopped = new Promise<string>((resolve) => (stopReason = resolve));
-  const onStdinEnd = () => stopReason('stdin closed');
   const onTerm = () => stopReason('SIGTERM');
   const onInt = () => stopReason('SIGINT');
-  // Listening before anything slow, so a stop that comes early is not missed.
-  process.stdin.once('end', onStdinEnd);
-  process.stdin.once('close', onStdinEnd);
   process.once('SIGTERM', onTerm);
   process.once('SIGINT', onInt);
+
+  let attaching: Promise<Attached> | null = null;
+  const attach = () => {
+    const attempt = import('./attach.js').then((m) => m.attachToBus({ bus: opts.bus, env, cwd, log }));
+    attaching = attempt;
+    attempt.catch((e: unknown) => log.error(`cannot attach to the bus: ${e instanceof Error ? e.message : String(e)}`));
+    return attempt.then((a) => a.ctx);
+  };
+  const server = buildServer(attach);
+  let quiet: NodeJS.Timeout | undefined;
+  server.onanswered = (method) => {
+    clearTimeout(quiet);
+    if (attaching) return;
+    quiet = setTimeout(() => server.warm(), method === 'initialize' ? QUIET_AFTER_INITIALIZE_MS : QUIET_AFTER_LISTING_MS);
+    quiet.unref();
+  };
+  server.onerror = (e) => log.warn(`protocol: ${e.message}`);
+  server.onclose = () => stopReason('stdin closed');
   try {
-    const ctx = await createContext({ store, env, cwd, log });
-    releasers.push(async () => {
-      const me = ctx.session.identity;
-      if (me && !me.adopted) await store.deregisterInstance(me.id, 'mcp server exited');
-    });
-    const server = buildServer(ctx);
-    const transport = new StdioServerTransport();
-    server.server.onclose = () => stopReason('transport closed');
-    await server.connect(transport);
-    // Closing the server aborts in-flight calls (a long wait_for_activity) before the store goes.
-    releasers.push(() => server.close());
-    const housekeeping = startHousekeeping(ctx);
-    releasers.push(() => housekeeping.stop());
-
-    const who = ctx.session.identity ? `instance ${ctx.session.identity.id} (${ctx.session.identity.role})` : 'an unregistered agent';
-    log.info(`serving ${who} on stdio; bus ${store.address}, scope ${ctx.session.identity?.scope ?? ctx.scope}`);
-
+    await server.connect(new LineTransport(process.stdin, process.stdout, { warn: (line) => process.stderr.write(`${line}\n`) }));
+    log.debug('listening on stdio');
     log.info(`stopping: ${await stopped}`);
   } finally {
-    process.stdin.off('end', onStdinEnd);
-    process.stdin.off('close', onStdinEnd);
+    clearTimeout(quiet);
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);
-    await release();
+    // Closing the server aborts in-flight calls (a long wait_for_activity) before the bus goes.
+    await server.close();
+    const attached = await (attaching as Promise<Attached> | null)?.catch(() => null);
+    await attached?.release();
   }
   // stdin may still be open after a signal; nothing else should keep the process, but never linger.
   process.stdin.destroy();

@@ -1,19 +1,11 @@
-import { packageVersion } from '../config/version.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { CallToolRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { DaedalusError, describeError, isDaedalusError, packageVersion } from '../common/index.js';
 import type { McpContext } from './context.js';
-import { Dispatcher } from './dispatch.js';
-import { registerResources } from './resources.js';
-import { activityTools } from './tools/activity.js';
-import { contextTools } from './tools/context.js';
-import { guestbookTools } from './tools/guestbook.js';
-import { instanceTools } from './tools/instances.js';
-import { kvTools } from './tools/kv.js';
-import { lockTools } from './tools/locks.js';
-import { messageTools } from './tools/messages.js';
-import { permissionAnswer, permissionTools } from './tools/permissions.js';
-import { taskPlanTools } from './tools/tasks-plan.js';
-import { taskWorkTools } from './tools/tasks-work.js';
+import type { Engine } from './engine.js';
+import { INVALID_PARAMS, McpProtocol, ProtocolError, type Params } from './protocol.js';
+import { RESOURCE_LIST } from './resource-list.js';
+import { errorResult } from './result.js';
+import { toolList } from './tool-list.js';
 
 const INSTRUCTIONS = [
   'Daedalus coordination bus: you are one of several agents working on one codebase.',
@@ -23,24 +15,78 @@ const INSTRUCTIONS = [
   'Use wait_for_activity to block for messages and task changes instead of polling.',
 ].join(' ');
 
+/**
+ * The protocol versions this server speaks: the SDK's list for the version Daedalus is built
+ * with (a test keeps the two equal). A client asking for another one gets the newest.
+ */
+export const SUPPORTED_PROTOCOL_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05', '2024-10-07'];
 
-export function buildServer(ctx: McpContext): McpServer {
-  const server = new McpServer({ name: 'daedalus', version: packageVersion() }, { instructions: INSTRUCTIONS });
-  const dispatcher = new Dispatcher(ctx);
-  dispatcher.add([...instanceTools, ...messageTools, ...activityTools, ...taskPlanTools, ...taskWorkTools, ...contextTools, ...lockTools, ...kvTools, ...guestbookTools, ...permissionTools]);
-  for (const t of dispatcher.list()) {
-    // Registered with the SDK for tools/list (names, descriptions, JSON schemas from zod) ...
-    server.registerTool(
-      t.name,
-      { description: t.description, inputSchema: t.input, annotations: { readOnlyHint: t.readOnly, openWorldHint: false } },
-      (args, extra) => dispatcher.call(t.name, args, extra),
-    );
+/** Where the context comes from: given (tests, embedding), or opened on first need (`daedalus mcp`). */
+export type ContextSource = McpContext | (() => Promise<McpContext>);
+
+/**
+ * The MCP server for one agent. The handshake (initialize, tools/list, resources/list) is answered
+ * from constants; the tools, their zod schemas and the bus are loaded on the first call that needs
+ * them, or earlier through `warm()` once the handshake is over. Every tool failure is an isError
+ * result that starts with its code, a failure to reach the bus included.
+ */
+export class DaedalusServer extends McpProtocol {
+  private engine: Promise<Engine> | null = null;
+
+  constructor(private readonly source: ContextSource) {
+    super();
+    this.handle('initialize', (p) => ({
+      protocolVersion: typeof p.protocolVersion === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(p.protocolVersion) ? p.protocolVersion : SUPPORTED_PROTOCOL_VERSIONS[0],
+      capabilities: { tools: {}, resources: {} },
+      serverInfo: { name: 'daedalus', version: packageVersion() },
+      instructions: INSTRUCTIONS,
+    }));
+    this.handle('ping', () => ({}));
+    this.handle('tools/list', async () => ({ tools: await toolList() }));
+    this.handle('tools/call', (p, extra) => this.callTool(p, extra));
+    this.handle('resources/list', () => ({ resources: RESOURCE_LIST.map(({ uri, name, description }) => ({ uri, name, description, mimeType: 'application/json' })) }));
+    this.handle('resources/read', async (p) => {
+      const uri = typeof p.uri === 'string' ? p.uri : '';
+      const read = (await this.load()).readResource(uri);
+      if (!read) throw new ProtocolError(INVALID_PARAMS, `NOT_FOUND: no resource ${uri || '(no uri given)'} — read one of ${RESOURCE_LIST.map((x) => x.uri).join(', ')}`);
+      return read;
+    });
   }
-  // ... but called through our dispatcher: the SDK's handler turns schema errors into text
-  // without an error code, and we want every failure to start with one.
-  server.server.setRequestHandler(CallToolRequestSchema, async (req, extra) =>
-    permissionAnswer(req.params.name, await dispatcher.call(req.params.name, req.params.arguments, extra)),
-  );
-  registerResources(server, ctx);
-  return server;
+
+  /** Starts loading the tools and the context now, so the agent's first call does not wait for them. */
+  warm(): void {
+    this.load().catch(() => undefined);
+  }
+
+  /** The engine; a failed load (the bus unreachable) is retried by the next call. */
+  load(): Promise<Engine> {
+    if (this.engine) return this.engine;
+    const loading = (async () => {
+      const ctx = typeof this.source === 'function' ? await this.source() : this.source;
+      const { createEngine } = await import('./engine.js');
+      return createEngine(ctx);
+    })();
+    this.engine = loading;
+    loading.catch(() => {
+      if (this.engine === loading) this.engine = null;
+    });
+    return loading;
+  }
+
+  private async callTool(p: Params, extra: Parameters<Engine['callTool']>[2]): Promise<CallToolResult> {
+    if (typeof p.name !== 'string') throw new ProtocolError(INVALID_PARAMS, 'tools/call needs a tool name (params.name)');
+    let engine: Engine;
+    try {
+      engine = await this.load();
+    } catch (e) {
+      const err = isDaedalusError(e) ? e : new DaedalusError('BUS_UNAVAILABLE', `the server cannot reach the bus: ${describeError(e)}`, 'check --bus / DAEDALUS_BUS, then retry');
+      return errorResult(err);
+    }
+    return engine.callTool(p.name, p.arguments, extra);
+  }
+}
+
+/** A server for one agent's context (or for a context opened on first need). */
+export function buildServer(source: ContextSource): DaedalusServer {
+  return new DaedalusServer(source);
 }

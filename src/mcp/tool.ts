@@ -1,11 +1,10 @@
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { McpContext, Identity } from './context.js';
 import type { ToolName } from './policy.js';
+import type { RequestExtra } from './protocol.js';
 import type { ToolOutput } from './result.js';
 
-export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+export type Extra = RequestExtra;
 
 export interface Call {
   ctx: McpContext;

@@ -3,7 +3,7 @@
  * flat typed arrays (CSR), and one topological order. Plans reach thousands of packages, so every
  * analysis walks these arrays instead of building maps and sets per node.
  */
-import { DaedalusError } from '../errors.js';
+import { DaedalusError } from '../common/index.js';
 
 export interface DagNode {
   id: string;

@@ -4,7 +4,7 @@
  * graph once (dag-index.ts) and runs in O(V + E), the input-ordered topological sort in
  * O((V + E) log V): plans of thousands of packages are analysed at every `run` and `plan show`.
  */
-import { DaedalusError } from '../errors.js';
+import { DaedalusError } from '../common/index.js';
 import type { DagIndex, DagNode } from './dag-index.js';
 import { indexDag, inputOrderTopo } from './dag-index.js';
 

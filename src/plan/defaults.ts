@@ -10,7 +10,7 @@ import { FAILURE_POLICIES, MODES, SCOPE_POLICIES, STRATEGIES, SUSTAINED_DANGER_A
 export const DEFAULTS_FIELDS = [
   'harness', 'max_agents', 'strategy', 'max_attempts', 'timeout', 'idle_timeout', 'scope', 'on_failure',
   'retry_backoff', 'base', 'setup', 'budget', 'resources', 'integrate',
-  'memory_limit', 'permissions', 'mode', 'model', 'env',
+  'memory_limit', 'permissions', 'mode', 'model', 'env', 'limits',
 ] as const;
 
 const RESOURCE_FIELDS = ['cpu_warning', 'cpu_danger', 'mem_warning', 'mem_danger', 'cooldown', 'sustained', 'on_sustained_danger'] as const;
@@ -33,6 +33,7 @@ export function builtinDefaults(): PlanDefaults {
     permissions: [],
     mode: 'headless',
     env: {},
+    limits: { fileSizeBytes: 50 * 1000 ** 2 },
   };
 }
 
@@ -94,6 +95,13 @@ export function readDefaults(v: Val, harnesses: readonly string[], issues: Issue
       const w = readDuration(wall, issues, { positive: true });
       if (w !== undefined) d.budget.wallMs = w;
     }
+  }
+
+  const limits = get('limits');
+  const lf = limits && fieldsOf(limits, 'defaults.limits', ['file_size'], issues, 'limits');
+  if (lf) {
+    const size = lf.get('file_size');
+    if (!isAbsent(size)) d.limits.fileSizeBytes = readSize(size, issues, { positive: true }) ?? d.limits.fileSizeBytes;
   }
 
   const resources = get('resources');

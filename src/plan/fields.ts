@@ -6,7 +6,8 @@ import type { IssueList } from './issues.js';
 import { suggest } from './issues.js';
 import type { Val } from './source.js';
 import { describeKind, entries, items, kindOf, scalar, scalarSource } from './source.js';
-import { parseDuration, parseSize } from './units.js';
+import { parseDuration } from '../common/index.js';
+import { parseSize } from './units.js';
 
 function wrongType(v: Val, issues: IssueList, expected: string, hint: string): undefined {
   issues.add(v.file.display, v.line, v.field, `expected ${expected}, got ${describeKind(kindOf(v))}`, hint);

@@ -1,5 +1,5 @@
 /** Checks across packages: unique ids, known dependencies, no cycles. */
-import { DaedalusError } from '../errors.js';
+import { DaedalusError } from '../common/index.js';
 import { findCycle } from './dag.js';
 import type { IssueList } from './issues.js';
 import { suggest } from './issues.js';

@@ -39,8 +39,8 @@ export { planCheck } from './check.js';
 export { builtinDefaults } from './defaults.js';
 export type { PlanIssue } from './issues.js';
 export { formatPlanIssues, issueLine } from './issues.js';
-export type { Parsed } from './units.js';
-export { formatDuration, parseDuration, parseSize } from './units.js';
+
+export { parseSize } from './units.js';
 export type { CriticalPath, DagAnalysis, DagIndex, DagNode, Estimates } from './dag.js';
 export {
   analyzeDag,

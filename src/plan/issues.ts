@@ -1,4 +1,4 @@
-import { DaedalusError } from '../errors.js';
+import { DaedalusError } from '../common/index.js';
 
 /** One thing wrong with a plan, located precisely enough that the user can jump to it. */
 export interface PlanIssue {
@@ -39,7 +39,9 @@ export function planInvalid(issues: PlanIssue[]): DaedalusError {
   const first = sorted[0];
   if (!first) return new DaedalusError('PLAN_INVALID', 'plan is invalid');
   const more = sorted.length > 1 ? ` (and ${sorted.length - 1} more problem${sorted.length > 2 ? 's' : ''})` : '';
-  return new DaedalusError('PLAN_INVALID', issueLine(first) + more, first.hint, { issues: sorted });
+  // `problems` is how any error lists several things wrong; `issues` keeps the plan's own fields.
+  const problems = sorted.map((i) => ({ text: issueLine(i), hint: i.hint }));
+  return new DaedalusError('PLAN_INVALID', issueLine(first) + more, first.hint, { issues: sorted, problems });
 }
 
 /** Every problem of a plan error, one per line with its hint, for a CLI that wants more than one line. */

@@ -4,7 +4,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, isAbsolute, join, relative, resolve } from 'node:path';
-import { DaedalusError } from '../errors.js';
+import { DaedalusError } from '../common/index.js';
 import { builtinDefaults, readDefaults } from './defaults.js';
 import { fieldsOf, isAbsent, readString } from './fields.js';
 import { assertNoCycle, checkGraph } from './graph-check.js';
@@ -23,6 +23,8 @@ export interface LoadPlanOptions {
   harnesses?: readonly string[];
   /** Base for relative paths and for the paths messages show; default process.cwd(). */
   cwd?: string;
+  /** The plan's text, when it does not come from a file (an agent's submit_plan); `file` names it in messages. */
+  text?: string;
 }
 
 const PLAN_FIELDS = ['plan', 'defaults', 'packages'] as const;
@@ -58,7 +60,7 @@ async function loadWith(opts: LoadPlanOptions, reader: YamlReader): Promise<Plan
   };
   const harnesses = opts.harnesses ?? DEFAULT_HARNESSES;
   const issues = new IssueList();
-  const isDir = await stat(abs).then((s) => s.isDirectory(), () => false);
+  const isDir = opts.text === undefined && (await stat(abs).then((s) => s.isDirectory(), () => false));
 
   let kind: PlanKind;
   let parts: Parts;
@@ -66,7 +68,7 @@ async function loadWith(opts: LoadPlanOptions, reader: YamlReader): Promise<Plan
     kind = 'directory';
     parts = await readDirectory(abs, display, harnesses, issues, reader);
   } else {
-    const root = await readYaml(abs, display(abs), issues, reader);
+    const root = await readYaml(abs, opts.text === undefined ? display(abs) : opts.file, issues, reader, opts.text);
     issues.throwIfAny();
     kind = isPackageFile(root as Val) ? 'package' : 'plan';
     parts =

@@ -1,4 +1,5 @@
 /** One work package: its fields validated and the plan's defaults applied. */
+import { isAbsolute } from 'node:path';
 import { fieldsOf, isAbsent, readDuration, readEnum, readInt, readSize, readString, readStringList, readStringMap } from './fields.js';
 import type { IssueList } from './issues.js';
 import type { Val } from './source.js';
@@ -139,8 +140,11 @@ function readOutputs(v: Val, issues: IssueList): Package['outputs'] | undefined 
   const out: Package['outputs'] = {};
   if (!isAbsent(expected)) out.expected = readString(expected, issues) ?? '';
   if (!isAbsent(reportTo)) {
+    // Relative: a file of the task's branch. Absolute: a copy outside the repository (the seeds'
+    // `/tmp/icarus-results/ID.json`). A relative path that leaves the worktree is neither.
     const p = readString(reportTo, issues, { nonEmpty: true });
-    if (p !== undefined && pathProblem(p)) issues.add(reportTo.file.display, reportTo.line, reportTo.field, pathProblem(p) as string, 'use a path relative to the worktree root, e.g. results/report.json');
+    const escapes = p !== undefined && !isAbsolute(p) && p.split(/[\\/]/).includes('..');
+    if (escapes) issues.add(reportTo.file.display, reportTo.line, reportTo.field, `"${p}" leaves the worktree`, 'use a path relative to the worktree root (results/report.json), or an absolute path for a copy outside the repository');
     else if (p !== undefined) out.reportTo = p;
   }
   return out;
@@ -153,7 +157,22 @@ function pathProblem(p: string): string | undefined {
   return undefined;
 }
 
-const SCRIPT_FIELDS = ['behaviour', 'writes', 'duration', 'memory', 'exit_code', 'until_attempt'] as const;
+const SCRIPT_FIELDS = ['behaviour', 'writes', 'later_writes', 'claims', 'duration', 'memory', 'exit_code', 'until_attempt', 'wait_for'] as const;
+
+function readWrites(w: Val, field: string, issues: IssueList): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (kindOf(w) !== 'mapping') {
+    issues.add(w.file.display, w.line, w.field, 'expected a mapping of relative paths to file contents', `write ${field.split('.').pop()}: { "src/a.ts": "export const a = 1;\\n" }`);
+    return out;
+  }
+  for (const { key, val } of entries(w, field)) {
+    const problem = pathProblem(key) ?? (key.trim() === '' ? 'empty path' : undefined);
+    if (problem) issues.add(val.file.display, val.line, field, problem, 'use a path relative to the worktree root');
+    else if (kindOf(val) !== 'string') issues.add(val.file.display, val.line, field, `content of "${key}" must be a string`, 'use a block scalar: "path: |" followed by the lines');
+    else out[key] = scalar(val) as string;
+  }
+  return out;
+}
 
 function readScript(v: Val, issues: IssueList): ScriptSpec | undefined {
   const f = fieldsOf(v, 'script', SCRIPT_FIELDS, issues, 'script');
@@ -166,16 +185,11 @@ function readScript(v: Val, issues: IssueList): ScriptSpec | undefined {
   const b = get('behaviour');
   if (b) spec.behaviour = readEnum(b, SCRIPT_BEHAVIOURS, issues) ?? 'complete';
   const w = get('writes');
-  if (w) {
-    if (kindOf(w) !== 'mapping') issues.add(w.file.display, w.line, w.field, 'expected a mapping of relative paths to file contents', 'write writes: { "src/a.ts": "export const a = 1;\\n" }');
-    else
-      for (const { key, val } of entries(w, 'script.writes')) {
-        const problem = pathProblem(key) ?? (key.trim() === '' ? 'empty path' : undefined);
-        if (problem) issues.add(val.file.display, val.line, 'script.writes', problem, 'use a path relative to the worktree root');
-        else if (kindOf(val) !== 'string') issues.add(val.file.display, val.line, 'script.writes', `content of "${key}" must be a string`, 'use a block scalar: "path: |" followed by the lines');
-        else spec.writes[key] = scalar(val) as string;
-      }
-  }
+  if (w) spec.writes = readWrites(w, 'script.writes', issues);
+  const lw = get('later_writes');
+  if (lw) spec.laterWrites = readWrites(lw, 'script.later_writes', issues);
+  const claims = get('claims');
+  if (claims) spec.claims = readStringList(claims, issues, '"src/a.ts"') ?? [];
   const d = get('duration');
   if (d) spec.durationMs = readDuration(d, issues);
   const m = get('memory');
@@ -184,5 +198,11 @@ function readScript(v: Val, issues: IssueList): ScriptSpec | undefined {
   if (e) spec.exitCode = readInt(e, issues, 0);
   const u = get('until_attempt');
   if (u) spec.untilAttempt = readInt(u, issues, 1);
+  const wf = get('wait_for');
+  if (wf) {
+    const path = readString(wf, issues, { nonEmpty: true });
+    if (path !== undefined && !isAbsolute(path)) issues.add(wf.file.display, wf.line, wf.field, `"${path}" is not an absolute path`, 'give the absolute path of the file to wait for');
+    else if (path !== undefined) spec.waitFor = path;
+  }
   return spec;
 }

@@ -31,10 +31,10 @@ export interface Val {
 export type ValueKind = 'mapping' | 'list' | 'string' | 'number' | 'boolean' | 'nothing';
 
 /** Reads and parses one file; syntax errors and empty files become issues and give `undefined`. */
-export async function readYaml(path: string, display: string, issues: IssueList, reader: YamlReader = 'quick'): Promise<Val | undefined> {
+export async function readYaml(path: string, display: string, issues: IssueList, reader: YamlReader = 'quick', given?: string): Promise<Val | undefined> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = given ?? (await readFile(path, 'utf8'));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const what = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String((e as Error).message);

@@ -4,12 +4,14 @@
  * source maps keep the YAML names because error messages quote what the user wrote.
  */
 
-export const PACKAGE_TYPES = ['implementation', 'refactor', 'test', 'research', 'review', 'fix', 'other'] as const;
-export type PackageType = (typeof PACKAGE_TYPES)[number];
+import { TASK_TYPES, type Priority, type TaskType } from '../bus/index.js';
 
-/** Same spelling and order as the bus's priorities, so a package's priority is stored as is. */
-export const PRIORITIES = ['critical', 'high', 'medium', 'low'] as const;
-export type Priority = (typeof PRIORITIES)[number];
+/** A package becomes a task of the same type: one list for both. */
+export const PACKAGE_TYPES = TASK_TYPES;
+export type PackageType = TaskType;
+
+/** The bus's priorities, so a package's priority is stored as is. */
+export { PRIORITIES, type Priority } from '../bus/index.js';
 
 export const STRATEGIES = ['parallel', 'sequential', 'auto', 'adaptive'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
@@ -23,7 +25,11 @@ export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
 export const MODES = ['headless', 'interactive'] as const;
 export type Mode = (typeof MODES)[number];
 
-export const SCRIPT_BEHAVIOURS = ['complete', 'fail', 'hang', 'crash', 'slow', 'conflict-edit', 'exceed-memory'] as const;
+/**
+ * What a scripted agent does. `fail-and-linger` and `complete-and-linger` end their task through the
+ * bus and then keep running, ignoring SIGTERM: an agent that does not exit when its work is over.
+ */
+export const SCRIPT_BEHAVIOURS = ['complete', 'fail', 'hang', 'crash', 'slow', 'conflict-edit', 'exceed-memory', 'fail-and-linger', 'complete-and-linger'] as const;
 export type ScriptBehaviour = (typeof SCRIPT_BEHAVIOURS)[number];
 
 export const SUSTAINED_DANGER_ACTIONS = ['pause', 'requeue'] as const;
@@ -52,6 +58,15 @@ export interface ScriptSpec {
   exitCode?: number;
   /** The behaviour holds on attempts up to this one; later attempts complete (a crash that a retry fixes). */
   untilAttempt?: number;
+  /**
+   * An absolute path: the agent works (reporting progress) until the file exists, then goes on.
+   * Tests use it to hold an agent at a known point instead of guessing how long the machine takes.
+   */
+  waitFor?: string;
+  /** What attempts after untilAttempt write instead of `writes` (default: the same). */
+  laterWrites?: Record<string, string>;
+  /** Paths the agent says it changed on top of what it wrote (a false claim, for tests). */
+  claims?: string[];
 }
 
 export interface Package {
@@ -109,9 +124,12 @@ export interface PlanDefaults {
   mode: Mode;
   model?: string;
   env: Record<string, string>;
+  /** Bounds on what a task may change: a file bigger than fileSizeBytes fails its collection. */
+  limits: { fileSizeBytes: number };
 }
 
-export type PlanKind = 'plan' | 'package' | 'directory';
+/** Where a plan came from; `planner`: an agent's spawn_parallel_tasks calls, grown one batch at a time. */
+export type PlanKind = 'plan' | 'package' | 'directory' | 'planner';
 
 export interface Plan {
   name: string;

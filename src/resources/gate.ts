@@ -1,4 +1,4 @@
-import { DaedalusError } from '../errors.js';
+import { DaedalusError } from '../common/index.js';
 import type { Sampler, SystemSample } from './system.js';
 import { classify, resolveThresholds, type Thresholds, type Zone, type ZoneLimits } from './zones.js';
 
@@ -9,7 +9,10 @@ import { classify, resolveThresholds, type Thresholds, type Zone, type ZoneLimit
  * gate with a fake sampler and a fake clock.
  *
  * Rules, in order:
- * - danger: start nothing. When danger has lasted `sustainedMs`, pause (or requeue) the
+ * - danger: start nothing while any agent of the run runs. With none running, one may start
+ *   (parallel → constrained → sequential): the pressure then comes from outside the run, and
+ *   refusing would only starve it — a busy machine made `daedalus demo` wait forever. When
+ *   danger has lasted `sustainedMs` with agents running, pause (or requeue) the
  *   lowest-priority running task, the most recently started among equals (least work lost);
  *   the danger clock then restarts, so the next one goes only if pressure stays another period.
  *   At least `minRunning` tasks always keep running: when the pressure comes from outside the
@@ -172,6 +175,14 @@ export class ResourceGate {
     this.dangerSince ??= now;
     const lasted = now - this.dangerSince;
     const queue = input.queued > 0 ? `queueing ${plural(input.queued, 'task')}` : 'starting nothing';
+    if (input.running.length === 0 && input.queued > 0) {
+      this.lastGrantAt = now;
+      return {
+        allow: 1,
+        rule: 'sequential',
+        reason: `danger zone (${detail}) with none of this run's agents running: the load is not ours, so running one task at a time (${input.queued} queued)`,
+      };
+    }
     if (lasted < this.sustainedMs) {
       const then = `${this.onSustainedDanger} the lowest-priority task if this lasts ${seconds(this.sustainedMs)}`;
       return {

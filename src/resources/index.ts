@@ -13,7 +13,7 @@ export type { TaskUsage, TaskUsageTrackerOptions } from './process-tree.js';
 export { TaskUsageTracker, scanProcesses } from './process-tree.js';
 export type { CapBreach } from './memory-cap.js';
 export { overMemoryCap } from './memory-cap.js';
-export { pauseProcessGroup, resumeProcessGroup, signalGroup } from './signals.js';
+export { groupMembers, killGroupAndWait, pauseProcessGroup, resumeProcessGroup, signalGroup } from './signals.js';
 export type { SysConf } from './sysconf.js';
 export { sysconf } from './sysconf.js';
 export type { CgroupMembership, CpuTimes, MemInfo, MountEntry, PidStat } from './parse.js';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { DaedalusError } from '../errors.js';
+import { DaedalusError } from '../common/index.js';
 import { parsePidStat } from './parse.js';
+import { scanProcesses } from './process-tree.js';
 
 /**
  * SIGSTOP / SIGCONT for a task's whole process group. SIGSTOP cannot be caught, so a paused
@@ -54,4 +55,24 @@ function ownProcessGroup(): number | undefined {
     // No /proc: the pgid ≤ 1 guard above is all the protection there is.
   }
   return ownGroup;
+}
+
+/** Live pids of the process group, from /proc; zombies are dead and do not count. */
+export function groupMembers(pgid: number, procRoot = '/proc'): number[] {
+  return (scanProcesses(procRoot) ?? []).filter((p) => p.pgrp === pgid && p.state !== 'Z').map((p) => p.pid);
+}
+
+/**
+ * SIGKILLs the whole group, again while anything of it is left, until nothing is or timeoutMs
+ * passed. True when the group is gone. A task's next attempt waits for this, so an agent that
+ * ignored SIGTERM or kept running after its task left its hands never overlaps its successor.
+ */
+export async function killGroupAndWait(pgid: number, timeoutMs = 15_000, everyMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (groupMembers(pgid).length === 0) return true;
+    signalGroup(pgid, 'SIGKILL');
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
 }

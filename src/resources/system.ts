@@ -80,6 +80,7 @@ export class SystemSampler implements Sampler {
 
   sample(): Promise<SystemSample> {
     const next = this.queue.then(() => this.take());
+    // The caller gets the failure through `next`; the queue only keeps samples in order.
     this.queue = next.catch(() => undefined);
     return next;
   }

@@ -1,4 +1,4 @@
-import { DaedalusError } from '../errors.js';
+import { DaedalusError } from '../common/index.js';
 
 export type Zone = 'safe' | 'warning' | 'danger';
 

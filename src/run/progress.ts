@@ -1,5 +1,5 @@
 import type { BusEvent, Store, TaskState } from '../bus/index.js';
-import type { Output } from '../cli/output.js';
+import type { Output } from '../common/index.js';
 import type { GateDecision } from '../resources/index.js';
 
 export type ProgressMode = 'tty' | 'plain' | 'json';
@@ -88,10 +88,9 @@ export class Progress {
     }
     const k = this.key(e);
     const line = (text: string) => this.print(`${time(e.at)}  ${k.padEnd(24)} ${text}`);
-    const d = e.data as Record<string, unknown>;
     switch (e.type) {
       case 'task.running': {
-        const attempt = Number((d as { attempt?: number }).attempt ?? 0);
+        const attempt = e.data.attempt;
         this.running.set(k, { since: e.at, attempt, text: '' });
         this.states.set(k, 'running');
         line(attempt > 1 ? `started (attempt ${attempt})` : 'started');
@@ -99,8 +98,8 @@ export class Progress {
       }
       case 'task.progress': {
         const r = this.running.get(k);
-        if (r) r.text = String(d.text ?? '');
-        if (this.mode === 'plain') line(`… ${String(d.text ?? '')}`);
+        if (r) r.text = e.data.text ?? '';
+        if (this.mode === 'plain') line(`… ${e.data.text ?? ''}`);
         break;
       }
       case 'task.integrating':
@@ -115,34 +114,34 @@ export class Progress {
       case 'task.retry':
         this.running.delete(k);
         this.states.set(k, 'ready');
-        line(`retry as attempt ${String(d.attempt)}: ${String(d.reason ?? '').split('\n')[0]}`);
+        line(`retry as attempt ${e.data.attempt}: ${e.data.reason.split('\n')[0]}`);
         break;
       case 'task.yielded':
         this.running.delete(k);
         this.states.set(k, 'ready');
-        line(`stopped: ${String(d.reason ?? '')}`);
+        line(`stopped: ${e.data.reason}`);
         break;
       case 'task.failed':
         this.running.delete(k);
         this.states.set(k, 'failed');
-        line(`FAILED (${String(d.kind ?? 'error')}): ${String(d.error ?? '').split('\n')[0]}`);
+        line(`FAILED (${e.data.kind ?? 'error'}): ${e.data.error.split('\n')[0]}`);
         break;
       case 'task.cancelled':
         this.running.delete(k);
         this.states.set(k, 'cancelled');
-        line(`cancelled: ${[...this.states.keys()].reduce((s, id) => s.replaceAll(`${this.runId}:${id}`, id), String(d.reason ?? ''))}`);
+        line(`cancelled: ${[...this.states.keys()].reduce((s, id) => s.replaceAll(`${this.runId}:${id}`, id), e.data.reason ?? '')}`);
         break;
       case 'task.ready':
         this.states.set(k, 'ready');
         break;
       case 'run.decision': {
         // Gate decisions are logged on the bus at every change; people need only zone changes.
-        const kind = String(d.kind ?? '');
+        const kind = e.data.kind;
         if (kind.startsWith('gate.')) {
           if (kind === this.lastGateKind) break;
           this.lastGateKind = kind;
         }
-        this.print(`${time(e.at)}  ${String(d.reason ?? '')}`);
+        this.print(`${time(e.at)}  ${e.data.reason}`);
         break;
       }
       default:

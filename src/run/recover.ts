@@ -1,15 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { Store, Task } from '../bus/index.js';
-import { DaedalusError, describeError } from '../errors.js';
-import { killGroup } from '../harness/index.js';
-import type { RunContext } from './context.js';
-import { attemptDir, LEASE_FILE, packageOf } from './context.js';
-import { integrateCompleted } from './integrate-task.js';
-import type { RunRecord } from './record.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import type { RunClaim, Store, Task } from '../bus/index.js';
+import { describeError } from '../common/index.js';
+import type { RunContext } from '../executor/index.js';
+import { attemptDir, LEASE_FILE, packageOf } from '../executor/index.js';
+import { endPreviousAttempt, integrateCompleted } from '../executor/index.js';
+import type { RunRecord } from '../records/index.js';
 
 function alive(pid: number): boolean {
   try {
@@ -26,16 +23,6 @@ function alive(pid: number): boolean {
   }
 }
 
-function groupOf(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[2]);
-  } catch {
-    return null;
-  }
-}
-
 async function giveBack(ctx: RunContext, t: Task): Promise<boolean> {
   try {
     const saved = JSON.parse(readFileSync(join(attemptDir(ctx, t.key ?? '', t.attempt), LEASE_FILE), 'utf8')) as { taskId?: string; token?: string };
@@ -48,22 +35,20 @@ async function giveBack(ctx: RunContext, t: Task): Promise<boolean> {
 }
 
 /**
- * A run is resumed only when its supervisor is gone: two supervisors would start each task twice
- * and kill each other's agents. A live one on another host shows as a fresh heartbeat; on this
- * host, its pid must also be alive.
+ * Takes the run over, in one atomic claim on the bus: two supervisors would start each task twice
+ * and kill each other's agents, so of two resumes started at once exactly one wins. The store lets
+ * the claim through when the old supervisor's claim lapsed or its instance is stale or gone (how a
+ * supervisor on another host is found dead); on this host a dead pid settles it at once, which
+ * this process vouches for with the epoch it saw, so a claim made meanwhile still wins.
  */
-export async function assertUnsupervised(store: Store, record: RunRecord): Promise<void> {
-  for (const id of record.supervisors) {
-    const inst = await store.getInstance(id);
-    if (!inst || inst.status === 'gone' || inst.status === 'stale') continue;
-    if (inst.host === hostname() && (!inst.pid || inst.pid === process.pid || !alive(inst.pid))) continue;
-    throw new DaedalusError(
-      'INVALID_STATE',
-      `run ${record.runId} is still supervised (pid ${inst.pid ?? '?'} on ${inst.host ?? '?'})`,
-      'stop that supervisor first (Ctrl-C); a supervisor on another host that died is taken as gone once its heartbeat is stale',
-      { instanceId: inst.id, pid: inst.pid, host: inst.host },
-    );
+export async function claimSupervision(store: Store, scope: string, runId: string, supervisorId: string, leaseMs: number): Promise<RunClaim> {
+  const run = await store.getRun(scope, runId);
+  let takeOverEpoch: number | undefined;
+  if (run?.supervisor) {
+    const inst = await store.getInstance(run.supervisor);
+    if (inst && inst.host === hostname() && inst.pid && !alive(inst.pid)) takeOverEpoch = run.epoch;
   }
+  return store.claimRun(scope, runId, supervisorId, leaseMs, { takeOverEpoch });
 }
 
 /**
@@ -78,14 +63,18 @@ export async function recoverRun(ctx: RunContext, record: RunRecord): Promise<vo
     const inst = await store.getInstance(id);
     if (inst && inst.status !== 'gone') await store.deregisterInstance(id, 'superseded by a resumed supervisor');
   }
+  // Every attempt the dead supervisor left alive on this host dies now (its guard should have seen
+  // to it; an agent in uninterruptible sleep, or a guard killed with it, may not have).
+  for (const t of await store.listTasks(ctx.scope, { runId: ctx.runId, limit: 100_000 })) {
+    if (!t.process) continue;
+    const ended = await endPreviousAttempt(ctx, t);
+    if (ended === 'killed') ctx.note(`${t.key}: attempt ${t.process.attempt} was still running after its supervisor died; killed it`);
+    if (ended === 'stuck') ctx.note(`${t.key}: attempt ${t.process.attempt} (process group ${t.process.pgid}) will not die; the task waits for it`);
+    if (ended === 'elsewhere') ctx.note(`${t.key}: attempt ${t.process.attempt} runs on ${t.process.host}; the task waits until its executor there is gone`);
+  }
   const held = await store.listTasks(ctx.scope, { runId: ctx.runId, states: ['leased', 'running'], limit: 100_000 });
   for (const t of held) {
     const owner = t.leaseOwner ? await store.getInstance(t.leaseOwner) : null;
-    if (owner?.pid && owner.host === hostname() && alive(owner.pid)) {
-      const pgid = groupOf(owner.pid);
-      if (pgid && pgid > 1 && pgid !== process.pid) killGroup(pgid, 'SIGKILL');
-      for (let i = 0; i < 50 && alive(owner.pid); i++) await sleep(50);
-    }
     // Like Ctrl-C, a dead supervisor is not the task's failure: give the lease back on the same
     // attempt. Without the token (another home, say) the owner's leaving requeues it, counting one.
     const given = await giveBack(ctx, t);

@@ -1,11 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Task, TaskState } from '../bus/index.js';
+import { formatDuration } from '../common/index.js';
 import { criticalPath, makespanLowerBound } from '../plan/index.js';
-import type { RunContext } from './context.js';
-import type { AttemptOutcome } from './executor.js';
-import type { RunRecord } from './record.js';
-import type { SuperviseResult } from './supervisor.js';
+import type { RunContext } from '../executor/index.js';
+import type { AttemptOutcome } from '../executor/index.js';
+import type { RunRecord } from '../records/index.js';
+import type { SuperviseResult } from '../executor/index.js';
 
 export interface TaskReport {
   id: string;
@@ -66,10 +67,15 @@ export async function buildReport(ctx: RunContext, record: RunRecord, outcome: S
   const tasks = await ctx.store.listTasks(ctx.scope, { runId: ctx.runId, limit: 100_000 });
   const counts = await ctx.store.countTasks(ctx.scope, ctx.runId);
   const byId = new Map(tasks.map((t) => [t.id, t]));
+  // What every attempt spent, failed ones included: the result only says what the last one did.
+  const spent = new Map<string, number>();
+  for (const h of await ctx.store.listHistory(ctx.scope, { runId: ctx.runId, limit: 100_000 })) {
+    if (h.taskId && h.costUsd !== null) spent.set(h.taskId, (spent.get(h.taskId) ?? 0) + h.costUsd);
+  }
   const rows: TaskReport[] = tasks.map((t) => {
     const result = obj(t.result);
     const git = obj(result.git);
-    const cost = Number(result.cost_usd);
+    const cost = spent.get(t.id) ?? Number(result.cost_usd);
     // `attempt` is the current or next try; a task that never started (cancelled with its failed
     // dependency, say) made none.
     const waiting = t.state === 'ready' || t.state === 'blocked' || (t.state === 'cancelled' && t.startedAt === null);
@@ -139,30 +145,40 @@ export async function buildReport(ctx: RunContext, record: RunRecord, outcome: S
   return report;
 }
 
-/** Each package's result at its report_to (default .daedalus/results/RUN/ID.json), and a summary. */
+/**
+ * Every package's result at `.daedalus/results/RUN/ID.json` in the main checkout, with a summary
+ * beside them, and a copy at each absolute `report_to` (outside the repository). A relative
+ * `report_to` was written into the task's worktree and merged with its work (see the executor),
+ * so nothing lands untracked in the user's checkout. `.daedalus/` ignores itself.
+ */
 export async function writeResults(ctx: RunContext, report: RunReport): Promise<string> {
-  const dir = join(ctx.repo, '.daedalus', 'results', ctx.runId);
+  const root = join(ctx.repo, '.daedalus');
+  const dir = join(root, 'results', ctx.runId);
   mkdirSync(dir, { recursive: true });
+  if (!existsSync(join(root, '.gitignore'))) writeFileSync(join(root, '.gitignore'), '# Daedalus\'s own files: seed, results. Not part of the project.\n*\n');
   for (const t of report.tasks) {
+    const text = `${JSON.stringify({ run: ctx.runId, package: t.id, ...t }, null, 2)}\n`;
+    writeFileSync(join(dir, `${t.id}.json`), text);
     const pkg = ctx.plan.packages.find((p) => p.id === t.id);
-    const target = pkg?.outputs.reportTo ? (isAbsolute(pkg.outputs.reportTo) ? pkg.outputs.reportTo : join(ctx.repo, pkg.outputs.reportTo)) : join(dir, `${t.id}.json`);
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, `${JSON.stringify({ run: ctx.runId, package: t.id, ...t }, null, 2)}\n`);
+    if (pkg?.outputs.reportTo && isAbsolute(pkg.outputs.reportTo)) {
+      mkdirSync(dirname(pkg.outputs.reportTo), { recursive: true });
+      writeFileSync(pkg.outputs.reportTo, text);
+    }
   }
   const summary = join(dir, 'summary.json');
   writeFileSync(summary, `${JSON.stringify({ ...report, tasks: report.tasks.map(({ result: _r, ...rest }) => rest) }, null, 2)}\n`);
   return summary;
 }
 
+/** The first line of a text, cut to max characters. */
+const clipLine = (text: string | null, max: number) => {
+  const line = text?.split('\n')[0] ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+};
+
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
-/** Seconds with one decimal under a minute, then m/s, then h/m: readable at a glance. */
-export function shortDuration(ms: number | null): string {
-  if (ms === null) return '-';
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const s = Math.round(ms / 1000);
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
+/** Durations in the report: two units at most, seconds with one decimal under a minute. */
+export const shortDuration = (ms: number | null): string => (ms === null ? '-' : formatDuration(ms, { approx: 2 }));
 const dur = shortDuration;
 
 export function formatReport(r: RunReport): string {
@@ -178,7 +194,7 @@ export function formatReport(r: RunReport): string {
     t.costUsd === null ? '-' : `$${t.costUsd.toFixed(2)}`,
     t.tokens === null ? '-' : `${t.tokens.input}/${t.tokens.output}`,
     String(t.filesChanged.length),
-    t.state === 'done' ? '' : [t.failureKind, t.error?.split('\n')[0]!.slice(0, 70)].filter(Boolean).join(': '),
+    t.state === 'done' ? '' : [t.failureKind, clipLine(t.error, 110)].filter(Boolean).join(': '),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   lines.push(head.map((h, i) => pad(h, widths[i]!)).join('  ').trimEnd());

@@ -1,19 +1,16 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { openStore, resolveBusAddress, resolveScope, formatAddress, type Store, type TaskInput } from '../bus/index.js';
-import { daedalusHome } from '../config/home.js';
-import { DaedalusError, describeError } from '../errors.js';
+import { formatAddress, openStore, resolveBusAddress, resolveScope, toPlainJson, type Store, type TaskInput } from '../bus/index.js';
+import { bestEffort, daedalusHome, DaedalusError, describeError, isDaedalusError, withReleasers } from '../common/index.js';
 import { availableHarnesses, daedalusCommand, getHarness, type Harness } from '../harness/index.js';
 import { planCheck, resolveEstimates, type Plan } from '../plan/index.js';
 import { SystemSampler, TaskUsageTracker, type GateDecision, type Sampler } from '../resources/index.js';
 import { dispatchKeys, historyFallback } from '../schedule/index.js';
 import { createIntegration, finishRun, cleanupRun, type FinishResult } from '../workspace/index.js';
-import { taskIdFor, type RunContext } from './context.js';
-import { assertUnsupervised, recoverRun } from './recover.js';
+import { supervise, taskIdFor, type RunContext } from '../executor/index.js';
+import { claimSupervision, recoverRun } from './recover.js';
 import { buildReport, writeResults, type RunReport } from './report.js';
-import { loadRunRecord, saveRunRecord, type RunRecord } from './record.js';
-import { supervise } from './supervisor.js';
-import { collectGarbage } from './memory.js';
+import { createRunRecord, loadRunForResume, saveRunRecord, type RunRecord } from '../records/index.js';
 
 export interface RunOptions {
   /** A plan file, package file or directory. Not needed with resume. */
@@ -51,6 +48,12 @@ export interface RunResult {
   finish: FinishResult | null;
 }
 
+/**
+ * How long a supervisor's claim on its run lasts unless renewed (every 5 s, with its heartbeat):
+ * long enough for a busy machine, short enough that a hung supervisor's run can be taken over.
+ */
+const SUPERVISOR_LEASE_MS = 60_000;
+
 function newRunId(plan: Plan): string {
   const slug = plan.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32) || 'run';
   return `${slug}-${Date.now().toString(36)}`;
@@ -79,15 +82,14 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     checked = await planCheck({ file: opts.plan, harnesses: Object.keys(harnesses) });
   }
   const store = await openStore(address);
-  const releasers: (() => Promise<unknown>)[] = [() => store.close()];
-  try {
+  const warn = (line: string) => opts.onNote?.(line);
+  return withReleasers(async (defer) => {
+    defer(() => store.close());
     const scope = resolveScope(repo, {});
     let record: RunRecord;
     if (!checked) {
-      record = await loadRunRecord(store, scope, opts.resume ?? '');
-      await assertUnsupervised(store, record);
-      // A resumed run may be given more or fewer agents than it started with.
-      if (opts.maxAgents !== undefined) record.maxAgents = opts.maxAgents;
+      // What a resume executes must be what the run was created with, whoever wrote the bus since.
+      record = await loadRunForResume(store, scope, opts.resume ?? '', home);
     } else {
       const plan = checked;
       const runId = opts.runId ?? newRunId(plan);
@@ -110,9 +112,37 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       host: hostname(),
       fileRoot: repo,
     });
-    releasers.push(() => store.deregisterInstance(supervisor.id, 'supervisor exited'));
-    const heartbeat = setInterval(() => void store.heartbeat(supervisor.id, 'working').catch(() => undefined), 5000);
-    releasers.push(async () => clearInterval(heartbeat));
+    defer(() => store.deregisterInstance(supervisor.id, 'supervisor exited'));
+    // The claim is the one step that makes this process the run's only supervisor; nothing of the
+    // run is touched before it.
+    const previous = record.supervisors;
+    let token: string;
+    if (opts.resume) {
+      const claim = await claimSupervision(store, scope, record.runId, supervisor.id, SUPERVISOR_LEASE_MS);
+      token = claim.token;
+      record.supervisors = claim.run.supervisors;
+      // A resumed run may be given more or fewer agents than it started with.
+      if (opts.maxAgents !== undefined) record.maxAgents = opts.maxAgents;
+    } else {
+      record.supervisors = [supervisor.id];
+      token = (await createRunRecord(store, scope, record, { home, supervisor: { id: supervisor.id, leaseMs: SUPERVISOR_LEASE_MS } }))!;
+    }
+    defer(() => store.releaseRun(scope, record.runId, token));
+    // A supervisor whose claim was taken over (it hung past its lease, say) stops at once.
+    const superseded = new AbortController();
+    const renew = async () => {
+      // The claim first: a supervisor whose instance was declared gone must still learn it lost the run.
+      try {
+        await store.renewRun(scope, record.runId, token, SUPERVISOR_LEASE_MS);
+      } catch (e) {
+        if (!isDaedalusError(e, 'LEASE_LOST')) throw e;
+        if (!superseded.signal.aborted) warn(`run ${record.runId}: ${describeError(e)}`);
+        superseded.abort();
+      }
+      await store.heartbeat(supervisor.id, 'working');
+    };
+    const heartbeat = setInterval(() => void bestEffort('supervisor heartbeat', renew(), warn), 5000);
+    defer(() => clearInterval(heartbeat));
 
     const ctx: RunContext = {
       store,
@@ -136,27 +166,32 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     };
 
     if (opts.resume) {
-      await recoverRun(ctx, record);
+      await recoverRun(ctx, { ...record, supervisors: previous });
     } else {
-      await createIntegration({ repo, home, run: record.runId, base: plan.defaults.base });
-      await createTasks(ctx);
-      // Parsing a large plan leaves a lot of garbage behind; drop it before the long part starts.
-      collectGarbage();
+      try {
+        await createIntegration({ repo, home, run: record.runId, base: plan.defaults.base });
+        await createTasks(ctx);
+      } catch (e) {
+        // Recorded but never started: say so, rather than leave a "running" run nothing drives.
+        await bestEffort('recording the failed start', store.updateRun(scope, record.runId, token, { status: 'failed', finishedAt: Date.now() }), warn);
+        throw e;
+      }
     }
-    record.supervisors.push(supervisor.id);
     record.status = 'running';
-    await saveRunRecord(store, scope, record);
+    await saveRunRecord(store, scope, record, { token });
     await store.recordEvent(scope, 'run.started', { plan: plan.name, maxAgents: record.maxAgents, resumed: Boolean(opts.resume) }, { runId: record.runId, instanceId: supervisor.id });
     opts.onStart?.({ store, scope, runId: record.runId, plan });
 
     const outcome = await supervise(ctx, {
       sampler: opts.sampler ?? new SystemSampler(),
       maxAgents: record.maxAgents,
-      signal: opts.signal,
+      signal: opts.signal ? AbortSignal.any([opts.signal, superseded.signal]) : superseded.signal,
       onDecision: opts.onDecision,
     });
+    if (superseded.signal.aborted) {
+      throw new DaedalusError('LEASE_LOST', `run ${record.runId} was taken over by another supervisor; this one stopped`, 'follow the run with `daedalus runs` and `daedalus bus tasks`');
+    }
 
-    collectGarbage();
     const report = await buildReport(ctx, record, outcome);
     await writeResults(ctx, report);
     let finish: FinishResult | null = null;
@@ -167,24 +202,20 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       const outcomes = Object.fromEntries(
         report.tasks.map((t) => [t.id, t.state === 'done' ? 'done' : t.failureKind === 'conflict' ? 'conflict' : t.state === 'cancelled' ? 'cancelled' : 'failed'] as const),
       );
-      await cleanupRun({ repo, home, run: record.runId, outcomes, removeIntegrationWorktree: true }).catch((e: unknown) =>
-        opts.onNote?.(`cleanup: ${describeError(e)}`),
-      );
+      await bestEffort('cleanup', cleanupRun({ repo, home, run: record.runId, outcomes, removeIntegrationWorktree: true }), warn);
     }
     record.status = outcome.stoppedBy === 'interrupt' ? 'interrupted' : report.status;
     record.finishedAt = Date.now();
-    await saveRunRecord(store, scope, record);
-    await store.recordEvent(scope, 'run.finished', { status: record.status, summary: report.summary as never }, { runId: record.runId });
+    await saveRunRecord(store, scope, record, { token });
+    await store.recordEvent(scope, 'run.finished', { status: record.status, summary: toPlainJson(report.summary) }, { runId: record.runId });
     return { runId: record.runId, repo, report, finish };
-  } finally {
-    for (const r of releasers.reverse()) await r().catch(() => undefined);
-  }
+  }, (e) => warn(`shutdown: ${describeError(e)}`));
 }
 
 /** The plan's packages become the run's tasks, ranked for dispatch, in one batch (all or nothing). */
 async function createTasks(ctx: RunContext): Promise<void> {
   const { plan } = ctx;
-  const history = await ctx.store.listHistory(ctx.scope, undefined, 500);
+  const history = await ctx.store.listHistory(ctx.scope, { limit: 500 });
   const estimates = resolveEstimates(plan.packages, { fallback: historyFallback(history) });
   const keys = dispatchKeys(plan.packages, estimates.ms);
   const inputs: TaskInput[] = plan.packages.map((p) => ({

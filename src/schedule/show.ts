@@ -3,9 +3,10 @@
  * dispatcher and a layer-by-layer schedule would take on N agents, predicted by simulation.
  * It lives here rather than in src/plan because it needs the simulator.
  */
-import { DaedalusError } from '../errors.js';
+import { DaedalusError } from '../common/index.js';
 import type { EstimateOptions, EstimateOrigin, LoadPlanOptions, Plan, Priority } from '../plan/index.js';
-import { analyzeDag, formatDuration, loadPlan, resolveEstimates } from '../plan/index.js';
+import { formatDuration } from '../common/index.js';
+import { analyzeDag, loadPlan, resolveEstimates } from '../plan/index.js';
 import { dispatchKeys } from './ranks.js';
 import type { SimSlot, SimTask } from './simulate.js';
 import { simulate } from './simulate.js';

@@ -82,7 +82,8 @@ export function mayStart(c: Concurrency, running: { total: number; byType: Reado
 }
 
 function typeLimit(type: string, entries: HistoryEntry[], max: number, opts: AdaptiveOptions, reasons: string[]): number | undefined {
-  const counted = entries.filter((e) => e.outcome !== 'cancelled');
+  // Stopped and requeued attempts were Daedalus's decisions, not the type's failures.
+  const counted = entries.filter((e) => e.outcome !== 'cancelled' && e.outcome !== 'stopped' && e.outcome !== 'requeued');
   if (counted.length < (opts.minSamples ?? 3)) return undefined;
   const limits: number[] = [];
   const failures = counted.filter((e) => e.outcome !== 'success').length;

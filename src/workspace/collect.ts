@@ -1,4 +1,6 @@
-import { DaedalusError } from '../errors.js';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DaedalusError } from '../common/index.js';
 import type { TaskOptions } from './context.js';
 import { exists, openRun } from './context.js';
 import type { Git } from './git.js';
@@ -6,13 +8,20 @@ import { COMMIT_CONFIG, DAEDALUS_IDENTITY, splitZ } from './git.js';
 import { taskLayout } from './layout.js';
 import type { TaskMeta } from './meta.js';
 import { readJson, updateTaskMeta } from './meta.js';
+import { clearStaleLocks, linkedGitDir, pinnedEnv, repairLink } from './pin.js';
 
 export interface CollectOptions extends TaskOptions {
   /** Message for the commit of leftovers. Default names the task and the run. */
   message?: string;
+  /** A changed file larger than this fails the collection (TOO_LARGE). */
+  maxFileBytes?: number;
+  /** Called with the worktree's path once it is known sound, before anything is committed (files to add). */
+  prepare?: (worktree: string) => void;
 }
 
 export interface CollectResult {
+  /** The worktree collected. */
+  worktree: string;
   baseCommit: string;
   headCommit: string;
   /** Every path added, modified or deleted since the base (renames as delete + add). */
@@ -21,46 +30,112 @@ export interface CollectResult {
   deletions: number;
   /** True when the agent left uncommitted work and collect committed it. */
   committedLeftovers: boolean;
+  /** Commits the agent left on a detached HEAD and then walked away from, merged back in. */
+  strayCommits: string[];
+  /** What had to be mended first: the worktree's `.git` link, stale lock files. */
+  repaired: string[];
 }
 
 /**
  * Takes in what an agent did once it stopped: commits anything left uncommitted (untracked files
- * included, ignored ones not) as Daedalus, and measures the change against the commit the worktree
- * was provisioned from. Safe to call again: with nothing left over it only measures.
+ * included, ignored ones not) as Daedalus, brings back commits it left on a detached HEAD, and
+ * measures the change against the commit the worktree was provisioned from. Every git command is
+ * pinned to the worktree's own git dir. Safe to call again: with nothing left over it only measures.
  */
 export async function collectTask(o: CollectOptions): Promise<CollectResult> {
-  const { git, layout } = await openRun(o);
+  const { git, layout, repo } = await openRun(o);
   const t = taskLayout(layout, o.task);
   const meta = await readJson<TaskMeta>(t.metaPath);
   if (!meta) {
     throw new DaedalusError('NOT_FOUND', `task ${o.task} of run ${o.run} has no workspace`, 'provision it first', { reason: 'not-provisioned' });
   }
-  if (!(await exists(t.path))) {
-    throw new DaedalusError('WORKSPACE_ERROR', `worktree of task ${o.task} is missing (${t.path})`, 'provision the task again', {
+  const gitDir = meta.gitDir ?? (await linkedGitDir(t.path).catch(() => null));
+  if (!(await exists(t.path)) || !gitDir || !(await exists(gitDir))) {
+    throw new DaedalusError('WORKSPACE_ERROR', `worktree of task ${o.task} is missing or broken (${t.path})`, 'provision the task again', {
       reason: 'missing-worktree',
     });
   }
-  const pending = await git.ok(t.path, ['status', '--porcelain', '-z', '--untracked-files=all'], `status (task ${o.task})`);
+  const repaired: string[] = [];
+  if (await repairLink(t.path, gitDir)) repaired.push('.git');
+  // The agent is dead: nothing of it still holds git's locks there.
+  repaired.push(...(await clearStaleLocks(gitDir, t.path)), ...(await clearStaleRefLock(repo.commonDir, t.branch)));
+  o.prepare?.(t.path);
+  const env = pinnedEnv(gitDir, t.path);
+  const g = (args: readonly string[], operation: string, extra: Record<string, string> = {}) => git.ok(t.path, args, operation, { env: { ...env, ...extra } });
+
+  const pending = await g(['status', '--porcelain', '-z', '--untracked-files=all'], `status (task ${o.task})`);
   let committedLeftovers = false;
   if (pending !== '') {
-    await git.ok(t.path, ['add', '--all'], `add (task ${o.task})`);
+    await g(['add', '--all'], `add (task ${o.task})`);
     // Status can list what add cannot stage (a submodule's own dirt): no empty commits for that.
-    committedLeftovers = (await git.try(t.path, ['diff', '--cached', '--quiet'])).exitCode === 1;
+    committedLeftovers = (await git.try(t.path, ['diff', '--cached', '--quiet'], { env })).exitCode === 1;
   }
   if (committedLeftovers) {
     const message = o.message ?? `daedalus: uncommitted work of task ${o.task}\n\nLeft uncommitted by the agent of task ${o.task} in run ${o.run}; committed by Daedalus.`;
-    await git.ok(t.path, [...COMMIT_CONFIG, 'commit', '--quiet', '--no-verify', '-m', message], `commit (task ${o.task})`, {
-      env: DAEDALUS_IDENTITY,
-    });
+    await g([...COMMIT_CONFIG, 'commit', '--quiet', '--no-verify', '-m', message], `commit (task ${o.task})`, DAEDALUS_IDENTITY);
   }
-  const [head = '', symbolic = ''] = (await git.ok(t.path, ['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD'], 'rev-parse')).split('\n');
+  const strayCommits = await mergeStrayCommits(git, t.path, env, o.task);
+  const [head = '', symbolic = ''] = (await g(['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD'], 'rev-parse')).split('\n');
   // An agent that switched branches or detached HEAD still produced this work: the task branch follows it.
   if (symbolic !== `refs/heads/${t.branch}`) {
-    await git.ok(t.path, ['update-ref', `refs/heads/${t.branch}`, head], `update-ref (task ${o.task})`);
+    await g(['update-ref', `refs/heads/${t.branch}`, head], `update-ref (task ${o.task})`);
   }
-  const stats = await diffStats(git, t.path, meta.baseCommit, head);
-  await updateTaskMeta(t.metaPath, meta, { phase: 'collected', headCommit: head });
-  return { baseCommit: meta.baseCommit, headCommit: head, committedLeftovers, ...stats };
+  const stats = await diffStats(git, t.path, meta.baseCommit, head, env);
+  if (o.maxFileBytes !== undefined) await refuseLargeFiles(git, t.path, env, meta.baseCommit, head, o.maxFileBytes, o.task);
+  await updateTaskMeta(t.metaPath, meta, { phase: 'collected', headCommit: head, gitDir });
+  return { worktree: t.path, baseCommit: meta.baseCommit, headCommit: head, committedLeftovers, strayCommits, repaired, ...stats };
+}
+
+/** A ref lock (`<branch>.lock`) left by a git killed while moving the task branch. */
+async function clearStaleRefLock(commonDir: string, branch: string): Promise<string[]> {
+  const lock = join(commonDir, 'refs', 'heads', `${branch}.lock`);
+  if (!(await exists(lock))) return [];
+  await rm(lock, { force: true });
+  return [`refs/heads/${branch}.lock`];
+}
+
+/**
+ * Commits the agent made on a detached HEAD and then left (checking its branch out again) are in
+ * the worktree's reflog but on no branch: the newest of them is merged back, so no work is dropped.
+ */
+async function mergeStrayCommits(git: Git, cwd: string, env: Record<string, string>, task: string): Promise<string[]> {
+  const log = await git.try(cwd, ['reflog', 'show', '--format=%H', '-n', '200', 'HEAD'], { env });
+  const seen = [...new Set(log.stdout.split('\n').filter(Boolean))];
+  if (log.exitCode !== 0 || seen.length === 0) return [];
+  const stray = await git.try(cwd, ['rev-list', '-n', '1', ...seen, '--not', '--all'], { env });
+  const tip = stray.stdout.trim();
+  if (stray.exitCode !== 0 || tip === '') return [];
+  const merged = await git.try(cwd, [...COMMIT_CONFIG, 'merge', '--no-edit', '--no-ff', '-m', `daedalus: commits task ${task} left on a detached HEAD`, tip], {
+    env: { ...env, ...DAEDALUS_IDENTITY },
+  });
+  if (merged.exitCode !== 0) {
+    await git.try(cwd, ['merge', '--abort'], { env });
+    throw new DaedalusError('MERGE_CONFLICT', `task ${task} left commits on a detached HEAD (${tip.slice(0, 12)}) that conflict with its branch`, 'the next attempt finds them in the reflog', {
+      stray: tip,
+    });
+  }
+  return [tip];
+}
+
+/** A changed file over the size limit fails the collection, naming each one and its size. */
+async function refuseLargeFiles(git: Git, cwd: string, env: Record<string, string>, from: string, to: string, limit: number, task: string): Promise<void> {
+  const raw = await git.ok(cwd, ['diff', '--raw', '-z', '--no-renames', '--no-abbrev', from, to, '--'], 'diff --raw', { env });
+  const fields = splitZ(raw);
+  const blobs: { path: string; blob: string }[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const blob = fields[i]!.split(' ')[3] ?? '';
+    if (!/^0+$/.test(blob)) blobs.push({ path: fields[i + 1]!, blob });
+  }
+  if (blobs.length === 0) return;
+  const sizes = (await git.ok(cwd, ['cat-file', '--batch-check=%(objectsize)'], 'cat-file', { env, input: `${blobs.map((b) => b.blob).join('\n')}\n` })).split('\n');
+  const over = blobs.map((b, i) => ({ path: b.path, bytes: Number(sizes[i]) })).filter((f) => f.bytes > limit);
+  if (over.length === 0) return;
+  throw new DaedalusError(
+    'TOO_LARGE',
+    `task ${task} changed ${over.length} file(s) over the limit of ${limit} bytes: ${over.map((f) => `${f.path} (${f.bytes} bytes)`).join(', ')}`,
+    'keep build output and data out of the commit (a .gitignore entry), or raise defaults.limits.file_size',
+    { files: over, limit },
+  );
 }
 
 export async function diffStats(
@@ -68,8 +143,9 @@ export async function diffStats(
   cwd: string,
   from: string,
   to: string,
+  env?: Record<string, string>,
 ): Promise<{ filesChanged: string[]; insertions: number; deletions: number }> {
-  const out = await git.ok(cwd, ['diff', '--numstat', '-z', '--no-renames', from, to, '--'], 'diff --numstat');
+  const out = await git.ok(cwd, ['diff', '--numstat', '-z', '--no-renames', from, to, '--'], 'diff --numstat', env ? { env } : {});
   const filesChanged: string[] = [];
   let insertions = 0;
   let deletions = 0;

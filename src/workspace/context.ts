@@ -1,7 +1,7 @@
 import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { daedalusHome } from '../config/home.js';
-import { DaedalusError } from '../errors.js';
+import { daedalusHome } from '../common/index.js';
+import { DaedalusError } from '../common/index.js';
 import type { GitRunner } from './git.js';
 import { Git } from './git.js';
 import type { RunLayout } from './layout.js';

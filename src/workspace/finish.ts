@@ -1,4 +1,4 @@
-import { DaedalusError } from '../errors.js';
+import { DaedalusError } from '../common/index.js';
 import type { RunContext, RunOptions } from './context.js';
 import { commitOf, isAncestor, openRun } from './context.js';
 import { COMMIT_CONFIG, DAEDALUS_IDENTITY, gitError, splitZ } from './git.js';

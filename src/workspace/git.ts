@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { DaedalusError } from '../errors.js';
+import { DaedalusError } from '../common/index.js';
 
 export interface GitRunOptions {
   cwd: string;

@@ -33,7 +33,7 @@ export type {
   WorkspaceListOptions,
   WorkspaceRow,
   WorkspaceState,
-} from './commands.js';
-export { formatWorkspaceTable, workspaceClean, workspaceList } from './commands.js';
+} from './inventory.js';
+export { formatWorkspaceTable, workspaceClean, workspaceList } from './inventory.js';
 export type { LockOptions } from './lock.js';
 export { withLock } from './lock.js';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DaedalusError } from '../errors.js';
+import { DaedalusError } from '../common/index.js';
 import type { RunContext, RunOptions } from './context.js';
 import { commitOf, exists, openRun } from './context.js';
 import { splitZ } from './git.js';

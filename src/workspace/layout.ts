@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DaedalusError } from '../errors.js';
+import { DaedalusError } from '../common/index.js';
 import type { RepoInfo } from './repo.js';
 
 /**

@@ -3,7 +3,7 @@ import { link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promi
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DaedalusError } from '../errors.js';
+import { DaedalusError } from '../common/index.js';
 
 export interface LockOptions {
   /** Give up waiting after this long with LOCK_HELD. Default 10 minutes: a merge can be slow. */
@@ -134,11 +134,12 @@ async function takeOver(path: string, stale: Holder | null): Promise<void> {
   const moved = await readHolder(aside);
   const same =
     moved === 'gone' || (stale === null ? moved === null : moved !== null && moved.token === stale.token);
+  // Both may lose a race with another taker, which is the outcome we want anyway.
   if (!same) await link(aside, path).catch(() => undefined);
   await unlink(aside).catch(() => undefined);
 }
 
 async function releaseFile(path: string, token: string): Promise<void> {
   const holder = await readHolder(path);
-  if (holder && holder !== 'gone' && holder.token === token) await unlink(path).catch(() => undefined);
+  if (holder && holder !== 'gone' && holder.token === token) await unlink(path).catch(() => undefined); // gone already is released
 }

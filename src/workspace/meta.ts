@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { DaedalusError } from '../errors.js';
+import { DaedalusError } from '../common/index.js';
 import type { RunLayout } from './layout.js';
 
 /** What a run's integration branch was made from; read back by finish, list and clean. */
@@ -31,6 +31,11 @@ export interface TaskMeta {
   repoRoot: string;
   path: string;
   branch: string;
+  /**
+   * The worktree's own git dir (`<common dir>/worktrees/<name>`), recorded when it was added:
+   * every later git command is pinned to it, whatever the agent did to the worktree's `.git`.
+   */
+  gitDir?: string;
   /** The integration head the worktree was provisioned from: what collect diffs against. */
   baseCommit: string;
   phase: TaskPhase;
@@ -91,8 +96,4 @@ export async function updateTaskMeta(path: string, meta: TaskMeta, change: Parti
   const next: TaskMeta = { ...meta, ...change, updatedAt: Date.now() };
   await writeJson(path, next);
   return next;
-}
-
-export async function removeFile(path: string): Promise<void> {
-  await rm(path, { force: true });
 }

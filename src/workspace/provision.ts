@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { DaedalusError } from '../errors.js';
+import { DaedalusError } from '../common/index.js';
 import type { RunContext, TaskOptions } from './context.js';
 import { commitOf, exists, openRun } from './context.js';
 import type { TaskLayout } from './layout.js';
@@ -7,7 +7,8 @@ import { taskLayout } from './layout.js';
 import type { TaskMeta } from './meta.js';
 import { readJson, updateTaskMeta, writeJson } from './meta.js';
 import { copyIncluded, runSetupCommand } from './setup.js';
-import { addWorktree, removeWorktree } from './worktrees.js';
+import { clearStaleLocks, linkedGitDir, repairLink } from './pin.js';
+import { addWorktree, pruneWorktrees, removeWorktree } from './worktrees.js';
 
 export interface ProvisionOptions extends TaskOptions {
   /** Include patterns (gitignore syntax). Default: the checkout's `.worktreeinclude`, if any. */
@@ -18,6 +19,8 @@ export interface ProvisionOptions extends TaskOptions {
   /** Extra environment for the setup command. */
   setupEnv?: Record<string, string>;
   signal?: AbortSignal;
+  /** Start over from the integration head even when an earlier attempt left work. */
+  fresh?: boolean;
 }
 
 export interface TaskWorkspace {
@@ -34,16 +37,20 @@ export interface TaskWorkspace {
   /** The setup command's log, when one ran. */
   setupLogPath: string | null;
   metaPath: string;
+  /** True when the worktree is the previous attempt's, with its commits and leftovers. */
+  continued: boolean;
 }
 
 /**
  * Gives a task its own worktree on `daedalus/<run>/<task>`, started from the integration branch's
  * head as it is now, so a task made ready by its dependencies' merges starts with their work.
  *
- * A retry (the worktree or its record already exists) removes the old worktree and makes a fresh one
- * from the current integration head, resetting the branch: an attempt never inherits a failed
- * attempt's half-done state or its build debris, and it sees whatever was merged since. The old
- * head is kept in the record (`previousHeads`) so the discarded work can still be found.
+ * A retry continues where the previous attempt stopped (`fresh` unset): its worktree, commits and
+ * uncommitted leftovers stay, as the worker contract promises, so an agent that resumes its
+ * session finds the files it believes it wrote. A worktree that is gone or broken is made again
+ * from the task branch (the commits survive); only `fresh: true`, or a task with no branch,
+ * starts over from the current integration head. Discarded heads are kept in the record
+ * (`previousHeads`) so that work can still be found.
  *
  * The common path is four git calls: find the repo, read the integration head, register the
  * worktree, check it out.
@@ -52,6 +59,8 @@ export async function provisionTask(o: ProvisionOptions): Promise<TaskWorkspace>
   const ctx = await openRun(o);
   const { git, repo, layout } = ctx;
   const t = taskLayout(layout, o.task);
+  const continued = o.fresh ? null : await continueTask(ctx, t, o);
+  if (continued) return continued;
   const base = await commitOf(git, repo.root, `refs/heads/${layout.integrationBranch}`);
   if (!base) {
     throw new DaedalusError(
@@ -66,13 +75,14 @@ export async function provisionTask(o: ProvisionOptions): Promise<TaskWorkspace>
 
   await addWorktree(ctx, { path: t.path, newBranch: t.branch, start: base, operation: `worktree add (task ${o.task})` });
   const now = Date.now();
-  let meta: TaskMeta = {
+  const meta: TaskMeta = {
     version: 1,
     run: o.run,
     task: o.task,
     repoRoot: repo.root,
     path: t.path,
     branch: t.branch,
+    gitDir: await linkedGitDir(t.path),
     baseCommit: base,
     phase: 'provisioned',
     attempt: (previous?.attempt ?? 0) + 1,
@@ -82,6 +92,24 @@ export async function provisionTask(o: ProvisionOptions): Promise<TaskWorkspace>
   };
   await writeJson(t.metaPath, meta);
 
+  const { copied, setupLogPath } = await setUp(ctx, t, o, meta);
+  return {
+    run: o.run,
+    task: o.task,
+    path: t.path,
+    branch: t.branch,
+    baseCommit: base,
+    attempt: meta.attempt,
+    copied,
+    setupLogPath,
+    metaPath: t.metaPath,
+    continued: false,
+  };
+}
+
+/** Copies the included files in and runs the setup command; a failing command is SETUP_FAILED with its log. */
+async function setUp(ctx: RunContext, t: TaskLayout, o: ProvisionOptions, meta: TaskMeta): Promise<{ copied: string[]; setupLogPath: string | null }> {
+  const { git, repo } = ctx;
   const copied = await copyIncluded(git, repo.checkout, t.path, o.include);
   let setupLogPath: string | null = null;
   if (o.setupCommand && o.setupCommand.trim() !== '') {
@@ -114,16 +142,47 @@ export async function provisionTask(o: ProvisionOptions): Promise<TaskWorkspace>
       });
     }
   }
+  return { copied, setupLogPath };
+}
+
+/**
+ * The previous attempt's worktree, kept (or made again from the task branch when it is gone or
+ * broken), for the next attempt. Null when there is nothing to continue from.
+ */
+async function continueTask(ctx: RunContext, t: TaskLayout, o: ProvisionOptions): Promise<TaskWorkspace | null> {
+  const { git, repo } = ctx;
+  const previous = await readJson<TaskMeta>(t.metaPath);
+  if (!previous || previous.phase === 'setup-failed') return null;
+  const branchHead = await commitOf(git, repo.root, `refs/heads/${t.branch}`);
+  if (!branchHead) return null;
+  let meta: TaskMeta = { ...previous, attempt: previous.attempt + 1, phase: 'provisioned', updatedAt: Date.now() };
+  let copied: string[] = [];
+  let setupLogPath: string | null = previous.setupLogPath ?? null;
+  const healthy = previous.gitDir !== undefined && (await exists(t.path)) && (await exists(previous.gitDir));
+  if (healthy) {
+    await repairLink(t.path, previous.gitDir!);
+    await clearStaleLocks(previous.gitDir!, t.path);
+  } else {
+    // Gone or broken beyond its .git file: made again on the task branch, whose commits survive.
+    if (await exists(t.path)) await removeWorktree(ctx, t.path);
+    else await pruneWorktrees(ctx);
+    await addWorktree(ctx, { path: t.path, branch: t.branch, operation: `worktree add (task ${o.task}, continued)` });
+    meta = { ...meta, gitDir: await linkedGitDir(t.path) };
+    await writeJson(t.metaPath, meta);
+    ({ copied, setupLogPath } = await setUp(ctx, t, o, meta));
+  }
+  await writeJson(t.metaPath, meta);
   return {
     run: o.run,
     task: o.task,
     path: t.path,
     branch: t.branch,
-    baseCommit: base,
+    baseCommit: meta.baseCommit,
     attempt: meta.attempt,
     copied,
     setupLogPath,
     metaPath: t.metaPath,
+    continued: true,
   };
 }
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { daedalusHome } from '../config/home.js';
-import { DaedalusError } from '../errors.js';
+import { daedalusHome } from '../common/index.js';
+import { DaedalusError } from '../common/index.js';
 import type { Git } from './git.js';
 import { gitMessage } from './git.js';
 

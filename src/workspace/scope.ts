@@ -1,4 +1,4 @@
-import { DaedalusError } from '../errors.js';
+import { DaedalusError } from '../common/index.js';
 import { compileGlobs, normalisePath } from './glob.js';
 
 /** enforce: a violation ends the task as `scope`; warn: reported only; off: not checked. */

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { cp, mkdir, open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { DaedalusError } from '../errors.js';
+import { DaedalusError } from '../common/index.js';
 import { exists } from './context.js';
 import type { Git } from './git.js';
 import { splitZ } from './git.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseLockPath } from '../../src/bus/paths.js';
-import { DaedalusError } from '../../src/errors.js';
+import { DaedalusError } from '../../src/common/errors.js';
 
 const root = '/work/wt-a';
 const code = (input: string) => {

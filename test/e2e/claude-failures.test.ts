@@ -51,7 +51,9 @@ describe('claude harness: how attempts fail', () => {
   });
 
   test('a request no rule settles waits for a person: approved through `daedalus approvals`, the command runs', async () => {
-    const { approvalsApprove, approvalsList } = await import('../../src/agent/approvals.js');
+    const { decideApproval, listApprovals } = await import('../../src/approvals/index.js');
+    const { openStore } = await import('../../src/bus/index.js');
+    const store = await openStore(w.bus);
     w.script([
       { calls: [{ tool: 'Bash', input: { command: `node -e "require('fs').writeFileSync('out.txt', 'approved-by-a-person\\n'); console.log('wrote it')"`, description: 'write it' } }] },
       { calls: [{ tool: 'daedalus:complete_task', input: { summary: 'wrote out.txt with permission' } }] },
@@ -59,15 +61,16 @@ describe('claude harness: how attempts fail', () => {
     ]);
     const plan = planFor(w.claudeEnv(), { pkg: { permissions: ['Read', 'Edit'] } });
     const running = w.run(plan);
-    let pending: Awaited<ReturnType<typeof approvalsList>> = [];
+    let pending: Awaited<ReturnType<typeof listApprovals>> = [];
     for (let i = 0; i < 200 && pending.length === 0; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      pending = await approvalsList({ bus: w.bus, scope: w.scope });
+      pending = await listApprovals(store, w.scope);
     }
     expect(pending).toHaveLength(1);
     expect(pending[0]).toMatchObject({ tool: 'Bash', status: 'pending', taskId: expect.stringMatching(/:job$/) });
     expect(pending[0]!.summary).toMatch(/^Bash\(node -e /);
-    await approvalsApprove({ bus: w.bus, scope: w.scope, id: pending[0]!.id, by: 'user:test' });
+    await decideApproval(store, w.scope, pending[0]!.id, 'allow', { by: 'user:test' });
+    await store.close();
     const result = await running;
     expect(result.report.status).toBe('done');
     const ran = w.server.turns()[1]!.ctx!.results[0]!;

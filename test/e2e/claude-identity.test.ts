@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { seedCapture } from '../../src/agent/seed.js';
+import { seedCapture } from '../../src/harness/seed.js';
 import { openStore } from '../../src/bus/index.js';
 import { claudeHarness } from '../../src/harness/claude/index.js';
 import type { TurnContext } from '../helpers/model-server/index.js';

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { codexHarness } from '../../src/harness/codex/index.js';
@@ -72,6 +72,17 @@ describe('codex harness against the real Codex CLI', () => {
     const result = await w.run(plan, { harnesses: { codex: rec.harness } });
     expect(result.report.status, result.report.tasks[0]?.error ?? '').toBe('done');
     expect(w.server.problems).toEqual([]);
+    // The app-server daemon the TUI starts in a session of its own is gone, and so is its 200 MB copy.
+    const home = join(rec.specs[0]!.attemptDir, 'codex-home');
+    const left = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`${home}/`);
+      } catch {
+        return false;
+      }
+    });
+    expect(left).toEqual([]);
+    expect(existsSync(join(home, 'packages'))).toBe(false);
     const whoami = w.server.turns().flatMap((t) => t.ctx!.results).find((r) => r.text.includes('"registered"'));
     expect(parsed(whoami?.text ?? '')).toMatchObject({ registered: true, started_by_supervisor: true });
     const dir = rec.specs[0]!.attemptDir;

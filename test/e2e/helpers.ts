@@ -10,8 +10,8 @@ import { isolateGitConfig, makeTempRepo, type TempRepo } from '../helpers/git-re
 import { startModelServer, type ModelServer, type Step } from '../helpers/model-server/index.js';
 import { SCRIPTED_CODEX_CATALOG } from './codex-catalog.js';
 
-export const CLAUDE_BIN = resolve('node_modules/.bin/claude');
-export const CODEX_BIN = resolve('node_modules/.bin/codex');
+export const CLAUDE_BIN = resolve('test/e2e/agent-clis/node_modules/.bin/claude');
+export const CODEX_BIN = resolve('test/e2e/agent-clis/node_modules/.bin/codex');
 
 /** A harness that records what it was given and every event its agent emitted. */
 export interface Recorded {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, expect } from 'vitest';
 import { openStore, type OpenOptions } from '../../src/bus/open.js';
 import type { Store } from '../../src/bus/store.js';
-import { DaedalusError, type ErrorCode } from '../../src/errors.js';
+import { DaedalusError, type ErrorCode } from '../../src/common/errors.js';
 import { reusableTestDatabase } from './postgres.js';
 
 /** How the shared suites get a bus: each call to fresh() is a new, empty one. */

@@ -44,14 +44,16 @@ describe('adoption and lease keeping', () => {
     expect((await bus.store.getTask(task.id))!.result).toMatchObject({ summary: 'parser built', by: reserved.id });
   });
 
-  test('a bad DAEDALUS_INSTANCE_ID leaves the server up and says why; register still works', async () => {
+  test('a bad DAEDALUS_INSTANCE_ID leaves the server up and says why; register does not sidestep it', async () => {
     const agent = await connectAgent(bus, { env: { DAEDALUS_INSTANCE_ID: 'i-never-reserved' } });
     agents.push(agent);
     const who = await agent.ok('whoami');
     expect(who).toMatchObject({ registered: false, pending_instance: 'i-never-reserved' });
     expect(who.why).toMatch(/no instance i-never-reserved/);
     expect((await agent.call('list_tasks')).text).toMatch(/^NOT_REGISTERED: instance i-never-reserved from DAEDALUS_INSTANCE_ID is not adopted yet: .* — retry/);
-    expect((await agent.ok('register', { role: 'worker' })).registered).toBe(true);
+    // The server speaks for the instance it was started for or for nobody.
+    expect((await agent.call('register', { role: 'worker' })).text).toMatch(/^NOT_REGISTERED: instance i-never-reserved from DAEDALUS_INSTANCE_ID is not adopted yet/);
+    expect(await bus.store.listInstances(SCOPE)).toEqual([]);
   });
 
   test('a handed-over lease that already moved on becomes a LEASE_LOST notice on the first call', async () => {

@@ -116,3 +116,21 @@ export function useAgents(defaults: (role: string) => AgentOptions = (role) => (
   };
   return { bus, connect, agent: (role: string, opts: AgentOptions = {}) => connect({ ...defaults(role), ...opts }) };
 }
+
+/**
+ * What a supervisor does before it starts an agent for a task: reserve the agent's instance and
+ * claim the task for it. Returns the environment the agent's MCP server gets.
+ */
+export async function daedalusStarted(bus: Bus, o: { taskId: string; runId?: string; scope?: string }): Promise<Record<string, string>> {
+  const scope = o.scope ?? SCOPE;
+  const sup = await bus.store.registerInstance({ scope, role: 'supervisor' });
+  const reserved = await bus.store.reserveInstance({ scope, role: 'worker', reservedBy: sup.id, taskId: o.taskId, fileRoot: bus.root, leaseMs: 60_000 });
+  const lease = await bus.store.claim(o.taskId, reserved.id, 60_000);
+  return {
+    DAEDALUS_INSTANCE_ID: reserved.id,
+    DAEDALUS_ROLE: 'worker',
+    DAEDALUS_TASK_ID: o.taskId,
+    DAEDALUS_LEASE_TOKEN: lease.token,
+    ...(o.runId ? { DAEDALUS_RUN_ID: o.runId } : {}),
+  };
+}

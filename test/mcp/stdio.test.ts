@@ -1,15 +1,20 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { packageVersion } from '../../src/common/index.js';
+import { describeTools } from '../../src/mcp/tool-schemas.js';
 import { SCOPE, tempBus, type Bus, type Loose } from './helpers.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const TSX_ENTRY = ['--import', 'tsx', 'src/mcp/stdio-entry.ts'];
 const CLI = join(REPO, 'dist/cli/main.js');
+/** The bundled entry agents' MCP configurations run (built by the test setup). */
+const BUNDLED = join(REPO, 'dist/mcp.js');
+const MiB = 1024 * 1024;
 
 function serverEnv(bus: Bus, extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -58,8 +63,8 @@ interface RawRun {
   closeStdin(): void;
 }
 
-function spawnRaw(bus: Bus, extra: Record<string, string> = {}): RawRun {
-  const child = spawn(process.execPath, TSX_ENTRY, { cwd: REPO, env: serverEnv(bus, extra), stdio: ['pipe', 'pipe', 'pipe'] });
+function spawnRaw(bus: Bus, extra: Record<string, string> = {}, args = TSX_ENTRY): RawRun {
+  const child = spawn(process.execPath, args, { cwd: REPO, env: serverEnv(bus, extra), stdio: ['pipe', 'pipe', 'pipe'] });
   const run = { stdout: '', stderr: '' } as RawRun;
   const waiters = new Map<number, (r: Loose) => void>();
   child.stdout.on('data', (d: Buffer) => {
@@ -70,9 +75,16 @@ function spawnRaw(bus: Bus, extra: Record<string, string> = {}): RawRun {
     }
   });
   child.stderr.on('data', (d: Buffer) => (run.stderr += d.toString()));
+  // A server that dies mid-write fails the test through response(), not as an unhandled EPIPE.
+  child.stdin.on('error', () => undefined);
   run.exit = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  // The SDK's client writes the id last, after the params: the server must find it there.
   run.send = (msg) => child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...msg })}\n`);
-  run.response = (id) => new Promise((resolve) => waiters.set(id, resolve));
+  run.response = (id) =>
+    new Promise((resolve, reject) => {
+      waiters.set(id, resolve);
+      void run.exit.then((code) => reject(new Error(`the server exited (${code}) before answering request ${id}; stderr:\n${run.stderr.slice(-2000)}`)));
+    });
   run.kill = (s) => child.kill(s);
   run.closeStdin = () => child.stdin.end();
   return run;
@@ -127,6 +139,40 @@ describe('daedalus mcp over stdio', () => {
   });
 });
 
+describe('a message larger than the server reads', () => {
+  let bus: Bus;
+  beforeEach(async () => {
+    bus = await tempBus();
+  });
+  afterEach(async () => {
+    await bus.close();
+  });
+
+  test('a 12 MiB call is refused with TOO_LARGE naming its size and the limit, and the server keeps serving', async () => {
+    // Through the CLI, which hands `mcp` to the bundled entry.
+    const run = spawnRaw(bus, {}, [CLI, 'mcp']);
+    await handshake(run);
+    run.send({ method: 'tools/call', params: { name: 'kv_set', arguments: { key: 'big', value: 'x'.repeat(12 * MiB) } }, id: 1 });
+    const refused = (await run.response(1)).result as { content: { text: string }[]; isError?: boolean };
+    expect(refused.isError).toBe(true);
+    expect(refused.content[0]!.text).toMatch(/^TOO_LARGE: the message is 12\.0 MiB; the limit is 4\.0 MiB per message/);
+    // Still serving, on the same connection.
+    const reg = JSON.parse((await callRaw(run, 2, 'register', { role: 'planner' })).content[0]!.text);
+    expect(reg.id).toMatch(/\S/);
+    // A valid batch that is simply too big as one message: 100 tasks of 200 KiB each.
+    const tasks = Array.from({ length: 100 }, (_, i) => ({ key: `t${i}`, title: `task ${i}`, description: 'd'.repeat(200 * 1024) }));
+    run.send({ id: 3, method: 'tools/call', params: { name: 'request_task_batch', arguments: { tasks } } });
+    expect((await run.response(3)).result).toMatchObject({ isError: true, content: [{ text: expect.stringMatching(/^TOO_LARGE: the message is 19\.\d MiB/) }] });
+    // A request that is not a tool call gets a JSON-RPC error instead.
+    run.send({ method: 'resources/read', params: { uri: 'daedalus://inbox', padding: 'p'.repeat(5 * MiB) }, id: 4 });
+    expect((await run.response(4)).error).toMatchObject({ code: -32600, message: expect.stringMatching(/^TOO_LARGE: the message is 5\.0 MiB/), data: { code: 'TOO_LARGE', limit_bytes: 4 * MiB } });
+    expect(JSON.parse((await callRaw(run, 5, 'whoami', {})).content[0]!.text)).toMatchObject({ registered: true, id: reg.id });
+    expect(run.stderr).toMatch(/refused a 12\.0 MiB message \(tools\/call\)/);
+    run.closeStdin();
+    expect(await run.exit).toBe(0);
+  });
+});
+
 describe('the built CLI: dist/cli/main.js mcp', () => {
   let bus: Bus;
   beforeAll(() => {
@@ -146,5 +192,22 @@ describe('the built CLI: dist/cli/main.js mcp', () => {
 
   test('answers whoami, refuses bad input, and exits cleanly', async () => {
     await exercise(bus, [CLI, 'mcp']);
+  });
+
+  test('the bundled entry answers the same, and lists exactly the tools of the sources', async () => {
+    await exercise(bus, [BUNDLED, 'mcp']);
+    const transport = new StdioClientTransport({ command: process.execPath, args: [BUNDLED], cwd: REPO, env: serverEnv(bus), stderr: 'pipe' });
+    const client = new Client({ name: 'stdio-test', version: '0' });
+    await client.connect(transport);
+    expect(client.getServerVersion()).toMatchObject({ name: 'daedalus', version: packageVersion() });
+    // Written into dist/mcp.js at build time: a stale or wrong build shows here.
+    expect((await client.listTools()).tools).toEqual(JSON.parse(JSON.stringify(describeTools())));
+    await client.close();
+  });
+
+  test('the bundled entry refuses arguments it does not know, with its usage', () => {
+    const r = spawnSync(process.execPath, [BUNDLED, 'mcp', '--verbose'], { cwd: REPO, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unexpected argument "--verbose"\nusage: daedalus \[--bus ADDRESS\] mcp/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DaedalusError } from '../../src/errors.js';
+import { DaedalusError } from '../../src/common/errors.js';
 import { analyzeDag, criticalPath, findCycle, makespanLowerBound, planCheck, resolveEstimates, topoLayers, topoOrder, totalWork, upwardRanks } from '../../src/plan/index.js';
 import { chain, diamond, estimates, forkJoin, H, swarmLauncher } from '../schedule/dags.js';
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DaedalusError } from '../../src/errors.js';
+import { DaedalusError } from '../../src/common/errors.js';
 import type { PlanIssue } from '../../src/plan/index.js';
 import { formatPlanIssues, planCheck } from '../../src/plan/index.js';
 import { okPackage, planError, tempFiles } from './helpers.js';

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
-import { DaedalusError } from '../../src/errors.js';
+import { DaedalusError } from '../../src/common/errors.js';
 import type { Plan } from '../../src/plan/index.js';
 import { planCheck } from '../../src/plan/index.js';
 

@@ -62,6 +62,19 @@ describe('ResourceGate', () => {
     expect(d.reason).toContain('next at +4.0s');
   });
 
+  it('danger with none of the run\'s agents running: one task at a time, never none', async () => {
+    const { state, gate, advance } = harness();
+    state.cpu = 97;
+    for (let i = 0; i < 5; i++) {
+      const d = await gate.decide({ running: [], maxAgents: 4, queued: 3 });
+      expect(d).toMatchObject({ zone: 'danger', allow: 1 });
+      expect(d.reason).toMatch(/none of this run's agents running: the load is not ours, so running one task at a time \(3 queued\)/);
+      advance(60_000);
+    }
+    // With one of ours running, danger queues the rest again.
+    expect(await gate.decide({ running: [task('a', 'low', 0)], maxAgents: 4, queued: 2 })).toMatchObject({ allow: 0 });
+  });
+
   it('danger: queues everything and says how long until it acts', async () => {
     const { state, gate } = harness();
     state.cpu = 91;

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isDaedalusError } from '../../src/errors.js';
+import { isDaedalusError } from '../../src/common/errors.js';
 import { TaskUsageTracker, overMemoryCap, parsePidStat, pauseProcessGroup, resumeProcessGroup } from '../../src/resources/index.js';
 
 const MiB = 1024 * 1024;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDaedalusError } from '../../src/errors.js';
+import { isDaedalusError } from '../../src/common/errors.js';
 import { classify, formatPercent, resolveThresholds, zoneOf } from '../../src/resources/index.js';
 
 describe('zones', () => {

@@ -38,6 +38,9 @@ ${packages((i) => (i === 0 ? 'exit 1' : 'true'))}`);
     // t1 failed ($2), t2 done ($4 in all): over $3, so t3 and t4 never start.
     expect(states).toEqual({ t1: 'failed', t2: 'done', t3: 'ready', t4: 'ready' });
     expect(r.report.summary.stopped_by).toBe('budget-cost');
+    // The report counts what the failed attempt spent too.
+    expect(Object.fromEntries(r.report.tasks.map((t) => [t.id, t.costUsd]))).toMatchObject({ t1: 2, t2: 2 });
+    expect(r.report.costUsd).toBe(4);
     const decisions = (await w.events('costly')).filter((e) => e.type === 'run.decision').map((e) => (e.data as { reason: string }).reason);
     expect(decisions.some((d) => /cost budget reached \(\$4\.00 of \$3\)/.test(d))).toBe(true);
   });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { byPackage, defaults, runningPeriods, useRunWorld } from './helpers.js';
@@ -69,17 +69,22 @@ describe('a diamond plan', () => {
     expect(await w.repo.read('d.txt')).toBe('d\n');
   });
 
-  it('writes each result at its report_to, a summary, and the figures of the run', async () => {
-    const r = await w.run(await w.plan(DIAMOND), { runId: 'reports' });
+  it('writes each result under .daedalus and its report_to into the task branch, a summary, and the figures of the run', async () => {
+    const r = await w.run(await w.plan(DIAMOND), { runId: 'reports', finish: true });
     expect(r.report.status).toBe('done');
+    expect(r.finish?.status, JSON.stringify(r.finish)).not.toBe('conflict');
     const results = join(w.repo.root, '.daedalus', 'results', 'reports');
-    for (const id of ['a', 'b', 'c']) {
+    for (const id of ['a', 'b', 'c', 'd']) {
       const res = JSON.parse(readFileSync(join(results, `${id}.json`), 'utf8')) as Record<string, unknown>;
       expect(res).toMatchObject({ run: 'reports', package: id, state: 'done', attempts: 1 });
     }
-    expect(existsSync(join(results, 'd.json'))).toBe(false);
-    const d = JSON.parse(readFileSync(join(w.repo.root, 'reports', 'd.json'), 'utf8')) as Record<string, unknown>;
-    expect(d).toMatchObject({ package: 'd', state: 'done', filesChanged: ['d.txt'] });
+    // d's report_to was committed with its work, merged, and brought into main by --finish.
+    const d = JSON.parse(await w.repo.git(['show', 'daedalus/reports/integration:reports/d.json'])) as Record<string, unknown>;
+    expect(d).toMatchObject({ run: 'reports', package: 'd', summary: 'd: command exited 0' });
+    expect(await w.repo.git(['show', 'main:reports/d.json'])).toContain('"package": "d"');
+    // Nothing of Daedalus's is left untracked in the user's checkout.
+    expect(await w.repo.git(['status', '--porcelain'])).toBe('');
+    expect(readFileSync(join(w.repo.root, '.daedalus', '.gitignore'), 'utf8')).toMatch(/^\*$/m);
 
     const summary = JSON.parse(readFileSync(join(results, 'summary.json'), 'utf8')) as typeof r.report;
     expect(summary.status).toBe('done');
@@ -97,4 +102,28 @@ describe('a diamond plan', () => {
       expect(rep.makespanMs).toBeGreaterThanOrEqual(rep.lowerBoundMs * 0.99);
     }
   });
+
+  it('an absolute report_to gets a copy outside the repository; a deliverable at report_to is never overwritten', async () => {
+    const outside = join(w.dir, 'icarus-results', 'e.json');
+    const plan = await w.plan(`
+plan: outputs
+defaults: ${defaults()}
+packages:
+  - id: e
+    description: reports to a folder outside the repository, as the seeds do
+    harness: shell
+    run: "echo e > e.txt"
+    outputs: { report_to: ${outside} }
+  - id: f
+    description: its deliverable is the file its report_to names
+    harness: shell
+    run: "mkdir -p out && echo deliverable > out/f.json"
+    outputs: { report_to: out/f.json }
+`);
+    const r = await w.run(plan, { runId: 'outputs' });
+    expect(r.report.status, JSON.stringify(r.report.tasks, null, 2)).toBe('done');
+    expect(JSON.parse(readFileSync(outside, 'utf8'))).toMatchObject({ run: 'outputs', package: 'e', state: 'done' });
+    expect(await w.repo.git(['show', 'daedalus/outputs/integration:out/f.json'])).toBe('deliverable\n');
+  });
 });
+

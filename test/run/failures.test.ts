@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Harness } from '../../src/harness/index.js';
+import { shellHarness } from '../../src/harness/shell.js';
 import { formatReport } from '../../src/run/index.js';
 import { byPackage, defaults, useRunWorld, waitFor } from './helpers.js';
 
@@ -94,7 +96,7 @@ packages:
   it('cancels the dependents of a failed task under on_failure cancel, and says so', async () => {
     const r = await w.run(await w.plan(chain('cancel')), { runId: 'cancel' });
     const by = new Map(r.report.tasks.map((t) => [t.id, t]));
-    expect(by.get('bad')).toMatchObject({ state: 'failed', failureKind: 'scripted' });
+    expect(by.get('bad')).toMatchObject({ state: 'failed', failureKind: 'agent:scripted' });
     expect(by.get('other')!.state).toBe('done');
     for (const id of ['child', 'grandchild']) {
       expect(by.get(id)!.state).toBe('cancelled');
@@ -163,5 +165,42 @@ packages:
     expect(t, JSON.stringify(t)).toMatchObject({ state: 'failed', failureKind: 'oom' });
     expect(t.error).toMatch(/memory limit of 150 MB/);
     expect(Date.now() - started).toBeLessThan(25_000);
+  });
+});
+
+describe('failure reasons people can read', () => {
+  const w = useRunWorld();
+
+  it("the report's line for a failed task starts with the agent's own last error; the result keeps all of it", async () => {
+    // An agent whose model API refused it: it says so in its stream, then exits 1.
+    const overloaded: Harness = {
+      name: 'shell',
+      completesOnExit: true,
+      async launch(spec) {
+        const proc = await shellHarness.launch(spec);
+        return {
+          ...proc,
+          onEvent(listener) {
+            proc.onEvent(listener);
+            listener({ kind: 'output', text: '{"type":"system","subtype":"init"}' });
+            listener({ kind: 'error', text: 'claude ended with success (API error 529): API Error: 529 overloaded' });
+          },
+        };
+      },
+    };
+    const plan = await w.plan(`
+plan: overloaded
+defaults: ${defaults({ harness: 'shell', max_attempts: 1 })}
+packages:
+  - id: api
+    description: its model is overloaded
+    run: "echo working; exit 1"
+`);
+    const r = await w.run(plan, { runId: 'overloaded', harnesses: { shell: overloaded } });
+    const t = r.report.tasks[0]!;
+    expect(t.error!.split('\n')[0]).toBe('claude ended with success (API error 529): API Error: 529 overloaded (the agent exited with code 1)');
+    expect(formatReport(r.report)).toMatch(/exit-code: claude ended with success \(API error 529\)/);
+    expect(t.result).toMatchObject({ agent_error: 'claude ended with success (API error 529): API Error: 529 overloaded' });
+    expect(String((t.result as { output_tail: string }).output_tail)).toContain('working');
   });
 });

@@ -1,19 +1,17 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Sampler, SystemSample } from '../../src/resources/index.js';
-import { byPackage, defaults, useRunWorld } from './helpers.js';
+import { byPackage, defaults, runningPeriods, useRunWorld, waitFor } from './helpers.js';
 
-/** A machine whose CPU follows a script over time since the first sample: [untilMs, cpu%] steps. */
-function scriptedSampler(steps: [number, number][]): Sampler & { switchedAt: (i: number) => number } {
-  let t0: number | null = null;
-  return {
-    switchedAt: (i) => (t0 ?? 0) + steps[i]![0],
+/** A machine whose CPU the test sets as the run goes, from what it sees on the bus. */
+function controlledSampler(cpu: number): Sampler & { cpu: number } {
+  const s = {
+    cpu,
     async sample(): Promise<SystemSample> {
-      const now = Date.now();
-      t0 ??= now;
-      const cpu = steps.find(([until]) => now - t0! < until)?.[1] ?? steps.at(-1)![1];
       return {
-        at: now,
-        cpuPercent: cpu,
+        at: Date.now(),
+        cpuPercent: s.cpu,
         cpuCores: 2,
         cpuSource: 'proc-stat',
         memoryPercent: 10,
@@ -25,6 +23,7 @@ function scriptedSampler(steps: [number, number][]): Sampler & { switchedAt: (i:
       };
     },
   };
+  return s;
 }
 
 const packages = (n: number, script: string) =>
@@ -35,79 +34,74 @@ const packages = (n: number, script: string) =>
 
 describe('the resource gate in a run', () => {
   const w = useRunWorld();
+  const decisions = async (runId: string) =>
+    (await w.events(runId)).flatMap((e) => (e.type === 'run.decision' ? [e.data] : []));
 
-  it('queues everything in the danger zone, then starts one agent per cooldown in the warning zone', async () => {
+  it('a machine kept in danger by others: the run goes one task at a time and finishes, never starved', async () => {
     const plan = await w.plan(`
-plan: danger
-defaults: ${defaults({ strategy: 'auto', max_agents: 3, resources: '{ cooldown: 1s }' })}
-packages:${packages(3, 'duration: 300ms')}
+plan: starved
+defaults: ${defaults({ strategy: 'auto', max_agents: 3 })}
+packages:${packages(3, 'duration: 100ms')}
 `);
-    const sampler = scriptedSampler([
-      [1500, 95],
-      [Infinity, 65],
-    ]);
-    const r = await w.run(plan, { runId: 'danger', sampler });
-    expect(r.report.status).toBe('done');
-    const events = await w.events('danger');
-
-    const danger = events.filter((e) => e.type === 'run.decision' && (e.data as { kind: string }).kind === 'gate.danger');
-    expect(danger.length).toBeGreaterThan(0);
-    expect((danger[0]!.data as { reason: string }).reason).toMatch(/^danger zone \(cpu 95% ≥ 80%\): queueing 3 tasks/);
-
-    const leased = events.filter((e) => e.type === 'task.leased').map((e) => e.at);
-    expect(leased).toHaveLength(3);
-    expect(Math.min(...leased)).toBeGreaterThanOrEqual(sampler.switchedAt(0));
-    // Warning: each start waits out the cooldown after the previous one.
-    for (let i = 1; i < leased.length; i++) expect(leased[i]! - leased[i - 1]!).toBeGreaterThanOrEqual(900);
+    const r = await w.run(plan, { runId: 'starved', sampler: controlledSampler(97) });
+    expect(r.report.status, JSON.stringify(r.report.tasks, null, 2)).toBe('done');
+    const events = await w.events('starved');
+    // One at a time: no task ran while another did.
+    const periods = [...runningPeriods('starved', events).values()].flat().sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < periods.length; i++) expect(periods[i]![0]).toBeGreaterThan(periods[i - 1]![1]);
+    expect((await decisions('starved')).some((d) => /one task at a time/.test(d.reason))).toBe(true);
   });
 
   it('pauses the newest agent when danger lasts, resumes it when it clears, and both finish', async () => {
+    const release = join(w.home, 'release-pause');
     const plan = await w.plan(`
 plan: pause
-defaults: ${defaults({ strategy: 'auto', max_agents: 2, idle_timeout: '5s', resources: '{ cooldown: 0s, sustained: 1s }' })}
-packages:${packages(2, 'behaviour: slow, duration: 3s')}
+defaults: ${defaults({ strategy: 'auto', max_agents: 2, idle_timeout: '1h', resources: '{ cooldown: 0s, sustained: 0s }' })}
+packages:${packages(2, `behaviour: slow, duration: 100ms, wait_for: "${release}"`)}
 `);
-    // Safe while both start, then danger long enough to pause one (but not both: one keeps running).
-    const sampler = scriptedSampler([
-      [1000, 10],
-      [4000, 95],
-      [Infinity, 10],
-    ]);
-    const r = await w.run(plan, { runId: 'pause', sampler });
+    const sampler = controlledSampler(10);
+    const running = w.run(plan, { runId: 'pause', sampler });
+    await waitFor('both agents running', async () => [...(await w.tasks('pause')).values()].filter((t) => t.state === 'running').length === 2, 60_000, 50);
+    sampler.cpu = 95;
+    await waitFor('a pause', async () => (await decisions('pause')).some((d) => d.kind === 'pause'), 60_000, 50);
+    // The other one is the minimum kept running, however long the danger lasts.
+    await waitFor('the minimum kept', async () => (await decisions('pause')).some((d) => d.kind === 'gate.danger' && /minimum kept/.test(d.reason)), 60_000, 50);
+    sampler.cpu = 10;
+    await waitFor('the resume', async () => (await decisions('pause')).some((d) => d.kind === 'resume'), 60_000, 50);
+    writeFileSync(release, '');
+    const r = await running;
     expect(r.report.status, JSON.stringify(r.report.tasks, null, 2)).toBe('done');
-    const events = await w.events('pause');
-    const decisions = events.filter((e) => e.type === 'run.decision').map((e) => e.data as { kind: string; reason: string });
-    const paused = decisions.filter((d) => d.kind === 'pause');
-    const resumed = decisions.filter((d) => d.kind === 'resume');
-    expect(paused, JSON.stringify(decisions, null, 2)).toHaveLength(1);
+    const all = await decisions('pause');
+    const paused = all.filter((d) => d.kind === 'pause');
+    const resumed = all.filter((d) => d.kind === 'resume');
+    expect(paused, JSON.stringify(all, null, 2)).toHaveLength(1);
     expect(resumed).toHaveLength(1);
     const victim = /^paused (\S+):/.exec(paused[0]!.reason)![1]!;
     expect(resumed[0]!.reason).toMatch(new RegExp(`^resumed ${victim}:`));
-    expect(decisions.some((d) => d.kind === 'gate.danger' && /minimum kept/.test(d.reason))).toBe(true);
     // Neither was retried: the pause cost the paused one time, not its lease or an attempt.
-    expect(byPackage('pause', events, 'task.retry').size).toBe(0);
-    const t = new Map(r.report.tasks.map((x) => [x.id, x]));
-    const other = victim === 'p1' ? 'p2' : 'p1';
-    expect(t.get(victim)!.durationMs! - t.get(other)!.durationMs!).toBeGreaterThan(1000);
+    expect(byPackage('pause', await w.events('pause'), 'task.retry').size).toBe(0);
   });
 
   it('requeues the newest agent when danger lasts under on_sustained_danger requeue, without counting an attempt', async () => {
+    const release = join(w.home, 'release-requeue');
     const plan = await w.plan(`
 plan: requeue
-defaults: ${defaults({ strategy: 'auto', max_agents: 2, resources: '{ cooldown: 0s, sustained: 1s, on_sustained_danger: requeue }' })}
-packages:${packages(2, 'behaviour: slow, duration: 3s')}
+defaults: ${defaults({ strategy: 'auto', max_agents: 2, idle_timeout: '1h', resources: '{ cooldown: 0s, sustained: 0s, on_sustained_danger: requeue }' })}
+packages:${packages(2, `behaviour: slow, duration: 100ms, wait_for: "${release}"`)}
 `);
-    const sampler = scriptedSampler([
-      [1000, 10],
-      [3000, 95],
-      [Infinity, 10],
-    ]);
-    const r = await w.run(plan, { runId: 'requeue', sampler });
+    const sampler = controlledSampler(10);
+    const running = w.run(plan, { runId: 'requeue', sampler });
+    await waitFor('both agents running', async () => [...(await w.tasks('requeue')).values()].filter((t) => t.state === 'running').length === 2, 60_000, 50);
+    sampler.cpu = 95;
+    await waitFor('a requeue', async () => (await decisions('requeue')).some((d) => d.kind === 'requeue'), 60_000, 50);
+    sampler.cpu = 10;
+    writeFileSync(release, '');
+    const r = await running;
     expect(r.report.status, JSON.stringify(r.report.tasks, null, 2)).toBe('done');
     const events = await w.events('requeue');
-    const requeued = events.filter((e) => e.type === 'run.decision' && (e.data as { kind: string }).kind === 'requeue');
+    const requeued = (await decisions('requeue')).filter((d) => d.kind === 'requeue');
     expect(requeued).toHaveLength(1);
-    const victim = /^requeued (\S+):/.exec((requeued[0]!.data as { reason: string }).reason)![1]!;
+    const victim = /^requeued (\S+):/.exec(requeued[0]!.reason)![1]!;
     expect(byPackage('requeue', events, 'task.yielded').get(victim)).toHaveLength(1);
     expect(byPackage('requeue', events, 'task.running').get(victim)).toHaveLength(2);
     expect(byPackage('requeue', events, 'task.retry').size).toBe(0);

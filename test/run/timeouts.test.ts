@@ -30,14 +30,12 @@ packages:
     script: { behaviour: hang }
 `);
     const groups: number[] = [];
-    const started = Date.now();
     // A lease shorter than the idle timeout: the overseer must keep it, or the task would go back
     // to ready (and to another attempt) while this agent still runs.
     const r = await w.run(plan, { runId: 'idle', leaseMs: 1000, harnesses: { script: recording(groups) } });
     const t = r.report.tasks[0]!;
     expect(t, JSON.stringify(t)).toMatchObject({ state: 'failed', failureKind: 'timeout', attempts: 1 });
     expect(t.error).toMatch(/^idle: no output and no progress for 4s/);
-    expect(Date.now() - started).toBeLessThan(20_000);
     expect(groups).toHaveLength(1);
     expect(groupGone(groups[0]!)).toBe(true);
     // The agent's MCP server was part of its group and went with it.
@@ -55,19 +53,19 @@ packages:
     description: reports progress forever
     max_attempts: 1
     timeout: 3s
-    idle_timeout: 2s
-    script: { behaviour: slow, duration: 30s }
+    idle_timeout: 1h
+    script: { behaviour: slow, duration: 1h }
 `);
     const groups: number[] = [];
     const r = await w.run(plan, { runId: 'wall', harnesses: { script: recording(groups) } });
     const t = r.report.tasks[0]!;
     expect(t, JSON.stringify(t)).toMatchObject({ state: 'failed', failureKind: 'timeout' });
     expect(t.error).toMatch(/^ran past its timeout of 3s/);
-    // It was alive the whole time: progress kept coming, so the idle timeout never fired.
+    // It was alive the whole time, reporting progress (that this keeps the idle timeout away is
+    // the overseer's unit test, on a clock of its own).
     const progress = (await w.events('wall')).filter((e) => e.type === 'task.progress');
-    expect(progress.length).toBeGreaterThanOrEqual(3);
+    expect(progress.length).toBeGreaterThanOrEqual(1);
     expect(t.durationMs).toBeGreaterThanOrEqual(3000);
-    expect(t.durationMs).toBeLessThan(10_000);
     expect(groupGone(groups[0]!)).toBe(true);
   });
 });

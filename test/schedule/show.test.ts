@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DaedalusError } from '../../src/errors.js';
+import { DaedalusError } from '../../src/common/errors.js';
 import { planShow } from '../../src/schedule/index.js';
 import { tempFiles } from '../plan/helpers.js';
 

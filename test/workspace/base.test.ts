@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { isDaedalusError } from '../../src/errors.js';
+import { isDaedalusError } from '../../src/common/errors.js';
 import {
   collectTask,
   createIntegration,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDaedalusError } from '../../src/errors.js';
+import { isDaedalusError } from '../../src/common/errors.js';
 import { assertScope, checkScope, collectTask, compileGlobs, provisionTask } from '../../src/workspace/index.js';
 import { useFixture } from './fixture.js';
 

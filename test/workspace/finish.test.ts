@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isDaedalusError } from '../../src/errors.js';
+import { isDaedalusError } from '../../src/common/errors.js';
 import { finishRun } from '../../src/workspace/index.js';
 import { doTask, integrate, useFixture } from './fixture.js';
 

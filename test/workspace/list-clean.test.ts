@@ -1,6 +1,6 @@
 import { rm, stat } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { isDaedalusError } from '../../src/errors.js';
+import { isDaedalusError } from '../../src/common/errors.js';
 import {
   cleanupRun,
   finishRun,

@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isDaedalusError } from '../../src/errors.js';
+import { isDaedalusError } from '../../src/common/errors.js';
 import type { GitRunner } from '../../src/workspace/index.js';
 import { createGitRunner, createIntegration, gitEnvironment, withLock } from '../../src/workspace/index.js';
 import { Git, gitMessage } from '../../src/workspace/git.js';

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isDaedalusError } from '../../src/errors.js';
+import { isDaedalusError } from '../../src/common/errors.js';
 import type { GitRunner } from '../../src/workspace/index.js';
 import { createGitRunner, provisionTask } from '../../src/workspace/index.js';
 import { doTask, integrate, useFixture } from './fixture.js';
@@ -52,7 +52,32 @@ describe('provisionTask', () => {
     expect(calls.map((c) => c.find((a) => !a.startsWith('-')))).toEqual(['rev-parse', 'rev-parse', 'worktree', 'reset']);
   });
 
-  it('re-provisioning a task (a retry) starts afresh from the current integration head', async () => {
+  it('a retry continues from what the previous attempt committed and left uncommitted', async () => {
+    const f = fx();
+    const first = await provisionTask({ repo: f.repo.root, run: f.run, task: 'retry' });
+    await f.repo.write('half-done.txt', 'x', first.path);
+    const committed = await f.repo.commit('first attempt, part 1', first.path);
+    await f.repo.write('wip.txt', 'uncommitted\n', first.path);
+
+    const second = await provisionTask({ repo: f.repo.root, run: f.run, task: 'retry' });
+    expect(second).toMatchObject({ path: first.path, attempt: 2, continued: true, baseCommit: first.baseCommit });
+    expect(await f.repo.head(second.path)).toBe(committed);
+    expect(await f.repo.read('wip.txt', second.path)).toBe('uncommitted\n');
+  });
+
+  it('a retry after the agent deleted its .git continues there, with the link to the repository put back', async () => {
+    const f = fx();
+    const first = await provisionTask({ repo: f.repo.root, run: f.run, task: 'vandal' });
+    await f.repo.write('kept.txt', 'k\n', first.path);
+    const committed = await f.repo.commit('work before the vandalism', first.path);
+    const { rm } = await import('node:fs/promises');
+    await rm(join(first.path, '.git'), { force: true });
+    const second = await provisionTask({ repo: f.repo.root, run: f.run, task: 'vandal' });
+    expect(second.continued).toBe(true);
+    expect(await f.repo.head(second.path)).toBe(committed);
+  });
+
+  it('fresh: starts over from the current integration head, keeping the old head on record', async () => {
     const f = fx();
     const first = await provisionTask({ repo: f.repo.root, run: f.run, task: 'retry' });
     await f.repo.write('half-done.txt', 'x', first.path);
@@ -61,7 +86,7 @@ describe('provisionTask', () => {
     await doTask(f, 'other', { 'other.txt': 'merged meanwhile\n' });
     expect((await integrate(f, 'other')).status).toBe('merged');
 
-    const second = await provisionTask({ repo: f.repo.root, run: f.run, task: 'retry' });
+    const second = await provisionTask({ repo: f.repo.root, run: f.run, task: 'retry', fresh: true });
     expect(second.path).toBe(first.path);
     expect(second.attempt).toBe(2);
     expect(second.baseCommit).not.toBe(first.baseCommit);
@@ -73,13 +98,17 @@ describe('provisionTask', () => {
     expect(meta.previousHeads).toEqual([failedHead]);
   });
 
-  it('re-provisions when the worktree folder was deleted behind git', async () => {
+  it('makes the worktree again from the task branch when its folder was deleted, commits included', async () => {
     const f = fx();
     const first = await provisionTask({ repo: f.repo.root, run: f.run, task: 'gone' });
+    await f.repo.write('survivor.txt', 's\n', first.path);
+    const committed = await f.repo.commit('committed before the folder went', first.path);
     const { rm } = await import('node:fs/promises');
     await rm(first.path, { recursive: true, force: true });
     const again = await provisionTask({ repo: f.repo.root, run: f.run, task: 'gone' });
+    expect(again.continued).toBe(true);
     expect(await exists(join(again.path, 'README.md'))).toBe(true);
+    expect(await f.repo.head(again.path)).toBe(committed);
   });
 
   it('copies git-ignored files matching .worktreeinclude, and nothing else', async () => {

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { DaedalusError } from '../../errors.js';
+import { DaedalusError } from '../../common/index.js';
 import { fastClaimNext, fastCompleteTask } from './fast-path.js';
 import { ChangeListeners, EVENT_ORDER_KEY, type Dialect, type FastPath, type Param, type SqlDriver, type SqlTx } from '../sql/driver.js';
+import { DEFAULT_BACKSTOP_MS, WakeTracker } from '../sql/wake.js';
+import type { WakeStats } from '../types.js';
 import { NotifyListener, EVENTS_CHANNEL } from './listener.js';
 
 const dialect: Dialect = {
@@ -12,17 +14,17 @@ const dialect: Dialect = {
   serialise: (key) => ({ sql: 'SELECT pg_advisory_xact_lock(hashtext(?))', params: [key] }),
   ilike: 'ILIKE',
   depsJson: `(SELECT coalesce(json_agg(depends_on ORDER BY depends_on)::text, '[]') FROM task_deps WHERE task_id = tasks.id) AS deps_json`,
-  // The lock is taken before the insert because the insert reads from it; notify runs after it.
-  appendEvents: (rows, scopes) => ({
+  // The lock is taken before the insert because the insert reads from it. One notification per
+  // statement, carrying the newest id it wrote: listeners tell a signalled commit from a lost one.
+  appendEvents: (rows) => ({
     sql: `WITH lk AS (SELECT pg_advisory_xact_lock(hashtext(?)) AS held),
       ins AS (INSERT INTO events (scope, type, at, task_id, instance_id, run_id, data)
         SELECT v.scope, v.type, v.at, v.task_id, v.instance_id, v.run_id, v.data FROM lk,
           (VALUES ${rows.map(() => '(?::text, ?::text, ?::bigint, ?::text, ?::text, ?::text, ?::text)').join(', ')})
           AS v(scope, type, at, task_id, instance_id, run_id, data)
-        RETURNING 1)
-      SELECT pg_notify('${EVENTS_CHANNEL}', n.s) FROM (VALUES ${scopes.map(() => '(?::text)').join(', ')}) AS n(s),
-        (SELECT count(*) FROM ins) AS c`,
-    params: [EVENT_ORDER_KEY, ...rows.flat(), ...scopes],
+        RETURNING id)
+      SELECT pg_notify('${EVENTS_CHANNEL}', (SELECT MAX(id) FROM ins)::text)`,
+    params: [EVENT_ORDER_KEY, ...rows.flat()],
   }),
 };
 
@@ -73,6 +75,8 @@ export class PostgresDriver implements SqlDriver {
   private readonly texts = new Map<string, string>();
   private readonly prepared = new Map<string, { name: string; text: string }>();
   private readonly listeners = new ChangeListeners();
+  private readonly tracker: WakeTracker;
+  private backstopListener: () => void = () => undefined;
   private listener: NotifyListener | null = null;
   private closed = false;
   readonly fast: FastPath = {
@@ -80,7 +84,18 @@ export class PostgresDriver implements SqlDriver {
     completeTask: (id, token, result, now) => fastCompleteTask(this, id, token, result, now),
   };
 
-  constructor(readonly url: string, poolSize = 4) {
+  constructor(
+    readonly url: string,
+    poolSize = 4,
+    opts: { backstopMs?: number } = {},
+  ) {
+    this.tracker = new WakeTracker(
+      'listen',
+      opts.backstopMs ?? DEFAULT_BACKSTOP_MS,
+      () => this.listeners.size > 0,
+      () => this.listeners.fire(),
+      () => this.backstopListener(),
+    );
     this.pool = new pg.Pool({ connectionString: url, max: poolSize, types, idleTimeoutMillis: 10_000 });
     // An idle client that dies (server restart) must not crash the process; the pool replaces it.
     this.pool.on('error', () => undefined);
@@ -160,7 +175,9 @@ export class PostgresDriver implements SqlDriver {
   onChange(listener: () => void): () => void {
     return this.listeners.add(listener, () => {
       if (!this.listener) {
-        this.listener = new NotifyListener(this.url, types, EVENTS_CHANNEL, () => this.listeners.fire());
+        this.listener = new NotifyListener(this.url, types, this.tracker, () =>
+          this.read(async (tx) => Number((await tx.get<{ id: number | null }>('SELECT MAX(id) AS id FROM events'))?.id ?? 0)),
+        );
         this.listener.start();
       }
     });
@@ -168,6 +185,14 @@ export class PostgresDriver implements SqlDriver {
 
   notifyLocal(): void {
     if (this.listeners.size > 0) this.listeners.fire();
+  }
+
+  wakeStats(): WakeStats {
+    return this.tracker.stats(this.listener?.armed ?? false);
+  }
+
+  onBackstopWake(listener: () => void): void {
+    this.backstopListener = listener;
   }
 
   async close(): Promise<void> {

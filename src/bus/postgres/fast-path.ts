@@ -39,8 +39,8 @@ export async function fastClaimNext(driver: SqlDriver, input: ClaimNextInput, no
        ${EVENTS}
        SELECT t.scope, 'task.leased', ?::bigint, t.id, t.lease_owner, t.run_id,
               json_build_object('owner', t.lease_owner, 'attempt', t.attempt)::text
-       FROM t, lk RETURNING scope
-     ), n AS (SELECT pg_notify('${EVENTS_CHANNEL}', scope) FROM ev)
+       FROM t, lk RETURNING id
+     ), n AS (SELECT pg_notify('${EVENTS_CHANNEL}', id::text) FROM ev)
      SELECT t.*, ${DEPS}, (SELECT count(*) FROM n) AS notified, (SELECT count(*) FROM expired) AS expired_exist
      FROM (SELECT 1) AS one LEFT JOIN t ON true`,
     [now, ...params, input.owner, token, now + input.leaseMs, now, now],
@@ -54,7 +54,7 @@ export async function fastClaimNext(driver: SqlDriver, input: ClaimNextInput, no
 
 /**
  * Null when the token or state does not fit: the caller's general path says why. One round trip to
- * a function (migration 2) that locks the task row in one statement and completes it in the next,
+ * a function (migration 6) that locks the task row in one statement and completes it in the next,
  * so a dependent created concurrently is never left blocked.
  */
 export async function fastCompleteTask(driver: SqlDriver, id: string, token: string, result: Json, now: number): Promise<Task | null> {

@@ -159,6 +159,101 @@ CREATE INDEX history_type ON history (scope, type, id);
   },
   {
     version: 2,
+    name: 'attempt processes and attempt figures',
+    sql: `
+-- The live process group of a task's current or last attempt, recorded by the executor that
+-- started it and cleared when that group is dead. A task with one recorded is not claimable, so
+-- two attempts of a task never run at once, whatever killed or confused whom.
+ALTER TABLE tasks ADD COLUMN proc_pgid BIGINT;
+ALTER TABLE tasks ADD COLUMN proc_host TEXT;
+ALTER TABLE tasks ADD COLUMN proc_owner TEXT;
+ALTER TABLE tasks ADD COLUMN proc_attempt BIGINT;
+CREATE INDEX tasks_proc_owner ON tasks (proc_owner) WHERE proc_owner IS NOT NULL;
+
+-- What each attempt cost and used, failed ones included.
+ALTER TABLE history ADD COLUMN attempt BIGINT;
+ALTER TABLE history ADD COLUMN cost_usd DOUBLE PRECISION;
+ALTER TABLE history ADD COLUMN input_tokens BIGINT;
+ALTER TABLE history ADD COLUMN output_tokens BIGINT;
+ALTER TABLE history ADD COLUMN model TEXT;
+CREATE INDEX history_run ON history (scope, run_id);
+`,
+  },
+  {
+    version: 3,
+    name: 'runs and approvals',
+    // Supervisor-owned state leaves the agents' kv: no agent-facing tool writes these tables.
+    sql: `
+CREATE TABLE runs (
+  id TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  plan TEXT NOT NULL,
+  policies TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  repo TEXT NOT NULL,
+  max_agents BIGINT NOT NULL,
+  status TEXT NOT NULL,
+  started_at BIGINT NOT NULL,
+  finished_at BIGINT,
+  supervisor TEXT,
+  supervisor_token TEXT,
+  supervisor_until BIGINT,
+  epoch BIGINT NOT NULL DEFAULT 0,
+  supervisors TEXT NOT NULL DEFAULT '[]',
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (scope, id)
+);
+
+CREATE TABLE approvals (
+  id TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  tool TEXT NOT NULL,
+  input TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  task_id TEXT,
+  run_id TEXT,
+  instance_id TEXT,
+  status TEXT NOT NULL,
+  requested_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  decided_at BIGINT,
+  decided_by TEXT,
+  message TEXT,
+  PRIMARY KEY (scope, id)
+);
+CREATE INDEX approvals_requested ON approvals (scope, requested_at);
+`,
+  },
+  {
+    version: 4,
+    name: 'bus counters',
+    // Bus-wide tallies kept by the processes themselves, e.g. the wake-ups only the backstop poll
+    // delivered, so `daedalus bus status` can show what every process experienced.
+    sql: `
+CREATE TABLE bus_counters (
+  name TEXT PRIMARY KEY,
+  value BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+`,
+  },
+  {
+    version: 5,
+    name: 'run pauses',
+    sql: `
+-- A pause a person put on a run ('' as run_id: every run of the scope); executors start no new agents under it.
+CREATE TABLE run_pauses (
+  scope TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  by_id TEXT,
+  reason TEXT,
+  at BIGINT NOT NULL,
+  PRIMARY KEY (scope, run_id)
+);
+`,
+  },
+  {
+    version: 6,
     name: 'complete-task-function',
     // Completing a task locks its row in one statement and does the work in the next, so that a
     // dependent created concurrently (its transaction holds that lock) is seen once it commits: one
@@ -206,8 +301,8 @@ BEGIN
       SELECT 3, dep.scope, 'task.ready', dep.id, NULL, dep.run_id, '{}'
       FROM dep WHERE dep.state = 'ready' AND dep.pending_deps = 0
     ) AS e ORDER BY e.ord
-    RETURNING scope
-  ), n AS (SELECT DISTINCT scope FROM ev), notified AS (SELECT pg_notify('${EVENTS_CHANNEL}', scope) FROM n)
+    RETURNING id
+  ), notified AS (SELECT pg_notify('${EVENTS_CHANNEL}', MAX(id)::text) FROM ev HAVING COUNT(*) > 0)
   SELECT row_to_json(x)::text INTO done FROM (
     SELECT t.*, (SELECT coalesce(json_agg(depends_on ORDER BY depends_on)::text, '[]') FROM task_deps WHERE task_id = t.id) AS deps_json,
            (SELECT count(*) FROM notified) AS notified

@@ -76,7 +76,7 @@ export class WriteCtx {
     for (let i = 0; i < this.pending.length; i += 100) {
       const chunk = this.pending.slice(i, i + 100);
       const rows = chunk.map((e) => [e.scope, e.type, this.now, e.taskId ?? null, e.instanceId ?? null, e.runId ?? null, toJson(e.data as never)]);
-      const { sql, params } = this.d.appendEvents(rows, [...new Set(chunk.map((e) => e.scope.slice(0, 7000)))]);
+      const { sql, params } = this.d.appendEvents(rows);
       await this.tx.all(sql, params);
     }
     this.ordered = true;

@@ -1,4 +1,4 @@
-import type { ClaimNextInput, Json, Lease, Task } from '../types.js';
+import type { ClaimNextInput, Json, Lease, Task, WakeStats } from '../types.js';
 
 /**
  * What the shared SQL store needs from a backend. Statements use `?` placeholders; a driver
@@ -40,10 +40,10 @@ export interface Dialect {
   readonly ilike: string;
   /**
    * One statement that appends event rows (scope, type, at, task_id, instance_id, run_id, data)
-   * in order, and on PostgreSQL also takes the event-order lock and notifies the scopes: the event
+   * in order, and on PostgreSQL also takes the event-order lock and notifies listeners: the event
    * write is the hot tail of every transaction, so it costs one round trip, not three.
    */
-  appendEvents(rows: Param[][], scopes: string[]): { sql: string; params: Param[] };
+  appendEvents(rows: Param[][]): { sql: string; params: Param[] };
 }
 
 /** Single-statement versions of the hottest operations, where a backend has them. */
@@ -63,10 +63,17 @@ export interface SqlDriver {
   writeOne<T = Row>(sql: string, params: readonly Param[]): Promise<T[]>;
   /** Reads outside any write lock. */
   read<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
-  /** Calls listener when another process (or this one) may have committed something. */
+  /**
+   * Calls listener when another process (or this one) may have committed events. The first
+   * listener starts the wake-up source: a commit signal, and a backstop poll in case one is lost.
+   */
   onChange(listener: () => void): () => void;
-  /** Called by the store after a local commit that appended events. */
+  /** Called by the store after a local commit that appended events: wakes local waiters and signals other processes. */
   notifyLocal(): void;
+  /** This process's wake-up figures. */
+  wakeStats(): WakeStats;
+  /** Called once for every wake-up only the backstop poll delivered, so the store can record it on the bus. */
+  onBackstopWake(listener: () => void): void;
   close(): Promise<void>;
 }
 

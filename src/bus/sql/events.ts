@@ -30,8 +30,10 @@ export async function readEvents(tx: SqlTx, scope: string, q: EventQuery): Promi
     params.push(q.runId);
   }
   const limit = Math.max(1, Math.min(q.limit ?? 500, 10_000));
-  const rows = await tx.all(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id LIMIT ${limit}`, params);
-  return rows.map(rowToEvent);
+  const order = q.newest ? 'DESC' : 'ASC';
+  const rows = await tx.all(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id ${order} LIMIT ${limit}`, params);
+  // The newest page is still returned oldest first, as every reader expects.
+  return (q.newest ? rows.reverse() : rows).map(rowToEvent);
 }
 
 export async function lastEventId(tx: SqlTx, scope: string): Promise<number> {

@@ -1,4 +1,4 @@
-import { DaedalusError } from '../../errors.js';
+import { DaedalusError } from '../../common/index.js';
 import type { AdoptInput, Instance, InstanceStatus, RegisterInput, ReserveInput } from '../types.js';
 import type { SqlTx } from './driver.js';
 import type { WriteCtx } from './context.js';

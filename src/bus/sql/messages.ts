@@ -1,4 +1,4 @@
-import { DaedalusError } from '../../errors.js';
+import { DaedalusError } from '../../common/index.js';
 import type { Message, SendInput } from '../types.js';
 import type { WriteCtx } from './context.js';
 import { rowToMessage, toJson } from './rows.js';

@@ -1,20 +1,4 @@
-import type {
-  Annotation,
-  AnnotationKind,
-  BusEvent,
-  DependentsPolicy,
-  EventType,
-  HistoryEntry,
-  Instance,
-  InstanceStatus,
-  Json,
-  KvEntry,
-  Lock,
-  Message,
-  Priority,
-  Task,
-  TaskState,
-} from '../types.js';
+import type { Annotation, AnnotationKind, AttemptOutcomeKind, BusEvent, DependentsPolicy, EventType, FailureKind, HistoryEntry, Instance, InstanceStatus, Json, KvEntry, Lock, Message, Priority, Task, TaskState } from '../types.js';
 import type { Row } from './driver.js';
 
 /** Rows come back snake_case with JSON as text; these turn them into domain objects. */
@@ -76,13 +60,18 @@ export function rowToTask(r: Row, dependsOn: string[]): Task {
     progress: strOrNull(r.progress),
     result: parseJson(r.result),
     error: strOrNull(r.error),
-    failureKind: strOrNull(r.failure_kind),
+    // Rows are written by this code only, so the stored kind is one of ours.
+    failureKind: strOrNull(r.failure_kind) as FailureKind | null,
     idempotencyKey: strOrNull(r.idempotency_key),
     createdBy: strOrNull(r.created_by),
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
     startedAt: numOrNull(r.started_at),
     finishedAt: numOrNull(r.finished_at),
+    process:
+      r.proc_pgid === null || r.proc_pgid === undefined
+        ? null
+        : { pgid: num(r.proc_pgid), host: str(r.proc_host), owner: str(r.proc_owner), attempt: num(r.proc_attempt) },
     dependsOn,
   };
 }
@@ -147,8 +136,8 @@ export function rowToEvent(r: Row): BusEvent {
     taskId: strOrNull(r.task_id),
     instanceId: strOrNull(r.instance_id),
     runId: strOrNull(r.run_id),
-    data: parseJson(r.data) as BusEvent['data'],
-  };
+    data: parseJson(r.data),
+  } as BusEvent;
 }
 
 export function rowToHistory(r: Row): HistoryEntry {
@@ -157,10 +146,15 @@ export function rowToHistory(r: Row): HistoryEntry {
     type: str(r.type),
     taskId: strOrNull(r.task_id),
     runId: strOrNull(r.run_id),
-    outcome: str(r.outcome),
+    attempt: numOrNull(r.attempt),
+    outcome: str(r.outcome) as AttemptOutcomeKind,
     durationMs: num(r.duration_ms),
     peakRssBytes: numOrNull(r.peak_rss_bytes),
     cpuMs: numOrNull(r.cpu_ms),
+    costUsd: numOrNull(r.cost_usd),
+    inputTokens: numOrNull(r.input_tokens),
+    outputTokens: numOrNull(r.output_tokens),
+    model: strOrNull(r.model),
     at: num(r.at),
   };
 }

@@ -1,7 +1,9 @@
-import { DaedalusError } from '../../errors.js';
+import { DaedalusError } from '../../common/index.js';
 import type { Store, StoreOptions, SweepResult, WaitOptions, WaitResult } from '../store.js';
 import type {
   AdoptInput,
+  ApprovalEntry,
+  ApprovalInput,
   EventMap,
   EventType,
   Annotation,
@@ -13,6 +15,8 @@ import type {
   EventQuery,
   FailInput,
   HistoryEntry,
+  HistoryInput,
+  HistoryQuery,
   Instance,
   InstanceStatus,
   Json,
@@ -25,23 +29,35 @@ import type {
   Message,
   RegisterInput,
   ReserveInput,
+  RunClaim,
+  RunEntry,
+  RunInput,
+  RunPatch,
+  RunPause,
   SendInput,
   Task,
   TaskFilter,
   TaskInput,
   TaskState,
+  WakeStats,
 } from '../types.js';
 import { TASK_STATES } from '../types.js';
 import { annotate, searchAnnotations } from './annotations.js';
+import * as approvals from './approvals.js';
 import { WriteCtx } from './context.js';
-import type { SqlDriver, SqlTx } from './driver.js';
+import type { Param, SqlDriver, SqlTx } from './driver.js';
+import { recordAttemptProcess, releaseAttemptProcess, releaseProcessesOfGone } from './attempt-process.js';
 import { lastEventId, readEvents } from './events.js';
 import * as instances from './instances.js';
 import { kvAppend, kvDelete, kvGet, kvList, kvSet } from './kv.js';
 import { checkLock, dropExpiredLocks, listLocks, lock, unlock } from './locks.js';
 import { pollMessages, sendMessage } from './messages.js';
+import { listMessages } from './messages-list.js';
+import { listPauses, pauseRun, resumeRun } from './pauses.js';
 import { rowToHistory } from './rows.js';
+import * as runs from './runs.js';
 import { expireLeases } from './task-release.js';
+import { retryTask } from './task-retry.js';
 import { createTasks } from './tasks-create.js';
 import * as lease from './tasks-lease.js';
 import { getTask, listTasks } from './tasks-read.js';
@@ -66,6 +82,7 @@ export class SqlStore implements Store {
     this.goneAfterMs = opts.goneAfterMs ?? 120_000;
     this.now = opts.now ?? Date.now;
     this.fast = opts.fastPath === false ? undefined : driver.fast;
+    driver.onBackstopWake(() => void this.recordBackstopWake());
   }
 
   get backend(): 'sqlite' | 'postgres' {
@@ -165,6 +182,9 @@ export class SqlStore implements Store {
   cancelTask(id: string, opts: { by?: string | null; reason?: string | null } = {}): Promise<Task> {
     return this.write((c) => lease.cancelTask(c, id, opts.by ?? null, opts.reason ?? null));
   }
+  retryTask(id: string, opts: { by?: string | null } = {}): Promise<Task> {
+    return this.write((c) => retryTask(c, id, opts.by ?? null));
+  }
   checkLease(id: string, token: string): Promise<Task> {
     return this.read((tx) => lease.checkLease(tx, id, token));
   }
@@ -173,6 +193,12 @@ export class SqlStore implements Store {
   }
   adoptIntegration(id: string, owner: string, leaseMs: number): Promise<Lease> {
     return this.write((c) => lease.adoptIntegration(c, id, owner, leaseMs));
+  }
+  recordAttemptProcess(id: string, token: string, proc: { pgid: number; host: string; owner: string }): Promise<Task> {
+    return this.write((c) => recordAttemptProcess(c, id, token, proc));
+  }
+  releaseAttemptProcess(id: string, attempt: number): Promise<Task | null> {
+    return this.write((c) => releaseAttemptProcess(c, id, attempt));
   }
   async recordEvent<T extends EventType>(
     scope: string,
@@ -198,6 +224,21 @@ export class SqlStore implements Store {
   pollMessages(instanceId: string, opts: { limit?: number; peek?: boolean } = {}): Promise<Message[]> {
     const limit = Math.max(1, Math.min(opts.limit ?? 100, 1000));
     return this.write((c) => pollMessages(c, instanceId, limit, opts.peek ?? false));
+  }
+
+  listMessages(scope: string, query: { beforeId?: number; party?: string; limit?: number } = {}): Promise<Message[]> {
+    return this.read((tx) => listMessages(tx, scope, query));
+  }
+
+  // ------------------------------------------------------------------ pauses
+  pauseRun(scope: string, runId: string | null, opts: { by?: string | null; reason?: string | null } = {}): Promise<RunPause> {
+    return this.write((c) => pauseRun(c, scope, runId, opts.by ?? null, opts.reason ?? null));
+  }
+  resumeRun(scope: string, runId: string | null, opts: { by?: string | null } = {}): Promise<boolean> {
+    return this.write((c) => resumeRun(c, scope, runId, opts.by ?? null));
+  }
+  listPauses(scope: string, runId?: string | null): Promise<RunPause[]> {
+    return this.read((tx) => listPauses(tx, scope, runId));
   }
 
   // ------------------------------------------------------------------ locks
@@ -290,24 +331,91 @@ export class SqlStore implements Store {
     }
   }
 
+  wakeStats(): WakeStats {
+    return this.driver.wakeStats();
+  }
+
+  /** On the bus, so `daedalus bus status` shows what every process had to fall back on. */
+  private async recordBackstopWake(): Promise<void> {
+    try {
+      await this.driver.writeOne(
+        `INSERT INTO bus_counters (name, value, updated_at) VALUES (?, 1, ?)
+         ON CONFLICT (name) DO UPDATE SET value = bus_counters.value + 1, updated_at = excluded.updated_at`,
+        [BACKSTOP_WAKES, Date.now()],
+      );
+    } catch {
+      // A closed store or a read-only bus: the count stays in this process's wakeStats().
+    }
+  }
+
   // ------------------------------------------------------------------ history
-  async recordHistory(entry: Omit<HistoryEntry, 'at'> & { at?: number }): Promise<void> {
+  async recordHistory(e: HistoryInput): Promise<void> {
     await this.write(async (c) => {
       await c.tx.run(
-        `INSERT INTO history (scope, type, task_id, run_id, outcome, duration_ms, peak_rss_bytes, cpu_ms, at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [entry.scope, entry.type, entry.taskId, entry.runId, entry.outcome, Math.round(entry.durationMs), entry.peakRssBytes, entry.cpuMs, entry.at ?? c.now],
+        `INSERT INTO history (scope, type, task_id, run_id, attempt, outcome, duration_ms, peak_rss_bytes, cpu_ms, cost_usd, input_tokens, output_tokens, model, at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          e.scope, e.type, e.taskId, e.runId, e.attempt ?? null, e.outcome, Math.round(e.durationMs), e.peakRssBytes, e.cpuMs,
+          e.costUsd ?? null, e.inputTokens ?? null, e.outputTokens ?? null, e.model ?? null, e.at ?? c.now,
+        ],
       );
     });
   }
-  async listHistory(scope: string, type?: string, limit = 100): Promise<HistoryEntry[]> {
-    const n = Math.max(1, Math.min(limit, 10_000));
-    const rows = await this.read((tx) =>
-      type
-        ? tx.all(`SELECT * FROM history WHERE scope = ? AND type = ? ORDER BY id DESC LIMIT ${n}`, [scope, type])
-        : tx.all(`SELECT * FROM history WHERE scope = ? ORDER BY id DESC LIMIT ${n}`, [scope]),
-    );
+  async listHistory(scope: string, query: HistoryQuery = {}): Promise<HistoryEntry[]> {
+    const n = Math.max(1, Math.min(query.limit ?? 100, 100_000));
+    const where = ['scope = ?'];
+    const params: Param[] = [scope];
+    if (query.type) {
+      where.push('type = ?');
+      params.push(query.type);
+    }
+    if (query.runId) {
+      where.push('run_id = ?');
+      params.push(query.runId);
+    }
+    const rows = await this.read((tx) => tx.all(`SELECT * FROM history WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ${n}`, params));
     return rows.map(rowToHistory);
+  }
+
+  // ------------------------------------------------------------------ runs
+  createRun(input: RunInput): Promise<{ run: RunEntry; token: string | null }> {
+    return this.write((c) => runs.createRun(c, input));
+  }
+  getRun(scope: string, runId: string): Promise<RunEntry | null> {
+    return this.read((tx) => runs.getRun(tx, scope, runId));
+  }
+  listRuns(scope: string, limit = 1000): Promise<RunEntry[]> {
+    return this.read((tx) => runs.listRuns(tx, scope, Math.max(1, Math.min(limit, 10_000))));
+  }
+  claimRun(scope: string, runId: string, supervisor: string, leaseMs: number, opts: { takeOverEpoch?: number } = {}): Promise<RunClaim> {
+    return this.write((c) => runs.claimRun(c, scope, runId, supervisor, leaseMs, opts.takeOverEpoch));
+  }
+  extendRun(scope: string, runId: string, next: { plan: Json; policies: Json; digest: string; expectedDigest: string }): Promise<RunEntry> {
+    return this.write((c) => runs.extendRun(c, scope, runId, next));
+  }
+  renewRun(scope: string, runId: string, token: string, leaseMs: number): Promise<RunEntry> {
+    return this.write((c) => runs.renewRun(c, scope, runId, token, leaseMs));
+  }
+  updateRun(scope: string, runId: string, token: string, patch: RunPatch): Promise<RunEntry> {
+    return this.write((c) => runs.updateRun(c, scope, runId, token, patch));
+  }
+  releaseRun(scope: string, runId: string, token: string): Promise<boolean> {
+    return this.write((c) => runs.releaseRun(c, scope, runId, token));
+  }
+
+  // ------------------------------------------------------------------ approvals
+  createApproval(input: ApprovalInput): Promise<ApprovalEntry> {
+    return this.write((c) => approvals.createApproval(c, input));
+  }
+  getApproval(scope: string, id: string): Promise<ApprovalEntry | null> {
+    return this.read((tx) => approvals.getApproval(tx, scope, id));
+  }
+  listApprovals(scope: string, opts: { pendingOnly?: boolean; limit?: number } = {}): Promise<ApprovalEntry[]> {
+    const limit = Math.max(1, Math.min(opts.limit ?? 1000, 10_000));
+    return this.read((tx) => approvals.listApprovals(tx, scope, opts.pendingOnly ?? false, limit, this.now()));
+  }
+  decideApproval(scope: string, id: string, status: 'allowed' | 'denied', o: { by: string; message?: string | null }): Promise<ApprovalEntry> {
+    return this.write((c) => approvals.decideApproval(c, scope, id, status, o));
   }
 
   // ------------------------------------------------------------------ housekeeping
@@ -316,7 +424,9 @@ export class SqlStore implements Store {
       const { stale, gone } = await instances.sweepInstances(c, this.staleAfterMs, this.goneAfterMs);
       const expired = await expireLeases(c);
       const expiredLocks = await dropExpiredLocks(c);
+      await releaseProcessesOfGone(c);
       await c.tx.run('DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?', [c.now]);
+      await approvals.dropOldApprovals(c);
       return { expiredTasks: expired.map((t) => t.id), staleInstances: stale, goneInstances: gone, expiredLocks };
     });
   }
@@ -333,6 +443,7 @@ export class SqlStore implements Store {
         tasksByState,
         locks: await listLocks(tx, scope, this.now()),
         lastEventId: await lastEventId(tx, scope),
+        wakes: await busWakes(tx),
       };
     });
   }
@@ -340,6 +451,13 @@ export class SqlStore implements Store {
   close(): Promise<void> {
     return this.driver.close();
   }
+}
+
+const BACKSTOP_WAKES = 'wake.backstop';
+
+async function busWakes(tx: SqlTx): Promise<BusStatus['wakes']> {
+  const r = await tx.get<{ value: number; updated_at: number }>('SELECT value, updated_at FROM bus_counters WHERE name = ?', [BACKSTOP_WAKES]);
+  return { backstopWakes: Number(r?.value ?? 0), lastBackstopAt: r ? Number(r.updated_at) : null };
 }
 
 async function countByState(tx: SqlTx, scope: string, runId?: string): Promise<Record<TaskState, number>> {

@@ -1,4 +1,4 @@
-import type { Task } from '../types.js';
+import type { FailureKind, Task } from '../types.js';
 import type { Row } from './driver.js';
 import type { WriteCtx } from './context.js';
 import { releaseLocks } from './locks.js';
@@ -18,7 +18,7 @@ export async function requeueOrFail(
   c: WriteCtx,
   row: Row,
   reason: string,
-  kind: string,
+  kind: FailureKind,
   notBefore: number | null = null,
 ): Promise<Task> {
   const task = rowToTask(row, []);
@@ -30,13 +30,13 @@ export async function requeueOrFail(
       [notBefore, reason, kind, c.now, task.id],
     );
     const t = rowToTask(r!, []);
-    c.emit(t.scope, 'task.retry', { attempt: t.attempt, reason, notBefore }, { taskId: t.id, runId: t.runId });
+    c.emit(t.scope, 'task.retry', { attempt: t.attempt, reason, notBefore, kind }, { taskId: t.id, runId: t.runId });
     return t;
   }
   return failForGood(c, task, reason, kind);
 }
 
-export async function failForGood(c: WriteCtx, task: Task, error: string, kind: string | null): Promise<Task> {
+export async function failForGood(c: WriteCtx, task: Task, error: string, kind: FailureKind | null): Promise<Task> {
   await releaseLocks(c, { taskId: task.id }, 'task failed');
   const r = await c.tx.get(
     `UPDATE tasks SET state = 'failed', ${LEASE_CLEARED}, error = ?, failure_kind = ?, finished_at = ?, updated_at = ?

@@ -1,4 +1,4 @@
-import { DaedalusError } from '../../errors.js';
+import { DaedalusError } from '../../common/index.js';
 import { PRIORITIES, type Task, type TaskInput } from '../types.js';
 import type { WriteCtx } from './context.js';
 import { newId } from './ids.js';

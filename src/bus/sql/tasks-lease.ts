@@ -1,4 +1,4 @@
-import { DaedalusError } from '../../errors.js';
+import { DaedalusError } from '../../common/index.js';
 import type { ClaimNextInput, FailInput, Json, Lease, Task, TaskState } from '../types.js';
 import type { Param, Row, SqlTx } from './driver.js';
 import type { WriteCtx } from './context.js';
@@ -17,17 +17,21 @@ const HELD: readonly TaskState[] = ['leased', 'running'];
 async function refuse(tx: SqlTx, id: string, token: string, allowed: readonly TaskState[]): Promise<never> {
   const t = await mustGetTask(tx, id);
   const row = await tx.get<{ lease_token: string | null }>('SELECT lease_token FROM tasks WHERE id = ?', [id]);
-  if (row?.lease_token !== token) {
-    throw new DaedalusError(
-      'LEASE_LOST',
-      `task ${id} is no longer yours: its lease moved on (now ${t.state}, attempt ${t.attempt})`,
-      'stop working on it; your changes will not be accepted',
-      { state: t.state, attempt: t.attempt },
-    );
-  }
+  if (row?.lease_token !== token) return refuseToken(tx, id);
   throw new DaedalusError('INVALID_STATE', `task ${id} is ${t.state}; this needs it to be ${allowed.join(' or ')}`, undefined, {
     state: t.state,
   });
+}
+
+/** The token is not the task's current one: LEASE_LOST, with where the task is now. */
+export async function refuseToken(tx: SqlTx, id: string): Promise<never> {
+  const t = await mustGetTask(tx, id);
+  throw new DaedalusError(
+    'LEASE_LOST',
+    `task ${id} is no longer yours: its lease moved on (now ${t.state}, attempt ${t.attempt})`,
+    'stop working on it; your changes will not be accepted',
+    { state: t.state, attempt: t.attempt },
+  );
 }
 
 /**
@@ -35,7 +39,8 @@ async function refuse(tx: SqlTx, id: string, token: string, allowed: readonly Ta
  * to it or its role, of the wanted types and run. Shared by every backend's claim.
  */
 export function claimFilter(input: ClaimNextInput, now: number): { where: string[]; params: Param[] } {
-  const where = [`scope = ?`, `state = 'ready'`, `(not_before IS NULL OR not_before <= ?)`];
+  // proc_pgid: a previous attempt's process group may still be alive (see attempt-process.ts).
+  const where = [`scope = ?`, `state = 'ready'`, `(not_before IS NULL OR not_before <= ?)`, `proc_pgid IS NULL`];
   const params: Param[] = [input.scope, now];
   where.push(input.role ? `(assignee IS NULL OR assignee = ? OR assignee = ?)` : `(assignee IS NULL OR assignee = ?)`);
   params.push(input.owner);
@@ -78,11 +83,19 @@ export async function claim(c: WriteCtx, id: string, owner: string, leaseMs: num
   const token = newToken();
   const row = await c.tx.get(
     `UPDATE tasks SET state = 'leased', lease_owner = ?, lease_token = ?, lease_until = ?, not_before = NULL, updated_at = ?
-     WHERE id = ? AND state = 'ready' RETURNING *, ${c.d.depsJson}`,
+     WHERE id = ? AND state = 'ready' AND proc_pgid IS NULL RETURNING *, ${c.d.depsJson}`,
     [owner, token, c.now + leaseMs, c.now, id],
   );
   if (!row) {
     const t = await mustGetTask(c.tx, id);
+    if (t.state === 'ready' && t.process) {
+      throw new DaedalusError(
+        'INVALID_STATE',
+        `task ${id} cannot be claimed yet: attempt ${t.process.attempt} is still running (process group ${t.process.pgid} on ${t.process.host})`,
+        'it can be claimed once that attempt has ended; claim_next_task finds other work meanwhile',
+        { state: t.state, process: t.process },
+      );
+    }
     throw new DaedalusError('INVALID_STATE', `task ${id} cannot be claimed: it is ${t.state}`, t.state === 'blocked' ? 'it waits for its dependencies' : undefined, {
       state: t.state,
       leaseOwner: t.leaseOwner,
@@ -160,7 +173,8 @@ export async function failTask(c: WriteCtx, id: string, token: string, input: Fa
     [id, token],
   );
   if (!row) return refuse(c.tx, id, token, ['leased', 'running', 'integrating']);
-  const kind = input.kind ?? (input.retryable ? 'retryable' : 'final');
+  const kind = input.kind ?? 'unspecified';
+  if (input.result !== undefined) await c.tx.run('UPDATE tasks SET result = ? WHERE id = ?', [toJson(input.result), id]);
   if (input.retryable) {
     const attempt = Number(row.attempt);
     const backoff = (input.backoffMs ?? 1000) * 2 ** (attempt - 1);

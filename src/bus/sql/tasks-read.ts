@@ -1,4 +1,4 @@
-import { DaedalusError } from '../../errors.js';
+import { DaedalusError } from '../../common/index.js';
 import type { Task, TaskFilter } from '../types.js';
 import type { Row, SqlTx } from './driver.js';
 import { rowToTask } from './rows.js';

@@ -1,10 +1,13 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DaedalusError } from '../../errors.js';
+import { DaedalusError } from '../../common/index.js';
 import { ChangeListeners, Mutex, type Dialect, type FastPath, type Param, type SqlDriver, type SqlTx } from '../sql/driver.js';
+import { DEFAULT_BACKSTOP_MS, WakeTracker } from '../sql/wake.js';
+import type { WakeStats } from '../types.js';
+import { CommitWatcher, NotNow } from './commit-watcher.js';
+import { Doorbell, doorbellPath } from './doorbell.js';
 import { SqliteFastPath } from './fast-path.js';
-import { WalWatcher } from './wal-watcher.js';
 
 const dialect: Dialect = {
   name: 'sqlite',
@@ -60,14 +63,28 @@ export class SqliteDriver implements SqlDriver {
   private readonly mutex = new Mutex();
   private readonly statements = new Map<string, Database.Statement>();
   private readonly listeners = new ChangeListeners();
-  private watcher: WalWatcher | null = null;
+  private readonly tracker: WakeTracker;
+  private backstopListener: () => void = () => undefined;
+  private watcher: CommitWatcher | null = null;
+  private readonly doorbell: Doorbell;
   readonly fast: FastPath = new SqliteFastPath({
     writeSync: (fn) => this.writeSync(fn),
     prepare: (sql) => this.stmt(sql),
     depsJson: dialect.depsJson,
   });
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    opts: { backstopMs?: number } = {},
+  ) {
+    this.tracker = new WakeTracker(
+      'file-watch',
+      opts.backstopMs ?? DEFAULT_BACKSTOP_MS,
+      () => this.listeners.size > 0,
+      () => this.listeners.fire(),
+      () => this.backstopListener(),
+    );
+    this.doorbell = new Doorbell(doorbellPath(path));
     try {
       mkdirSync(dirname(path), { recursive: true });
       this.db = new Database(path);
@@ -215,18 +232,44 @@ export class SqliteDriver implements SqlDriver {
   onChange(listener: () => void): () => void {
     return this.listeners.add(listener, () => {
       if (!this.watcher) {
-        this.watcher = new WalWatcher(this.path, () => this.dataVersion(), () => this.listeners.fire());
+        this.watcher = new CommitWatcher(this.path, () => this.newestEventId(), this.tracker);
         this.watcher.start();
       }
     });
   }
 
   notifyLocal(): void {
+    // After the commit, never before: whoever the ring wakes must find the events visible.
+    this.doorbell.ring();
+    if (this.watcher) {
+      // Our own waiters are woken right here; our own ring, heard later, then wakes nobody twice
+      // and a poll in between does not take it for lost.
+      try {
+        this.tracker.local(this.newestEventId());
+      } catch {
+        // inside a transaction already: the ring settles it
+      }
+    }
     if (this.listeners.size > 0) this.listeners.fire();
   }
 
-  private dataVersion(): number {
-    return this.db.pragma('data_version', { simple: true }) as number;
+  /**
+   * Never read inside a transaction of this connection: it would see that transaction's own
+   * uncommitted events, and their ids are handed out again if it rolls back.
+   */
+  private newestEventId(): number {
+    if (!this.db.open) throw new Error('closed');
+    if (this.db.inTransaction) throw new NotNow();
+    const row = this.stmt('SELECT MAX(id) AS id FROM events').get() as { id: number | null } | undefined;
+    return Number(row?.id ?? 0);
+  }
+
+  wakeStats(): WakeStats {
+    return this.tracker.stats(this.watcher?.armed ?? false);
+  }
+
+  onBackstopWake(listener: () => void): void {
+    this.backstopListener = listener;
   }
 
   async close(): Promise<void> {
@@ -235,5 +278,6 @@ export class SqliteDriver implements SqlDriver {
     await this.mutex.run(async () => {
       if (this.db.open) this.db.close();
     });
+    this.doorbell.close();
   }
 }

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { permissionSetting, splitPermissions } from '../../agent/permissions.js';
+import { permissionSetting, splitPermissions } from '../../approvals/index.js';
 import type { LaunchSpec } from '../types.js';
 
 /**

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliBinary, mcpServerEntry, writeMcpJson, writePrompt } from '../../agent/launch.js';
-import { approvalTimeoutMs } from '../../agent/approvals.js';
+import { cliBinary, mcpServerEntry, writeMcpJson, writePrompt } from '../launch.js';
+import { approvalTimeoutMs } from '../../approvals/index.js';
 import { killGroup } from '../spawn.js';
 import { EndNotes, startAgent } from '../generic.js';
 import type { AgentProcess, Harness, LaunchSpec } from '../types.js';
@@ -9,15 +9,30 @@ import { headlessArgs, interactiveArgs, previousSession, type SessionRecord } fr
 import { parseClaudeLine, type ClaudeResult } from './stream.js';
 
 /**
+ * How long Claude Code may take to connect the daedalus MCP server before its first turn. Far more
+ * than the server needs (tens of milliseconds); it is what a loaded machine may cost.
+ */
+export const MCP_CONNECT_WAIT_MS = 60_000;
+
+/**
  * Claude Code. The environment keeps agents self-contained: no auto-updates (ten agents must not
  * update one binary at once), and an MCP tool timeout longer than a person may take to answer a
- * permission request. (The interactive TUI connects MCP servers in the background and offers the
- * model WaitForMcpServers until they are up; headless waits for them before the first turn.)
+ * permission request.
+ *
+ * The bus must be connected before the first turn, or the agent starts without its tools (and its
+ * permission prompt tool) and cannot keep its contract. Claude Code 2.1 in print mode does not
+ * wait for MCP servers at all unless MCP_CONNECTION_NONBLOCKING is false, and then waits at most
+ * MCP_CONNECT_TIMEOUT_MS (5 s by default) before going on without them; MCP_TIMEOUT (30 s by
+ * default) bounds one server's connection. All three are set so it waits for ours; `system/init`
+ * then shows whether it connected (see stream.ts).
  */
-function claudeEnv(spec: LaunchSpec): Record<string, string> {
+export function claudeEnv(spec: Pick<LaunchSpec, 'env'>): Record<string, string> {
   const env = { ...spec.env };
   env.DISABLE_AUTOUPDATER ??= '1';
   env.MCP_TOOL_TIMEOUT ??= String(approvalTimeoutMs(spec.env) + 60_000);
+  env.MCP_CONNECTION_NONBLOCKING ??= '0';
+  env.MCP_CONNECT_TIMEOUT_MS ??= String(MCP_CONNECT_WAIT_MS);
+  env.MCP_TIMEOUT ??= String(MCP_CONNECT_WAIT_MS);
   return env;
 }
 

@@ -25,6 +25,8 @@ interface Line {
   total_cost_usd?: number;
   result?: string;
   usage?: { input_tokens?: number; output_tokens?: number; cache_creation_input_tokens?: number; cache_read_input_tokens?: number };
+  /** On a result: the HTTP status of the API error that ended the session, if one did. */
+  api_error_status?: number | null;
 }
 
 export interface ClaudeResult {
@@ -76,9 +78,15 @@ export function parseClaudeLine(raw: string, hooks: StreamHooks = {}): HarnessEv
         events.push({ kind: 'session', id: line.session_id });
       }
       const ours = line.mcp_servers?.find((s) => s.name === 'daedalus');
-      // `pending` may still connect; `failed`, `needs-auth` or absent will not.
-      if (!ours || (ours.status !== 'connected' && ours.status !== 'pending')) {
-        const reason = ours ? `status ${ours.status}` : 'it is not among the configured MCP servers';
+      // Headless Claude Code is told to wait for the server (claudeEnv), so anything but
+      // `connected` here means this turn runs without the bus: `pending` went on without it,
+      // `failed`, `needs-auth` or absent never will have it.
+      if (!ours || ours.status !== 'connected') {
+        const reason = !ours
+          ? 'it is not among the configured MCP servers'
+          : ours.status === 'pending'
+            ? 'it was still connecting when Claude Code started its first turn (status pending)'
+            : `status ${ours.status}`;
         hooks.onMcpFailure?.(reason);
         events.push({ kind: 'output', text: `the daedalus MCP server did not connect: ${reason}` });
       }
@@ -116,7 +124,9 @@ export function parseClaudeLine(raw: string, hooks: StreamHooks = {}): HarnessEv
       ];
       if (result.sessionId) events.push({ kind: 'session', id: result.sessionId });
       if (result.isError || result.subtype !== 'success') {
-        events.push({ kind: 'output', text: `claude ended with ${result.subtype}${line.result ? `: ${firstLine(line.result)}` : ''}` });
+        const api = typeof line.api_error_status === 'number' ? ` (API error ${line.api_error_status})` : '';
+        const text = `claude ended with ${result.subtype}${api}${line.result ? `: ${firstLine(line.result)}` : ''}`;
+        events.push({ kind: 'output', text }, { kind: 'error', text });
       }
       return events;
     }

@@ -1,7 +1,7 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { McpServerEntry } from '../../agent/launch.js';
+import type { McpServerEntry } from '../launch.js';
 
 /**
  * Codex reads its MCP servers only from config.toml, so every attempt gets its own CODEX_HOME:
@@ -83,4 +83,42 @@ export function prepareCodexHome(attemptDir: string, env: Record<string, string>
   const auth = join(source, 'auth.json');
   if (existsSync(auth)) copyFileSync(auth, join(dir, 'auth.json'));
   return { dir, model: configuredModel(base) };
+}
+
+/** Live processes whose command line runs something from inside dir (its binaries, copied there). */
+function processesFrom(dir: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      if (cmd.startsWith(`${dir}/`) || cmd.includes(`\0${dir}/`)) out.push(Number(name));
+    } catch {
+      // gone while we looked
+    }
+  }
+  return out;
+}
+
+/**
+ * After an attempt: Codex's TUI copies its own binary (about 200 MB) into CODEX_HOME/packages and
+ * starts an app-server daemon from it in a session of its own, outside the attempt's process
+ * group — so it outlived every attempt and the copies piled up. The daemon is killed and the
+ * copy removed; the config, logs and sessions stay for whoever reads them.
+ */
+export async function cleanCodexHome(dir: string): Promise<{ killed: number[] }> {
+  const killed = processesFrom(dir);
+  for (const pid of killed) signal(pid, 'SIGTERM');
+  for (let i = 0; i < 40 && processesFrom(dir).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  for (const pid of processesFrom(dir)) signal(pid, 'SIGKILL');
+  rmSync(join(dir, 'packages'), { recursive: true, force: true });
+  return { killed };
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // gone already
+  }
 }

@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliBinary, mcpServerEntry, writePrompt } from '../../agent/launch.js';
-import { permissionSetting, splitPermissions } from '../../agent/permissions.js';
+import { cliBinary, mcpServerEntry, writePrompt } from '../launch.js';
+import { permissionSetting, splitPermissions } from '../../approvals/index.js';
 import { EndNotes, startAgent } from '../generic.js';
 import type { AgentProcess, Harness, LaunchSpec } from '../types.js';
-import { prepareCodexHome } from './home.js';
+import { cleanCodexHome, prepareCodexHome } from './home.js';
 import { priceFor } from './pricing.js';
 import { CodexUsage, parseCodexLine } from './stream.js';
 
@@ -66,8 +66,14 @@ export const codexHarness: Harness = {
       env: { ...spec.env, CODEX_HOME: home.dir },
       parseLine,
     });
-    proc = notes.wrap(started);
-    void proc.exited.then(() => linger && clearTimeout(linger));
+    const wrapped = notes.wrap(started);
+    // The attempt is over only once what Codex left outside its process group is gone too.
+    const exited = wrapped.exited.then(async (end) => {
+      if (linger) clearTimeout(linger);
+      await cleanCodexHome(home.dir);
+      return end;
+    });
+    proc = { ...wrapped, exited, terminate: (graceMs) => wrapped.terminate(graceMs).then(() => exited) };
     return proc;
   },
 };

@@ -71,8 +71,10 @@ function itemEvent(item: Item, started: boolean): HarnessEvent[] {
     }
     case 'file_change':
       return [{ kind: started ? 'progress' : 'output', text: `edit ${(item.changes ?? []).map((c) => c.path.split('/').at(-1)).join(', ')}` }];
-    case 'error':
-      return [{ kind: 'output', text: `codex: ${firstLine(item.message ?? '', 400)}` }];
+    case 'error': {
+      const text = `codex: ${firstLine(item.message ?? '', 400)}`;
+      return [{ kind: 'output', text }, { kind: 'error', text }];
+    }
     default:
       return [{ kind: 'output', text: item.type ?? 'item' }];
   }
@@ -106,10 +108,14 @@ export function parseCodexLine(raw: string, usage: CodexUsage, hooks: CodexHooks
       hooks.onTurnCompleted?.();
       return events;
     }
-    case 'turn.failed':
-      return [{ kind: 'output', text: `codex turn failed: ${line.error?.message ?? 'unknown error'}` }];
-    case 'error':
-      return [{ kind: 'output', text: `codex error: ${line.message ?? line.error?.message ?? raw}` }];
+    case 'turn.failed': {
+      const text = `codex turn failed: ${firstLine(line.error?.message ?? 'unknown error', 400)}`;
+      return [{ kind: 'output', text }, { kind: 'error', text }];
+    }
+    case 'error': {
+      const text = `codex error: ${firstLine(line.message ?? line.error?.message ?? raw, 400)}`;
+      return [{ kind: 'output', text }, { kind: 'error', text }];
+    }
     default:
       return [];
   }

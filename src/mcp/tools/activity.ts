@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeError } from '../../common/index.js';
 import { ACTIVITY_TYPES, isCandidate, isEmpty, settle, summarise, type Activity } from '../activity.js';
 import { tool, type AnyTool, type IdentifiedCall } from '../tool.js';
 import { messageLine } from '../views.js';
@@ -15,7 +16,7 @@ function keepAlive(call: IdentifiedCall, totalMs: number): () => void {
         method: 'notifications/progress',
         params: { progressToken: token, progress: elapsed, total: Math.round(totalMs / 1000), message: 'waiting for activity' },
       })
-      .catch(() => undefined);
+      .catch((e: unknown) => call.ctx.log.debug(`progress notification not sent: ${describeError(e)}`));
   }, call.ctx.options.progressEveryMs);
   return () => clearInterval(timer);
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { normaliseLockPath, type Json, type Task } from '../../bus/index.js';
-import { DaedalusError } from '../../errors.js';
+import { DaedalusError } from '../../common/index.js';
 import type { Identity, McpContext } from '../context.js';
 
 /** Schema pieces shared by the tool files. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { signGuestbook } from '../../agent/guestbook.js';
+import { signGuestbook } from '../guestbook.js';
 import { tool, type AnyTool } from '../tool.js';
 
 export const guestbookTools: AnyTool[] = [

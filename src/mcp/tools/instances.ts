@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { DaedalusError } from '../../errors.js';
+import { DaedalusError } from '../../common/index.js';
 import type { McpContext } from '../context.js';
-import { forgetIdentity, registerHere } from '../identity.js';
+import { forgetIdentity, registerHere, rejoinHint, requireIdentity } from '../identity.js';
 import { allowedTools } from '../policy.js';
 import { compact } from '../result.js';
 import { openTool, tool, type AnyTool } from '../tool.js';
@@ -21,7 +21,7 @@ function whoami(ctx: McpContext) {
       why: s.pendingAdoption?.reason ?? s.lostReason,
       scope: ctx.scope,
       file_root: ctx.fileRoot,
-      hint: 'call register (role, label) first',
+      hint: ctx.startedFor && !s.pendingAdoption ? rejoinHint(ctx) : 'call register (role, label) first',
     });
   }
   return compact({
@@ -39,18 +39,44 @@ function whoami(ctx: McpContext) {
   });
 }
 
+/**
+ * `register` for an agent Daedalus started: it is its reserved instance or nothing. It may confirm
+ * that identity (adopting it if that has not happened yet), never take another role, another scope
+ * or a fresh instance — not even after deregistering — so a worker cannot make itself a planner
+ * (and cancel others' tasks) or a supervisor.
+ */
+async function registerPinned(ctx: McpContext, role: string | undefined) {
+  const s = ctx.session;
+  const pinned = ctx.startedFor!.instanceId;
+  // A pending adoption is retried; NOT_REGISTERED with its reason when it still fails.
+  const me = s.identity ?? (s.pendingAdoption ? await requireIdentity(ctx) : null);
+  if (!me) {
+    throw new DaedalusError('FORBIDDEN', `this agent was started by Daedalus as instance ${pinned}, which has left the bus; it cannot register as another instance`, rejoinHint(ctx));
+  }
+  if (role !== undefined && role !== me.role) {
+    throw new DaedalusError(
+      'FORBIDDEN',
+      `this agent was started by Daedalus as ${me.id} with role ${me.role} in ${me.scope}; its role and scope are fixed`,
+      `keep working as ${me.role}; for work another role must do, send_message to role:planner`,
+    );
+  }
+  return { ...whoami(ctx), already_registered: true };
+}
+
 export const instanceTools: AnyTool[] = [
   openTool({
     name: 'register',
     description:
       'Join the coordination bus as a new instance. Call this first when you were started by hand (whoami says registered:false). ' +
-      'role: planner (creates tasks), worker (claims and does tasks), observer (read-only), or a custom role (worker rights). Returns your identity.',
+      'role: planner (creates tasks), worker (claims and does tasks), observer (read-only), or a custom role (worker rights). Returns your identity. ' +
+      'An agent started by Daedalus is registered already: its instance, role and scope are fixed, and asking for another is FORBIDDEN.',
     input: z.strictObject({
       role: roleName.optional().describe('Your role; default DAEDALUS_ROLE or worker.'),
       label: z.string().max(200).optional().describe('Short free text shown to others, e.g. "origin:manual harness:claude role:worker".'),
     }),
     renews: false,
     async run(args, { ctx }) {
+      if (ctx.startedFor) return registerPinned(ctx, args.role);
       const role = args.role ?? ctx.defaultRole;
       const s = ctx.session;
       if (s.identity) {
@@ -90,7 +116,8 @@ export const instanceTools: AnyTool[] = [
   tool({
     name: 'deregister',
     description:
-      'Leave the bus now. Your task leases go back to ready (another agent may take them) and your locks are released. Call it only when you stop working for good.',
+      'Leave the bus now. Your task leases go back to ready (another agent may take them) and your locks are released. Call it only when you stop working for good: ' +
+      'an agent started by Daedalus cannot register again afterwards.',
     input: z.strictObject({ reason: z.string().max(500).optional() }),
     renews: false,
     async run(args, { ctx, me }) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DaedalusError } from '../../common/index.js';
 import { iso } from '../result.js';
 import { tool, type AnyTool } from '../tool.js';
 import { kvLine } from '../views.js';
@@ -7,6 +8,25 @@ import { asJson, jsonValue } from './common.js';
 const key = z.string().min(1).max(512).describe('Key; use prefixes as namespaces, e.g. "api/schema".');
 const ttl = z.number().positive().max(30 * 24 * 3600).optional().describe('Expire after this many seconds (default never).');
 const version = z.number().int().min(0);
+
+/**
+ * Keys under `daedalus:` belong to Daedalus itself (the guestbook today, whatever it keeps there
+ * tomorrow): agents may read them, never write them. Compared without case, so `Daedalus:` is no
+ * way around it.
+ */
+export const RESERVED_KV_PREFIX = 'daedalus:';
+
+function writable(key: string): string {
+  if (key.toLowerCase().startsWith(RESERVED_KV_PREFIX)) {
+    throw new DaedalusError(
+      'FORBIDDEN',
+      `kv keys starting with "${RESERVED_KV_PREFIX}" are reserved for Daedalus; agents may read them but not write them`,
+      'use a key of your own namespace, e.g. "notes/…" or "api/schema"',
+      { key },
+    );
+  }
+  return key;
+}
 
 export const kvTools: AnyTool[] = [
   tool({
@@ -23,10 +43,10 @@ export const kvTools: AnyTool[] = [
   tool({
     name: 'kv_set',
     description:
-      'Write a JSON value to a key. With expected_version it is a compare-and-set: 0 means "only if absent", N means "only if still at version N"; a mismatch is VERSION_CONFLICT with the current version.',
+      'Write a JSON value to a key (keys starting with "daedalus:" are reserved: FORBIDDEN). With expected_version it is a compare-and-set: 0 means "only if absent", N means "only if still at version N"; a mismatch is VERSION_CONFLICT with the current version.',
     input: z.strictObject({ key, value: jsonValue.describe('Any JSON value.'), expected_version: version.optional(), ttl_seconds: ttl }),
     async run(args, { ctx, me }) {
-      const e = await ctx.store.kvSet(me.scope, args.key, asJson(args.value), {
+      const e = await ctx.store.kvSet(me.scope, writable(args.key), asJson(args.value), {
         expectedVersion: args.expected_version,
         ttlMs: args.ttl_seconds === undefined ? null : Math.round(args.ttl_seconds * 1000),
         by: me.id,
@@ -36,10 +56,10 @@ export const kvTools: AnyTool[] = [
   }),
   tool({
     name: 'kv_append',
-    description: 'Append one JSON item to the array stored at a key (created when absent), atomically; safe for many writers. NOT_AN_ARRAY if the key holds something else.',
+    description: 'Append one JSON item to the array stored at a key (created when absent), atomically; safe for many writers. NOT_AN_ARRAY if the key holds something else; FORBIDDEN under the reserved "daedalus:" prefix.',
     input: z.strictObject({ key, item: jsonValue.describe('The JSON item to append.'), ttl_seconds: ttl }),
     async run(args, { ctx, me }) {
-      const e = await ctx.store.kvAppend(me.scope, args.key, asJson(args.item), {
+      const e = await ctx.store.kvAppend(me.scope, writable(args.key), asJson(args.item), {
         by: me.id,
         ttlMs: args.ttl_seconds === undefined ? null : Math.round(args.ttl_seconds * 1000),
       });
@@ -48,10 +68,10 @@ export const kvTools: AnyTool[] = [
   }),
   tool({
     name: 'kv_delete',
-    description: 'Delete a key; with expected_version only if it is still at that version (VERSION_CONFLICT otherwise).',
+    description: 'Delete a key; with expected_version only if it is still at that version (VERSION_CONFLICT otherwise). Keys under "daedalus:" are reserved (FORBIDDEN).',
     input: z.strictObject({ key, expected_version: version.optional() }),
     async run(args, { ctx, me }) {
-      const deleted = await ctx.store.kvDelete(me.scope, args.key, { expectedVersion: args.expected_version, by: me.id });
+      const deleted = await ctx.store.kvDelete(me.scope, writable(args.key), { expectedVersion: args.expected_version, by: me.id });
       return { key: args.key, deleted };
     },
   }),

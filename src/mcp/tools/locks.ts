@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Lock } from '../../bus/index.js';
-import { DaedalusError } from '../../errors.js';
+import { DaedalusError } from '../../common/index.js';
 import type { Identity, McpContext } from '../context.js';
 import { inWords, iso } from '../result.js';
 import { tool, type AnyTool } from '../tool.js';

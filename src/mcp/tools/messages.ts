@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DaedalusError } from '../../errors.js';
+import { DaedalusError } from '../../common/index.js';
 import type { Identity, McpContext } from '../context.js';
 import { tool, type AnyTool } from '../tool.js';
 import { messageLine } from '../views.js';

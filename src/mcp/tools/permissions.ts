@@ -1,29 +1,31 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { approvalTimeoutMs, requestApproval, policyForPackage } from '../../agent/approvals.js';
-import { decide, describeRequest, type PermissionPolicy } from '../../agent/permissions.js';
+import { approvalTimeoutMs, requestApproval, policyForPackage } from '../../approvals/index.js';
+import { decide, describeRequest, type PermissionPolicy } from '../../approvals/index.js';
 import type { Json } from '../../bus/index.js';
-import { describeError } from '../../errors.js';
+import { bestEffort, describeError } from '../../common/index.js';
 import type { McpContext } from '../context.js';
 import { renewHeld } from '../leases.js';
 import { openTool, type AnyTool, type Extra } from '../tool.js';
 
+/** The policy recorded for the task's package when its run was created: nothing the agent writes changes it. */
 async function policyOf(ctx: McpContext, taskId: string | null): Promise<PermissionPolicy | null> {
-  if (!taskId || !ctx.runId) return null;
+  if (!taskId) return null;
   const task = await ctx.store.getTask(taskId);
-  if (!task?.key) return null;
-  return policyForPackage(ctx.store, task.scope, ctx.runId, task.key);
+  const runId = task?.runId ?? ctx.runId;
+  if (!task?.key || !runId) return null;
+  return policyForPackage(ctx.store, task.scope, runId, task.key);
 }
 
 /** Keeps the agent's lease (and the client's request, when it sent a progress token) alive while a person decides. */
 function keepAlive(ctx: McpContext, extra: Extra): (elapsedMs: number) => Promise<void> {
   return async (elapsedMs) => {
-    await renewHeld(ctx).catch(() => undefined);
+    await bestEffort('renewing the lease while waiting for a person', renewHeld(ctx), ctx.log.warn);
     const token = extra._meta?.progressToken;
     if (token !== undefined) {
       await extra
         .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: Math.round(elapsedMs / 1000), message: 'waiting for a person to approve' } })
-        .catch(() => undefined);
+        .catch((e: unknown) => ctx.log.debug(`progress notification not sent: ${describeError(e)}`));
     }
   };
 }
@@ -60,7 +62,9 @@ export const permissionTools: AnyTool[] = [
     renews: true,
     async run(args, { ctx, extra }) {
       const me = ctx.session.identity;
-      const taskId = ctx.session.currentTaskId;
+      // An agent Daedalus started is judged by the task it was started for, not by another task it
+      // may have claimed since (whose package might allow more).
+      const taskId = ctx.startedFor?.taskId ?? ctx.session.currentTaskId;
       const summary = describeRequest(args.tool_name, args.input);
       try {
         const policy = await policyOf(ctx, taskId);
@@ -81,7 +85,7 @@ export const permissionTools: AnyTool[] = [
             onPending: (r) => {
               ctx.log.info(`permission request ${r.id}: ${summary} — answer with daedalus approvals approve|deny ${r.id}`);
               if (taskId && lease) {
-                void ctx.store.reportProgress(taskId, lease.token, ctx.options.leaseMs, `waiting for approval ${r.id}: ${summary}`).catch(() => undefined);
+                void bestEffort('reporting the pending approval', ctx.store.reportProgress(taskId, lease.token, ctx.options.leaseMs, `waiting for approval ${r.id}: ${summary}`), ctx.log.warn);
               }
             },
           },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { PRIORITIES, TASK_STATES, type Task, type TaskInput, type TaskState } from '../../bus/index.js';
-import { DaedalusError } from '../../errors.js';
+import { OPEN_TASK_STATES, PRIORITIES, TASK_STATES, TASK_TYPES, type Task, type TaskInput, type TaskState } from '../../bus/index.js';
+import { DaedalusError } from '../../common/index.js';
 import type { Identity, McpContext } from '../context.js';
 import { dropLease } from '../leases.js';
 import { access } from '../policy.js';
@@ -8,14 +8,12 @@ import { tool, type AnyTool } from '../tool.js';
 import { taskFull, taskLine } from '../views.js';
 import { asJson, jsonValue, scopedTask, taskId } from './common.js';
 
-const TASK_TYPES = ['implementation', 'refactor', 'test', 'research', 'review', 'fix', 'other'] as const;
-const OPEN_STATES: TaskState[] = ['blocked', 'ready', 'leased', 'running', 'integrating'];
 
 const taskSpec = z.strictObject({
   title: z.string().min(1).max(300).describe('Short imperative title.'),
   description: z.string().optional().describe('Everything a worker needs: goal, files, acceptance criteria.'),
   type: z.enum(TASK_TYPES).optional().describe('Default other.'),
-  priority: z.enum(PRIORITIES as [string, ...string[]]).optional().describe('critical | high | medium | low (default medium).'),
+  priority: z.enum(PRIORITIES).optional().describe('critical | high | medium | low (default medium).'),
   depends_on: z.array(z.string().min(1).max(200)).max(100).optional().describe('Task ids that must be done first; in a batch, $1, $2 … name the batch\'s own tasks (from 1).'),
   assignee: z.string().min(1).max(200).optional().describe('Only this instance id or role:NAME may claim it.'),
   key: z.string().max(200).optional().describe('A human name for the task, e.g. a package id.'),
@@ -135,7 +133,7 @@ export const taskPlanTools: AnyTool[] = [
       // created_by has no store filter: read wider, filter here.
       const read = args.created_by_me ? 5000 : limit + 1;
       const rows = await ctx.store.listTasks(me.scope, {
-        states: args.states ?? OPEN_STATES,
+        states: args.states ?? [...OPEN_TASK_STATES],
         leaseOwner: args.mine ? me.id : undefined,
         type: args.type,
         runId: args.run_id,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Json } from '../../bus/index.js';
-import { DaedalusError } from '../../errors.js';
+import { DaedalusError } from '../../common/index.js';
 import { dropLease, heldTask, holdClaim, withLease } from '../leases.js';
 import { iso } from '../result.js';
 import { tool, type AnyTool } from '../tool.js';
@@ -100,7 +100,7 @@ export const taskWorkTools: AnyTool[] = [
     renews: false,
     async run(args, { ctx, me }) {
       const { id, lease } = await heldTask(ctx, me, args.task_id);
-      const t = await withLease(ctx, id, () => ctx.store.failTask(id, lease.token, { error: args.error, retryable: args.retryable ?? false, kind: args.kind }));
+      const t = await withLease(ctx, id, () => ctx.store.failTask(id, lease.token, { error: args.error, retryable: args.retryable ?? false, kind: args.kind ? `agent:${args.kind}` : 'agent' }));
       dropLease(ctx, id);
       return { task: taskLine(t), will_retry: t.state === 'ready' };
     },

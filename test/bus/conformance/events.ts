@@ -36,6 +36,9 @@ export function eventTests(backend: BusBackend): void {
       expect(await store.lastEventId(scope)).toBe(ids.at(-1));
       expect((await store.readEvents(scope, { after: ids[5]! })).map((e) => e.type)).toEqual(['kv.set', 'message.sent']);
       expect(await store.readEvents(scope, { after: 0, limit: 2 })).toEqual(all.slice(0, 2));
+      // The newest page of a type: filtered first, then limited, and still in id order.
+      const tasks = all.filter((e) => e.type.startsWith('task.'));
+      expect(await store.readEvents(scope, { after: 0, types: ['task.'], limit: 2, newest: true })).toEqual(tasks.slice(-2));
     });
 
     it('a reader following the log while many connections write sees every event exactly once', async () => {

@@ -40,18 +40,18 @@ export function handleTests(backend: BusBackend): void {
     it('history keeps finished tasks by type, newest first', async () => {
       const { store, scope, clock } = bus;
       const base = { scope, taskId: null, runId: 'r', peakRssBytes: null, cpuMs: null };
-      await store.recordHistory({ ...base, type: 'test', outcome: 'done', durationMs: 1000.4 });
-      await store.recordHistory({ ...base, type: 'test', outcome: 'failed', durationMs: 2000, peakRssBytes: 5e8, cpuMs: 30, at: 42 });
-      await store.recordHistory({ ...base, type: 'review', outcome: 'done', durationMs: 3000 });
-      await store.recordHistory({ ...base, scope: `${scope}-other`, type: 'test', outcome: 'done', durationMs: 1 });
-      const tests = await store.listHistory(scope, 'test');
+      await store.recordHistory({ ...base, type: 'test', outcome: 'success', durationMs: 1000.4 });
+      await store.recordHistory({ ...base, type: 'test', outcome: 'crash', durationMs: 2000, peakRssBytes: 5e8, cpuMs: 30, at: 42 });
+      await store.recordHistory({ ...base, type: 'review', outcome: 'success', durationMs: 3000 });
+      await store.recordHistory({ ...base, scope: `${scope}-other`, type: 'test', outcome: 'success', durationMs: 1 });
+      const tests = await store.listHistory(scope, { type: 'test' });
       expect(tests.map((h) => [h.outcome, h.durationMs, h.at])).toEqual([
-        ['failed', 2000, 42],
-        ['done', 1000, clock.t],
+        ['crash', 2000, 42],
+        ['success', 1000, clock.t],
       ]);
       expect(tests[0]).toMatchObject({ peakRssBytes: 5e8, cpuMs: 30, runId: 'r' });
       expect(await store.listHistory(scope)).toHaveLength(3);
-      expect(await store.listHistory(scope, undefined, 1)).toHaveLength(1);
+      expect(await store.listHistory(scope, { limit: 1 })).toHaveLength(1);
     });
   });
 }

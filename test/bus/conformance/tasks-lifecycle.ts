@@ -97,7 +97,7 @@ export function taskLifecycleTests(backend: BusBackend): void {
       const r2 = await store.failTask(t.id, l2!.token, { error: 'again', retryable: true, backoffMs: 1000 });
       expect(r2.notBefore).toBe(clock.t + 2000);
       const [retry] = (await store.readEvents(scope, { after: 0, types: ['task.retry'] })).slice(-1);
-      expect(retry?.data).toEqual({ attempt: 3, reason: 'again', notBefore: clock.t + 2000 });
+      expect(retry?.data).toEqual({ attempt: 3, reason: 'again', notBefore: clock.t + 2000, kind: 'unspecified' });
     });
 
     it('a retryable failure on the last attempt fails the task for good', async () => {

@@ -1,0 +1,29 @@
+import { CommanderError } from 'commander';
+import { buildProgram } from './program.js';
+import { EXIT, processOutput, reportError } from './output.js';
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and --version end with a CommanderError too; usage mistakes are exit 2.
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return reportError(e, processOutput);
+  }
+}
+
+/** Parses the arguments and runs the command; sets the exit code. */
+export function runCli(argv: string[]): void {
+  main(argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.exitCode = reportError(e, processOutput);
+    },
+  );
+}

@@ -1,0 +1,11 @@
+/**
+ * What every folder may use: the error class and its codes, durations, releasers, best-effort
+ * steps, output, and where Daedalus keeps its files. Nothing here knows about the bus or agents.
+ */
+export { DaedalusError, describeError, isDaedalusError, problemsOf, type ErrorCode, type Problem } from './errors.js';
+export { ago, describeJs, durationFromEnv, formatDuration, parseDuration, parseFailure, type FormatOptions, type Parsed } from './duration.js';
+export { withReleasers, type Defer, type Release } from './releasers.js';
+export { bestEffort, warnToStderr, type Warn } from './best-effort.js';
+export { processOutput, type Output } from './output.js';
+export { daedalusHome } from './home.js';
+export { packageVersion } from './version.js';

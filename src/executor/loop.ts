@@ -1,0 +1,225 @@
+import { LIVE_TASK_STATES, toPlainJson, type Instance } from '../bus/index.js';
+import { bestEffort, describeError } from '../common/index.js';
+import { pauseProcessGroup, resumeProcessGroup, ResourceGate, type GateDecision, type Sampler } from '../resources/index.js';
+import { concurrencyFor, mayStart, STRATEGY_INFO, type Concurrency } from '../schedule/index.js';
+import type { RunContext } from './context.js';
+import { Execution, type AttemptOutcome } from './execution.js';
+import { PauseWatch } from './pause.js';
+
+const TICK_MS = 500;
+/** How long a reserved agent instance waits to be adopted: claim, worktree, setup, agent start. */
+const RESERVE_MS = 10 * 60_000;
+
+export interface SuperviseOptions {
+  sampler: Sampler;
+  maxAgents: number;
+  signal?: AbortSignal;
+  /** Called with every gate decision (the live view shows the zone). */
+  onDecision?: (d: GateDecision) => void;
+}
+
+export interface SuperviseResult {
+  attempts: AttemptOutcome[];
+  /** Why no new agents were started before the plan was finished, if that happened. */
+  stoppedBy: 'interrupt' | 'budget-cost' | 'budget-wall' | null;
+}
+
+/** Wakes the loop early: an attempt ended, a signal came. */
+class Kick {
+  private wake: (() => void) | null = null;
+  private pending = false;
+  poke(): void {
+    this.pending = true;
+    this.wake?.();
+  }
+  wait(ms: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        this.pending = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+}
+
+/**
+ * The supervisor loop: while the run has unfinished tasks, ask the strategy (and through it the
+ * resource gate) how many agents may run, claim the best ready tasks on the bus for new agent
+ * instances, and start an Execution for each. Everything it decides is on the bus, so a
+ * supervisor that dies can be resumed by another.
+ */
+export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promise<SuperviseResult> {
+  const { store, plan } = ctx;
+  const d = plan.defaults;
+  const running = new Map<string, Execution>();
+  const attempts: AttemptOutcome[] = [];
+  const kick = new Kick();
+  const pause = new PauseWatch(ctx);
+  const paused = new Set<string>();
+  const useGate = STRATEGY_INFO[d.strategy].usesGate;
+  const gate = new ResourceGate({
+    sampler: opts.sampler,
+    thresholds: {
+      cpu: { warning: d.resources.cpuWarning, danger: d.resources.cpuDanger },
+      memory: { warning: d.resources.memWarning, danger: d.resources.memDanger },
+    },
+    cooldownMs: d.resources.cooldownMs,
+    sustainedMs: d.resources.sustainedMs,
+    onSustainedDanger: d.resources.onSustainedDanger,
+  });
+  const startedAt = Date.now();
+  const spentBefore = d.budget.costUsd !== undefined ? await costSoFar(ctx) : 0;
+  let stoppedBy: SuperviseResult['stoppedBy'] = null;
+  let spare: Instance | null = null;
+  let spareAt = 0;
+  let lastSweep = 0;
+  const onAbort = () => kick.poke();
+  opts.signal?.addEventListener('abort', onAbort);
+
+  const decide = async (kind: string, reason: string) => {
+    ctx.note(reason);
+    await store.recordEvent(ctx.scope, 'run.decision', { kind, reason }, { runId: ctx.runId, instanceId: ctx.supervisorId });
+  };
+
+  try {
+    for (;;) {
+      ctx.tracker.sample();
+      if (Date.now() - lastSweep > 2000) {
+        lastSweep = Date.now();
+        await store.sweep().catch((e: unknown) => ctx.note(`sweep failed: ${describeError(e)}`));
+      }
+
+      if (opts.signal?.aborted && stoppedBy !== 'interrupt') {
+        stoppedBy = 'interrupt';
+        await decide('stop', `interrupted: stopping ${running.size} agent(s); the run can be resumed with --resume ${ctx.runId}`);
+        for (const e of running.values()) {
+          if (paused.has(e.key) && e.proc) resumeProcessGroup(e.proc.pgid);
+          e.halt({ kind: 'stopped', reason: 'the supervisor was interrupted' });
+        }
+      }
+
+      const counts = await store.countTasks(ctx.scope, ctx.runId);
+      // Blocked tasks do not keep it going: with nothing else left, they wait on dependencies that
+      // failed under on_failure keep, and would keep the loop going forever.
+      const open = LIVE_TASK_STATES.reduce((n, s) => n + counts[s], 0);
+      if ((open === 0 || stoppedBy !== null) && running.size === 0) break;
+
+      if (stoppedBy === null) {
+        // Reading every result costs; only a plan with a cost budget pays it.
+        // Every attempt's own spend, failed ones included, on top of what earlier supervisors of a
+        // resumed run spent: added up as attempts end, never by re-reading every task per tick.
+        const spent = spentBefore + attempts.reduce((sum, a) => sum + a.costUsd, 0);
+        if (d.budget.costUsd !== undefined && spent >= d.budget.costUsd) {
+          stoppedBy = 'budget-cost';
+          await decide('budget', `cost budget reached ($${spent.toFixed(2)} of $${d.budget.costUsd}): no new agents`);
+        } else if (d.budget.wallMs !== undefined && Date.now() - startedAt >= d.budget.wallMs) {
+          stoppedBy = 'budget-wall';
+          await decide('budget', `wall-time budget reached: no new agents`);
+        }
+      }
+
+      let conc: Concurrency = { total: opts.maxAgents, perType: {}, reasons: [] };
+      if (stoppedBy === null) {
+        let gateTotal = Number.POSITIVE_INFINITY;
+        if (useGate) {
+          const decision = await gate.decide({
+            running: [...running.values()].map((e) => ({ taskId: e.key, priority: e.lease.task.priority, startedAt: e.claimedAt })),
+            maxAgents: opts.maxAgents,
+            queued: counts.ready,
+          });
+          opts.onDecision?.(decision);
+          await applyAction(decision);
+          if (decision.changed) {
+            await store.recordEvent(ctx.scope, 'run.decision', { kind: `gate.${decision.zone}`, reason: decision.reason, data: toPlainJson(decision) }, { runId: ctx.runId });
+          }
+          gateTotal = running.size - paused.size + decision.allow;
+        }
+        const history = d.strategy === 'adaptive' ? await store.listHistory(ctx.scope, { limit: 200 }) : [];
+        conc = concurrencyFor(d.strategy, opts.maxAgents, gateTotal, history);
+        // A person's pause (dashboard): no new agents; the running ones finish.
+        if (!(await pause.holds())) await startAgents(conc, counts.ready);
+      }
+      await kick.wait(TICK_MS);
+    }
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    if (spare) await bestEffort('dropping the spare reservation', store.deregisterInstance(spare.id, 'run finished'), ctx.note);
+  }
+  return { attempts, stoppedBy };
+
+  async function startAgents(conc: Concurrency, ready: number): Promise<void> {
+    let slots = Math.min(conc.total - (running.size - paused.size), ready);
+    const byType: Record<string, number> = {};
+    for (const e of running.values()) byType[e.pkg.type] = (byType[e.pkg.type] ?? 0) + 1;
+    const types = Object.keys(conc.perType).length > 0
+      ? [...new Set(plan.packages.map((p) => p.type))].filter((t) => mayStart(conc, { total: running.size, byType }, t))
+      : undefined;
+    if (types && types.length === 0) return;
+    while (slots > 0) {
+      // A spare kept while nothing could be claimed (backoff, per-type limits) may have lapsed, or
+      // be too close to lapsing to last until its agent adopts it: the claim would go to a gone
+      // instance whose agent could never start.
+      if (spare && (Date.now() - spareAt > RESERVE_MS / 2 || (await store.getInstance(spare.id))?.status === 'gone')) {
+        await bestEffort('renewing the spare reservation', store.deregisterInstance(spare.id, 'reservation renewed'), ctx.note);
+        spare = null;
+      }
+      if (!spare) {
+        spare = await store.reserveInstance({
+          scope: ctx.scope,
+          role: 'worker',
+          label: `origin:daedalus run:${ctx.runId} role:worker`,
+          reservedBy: ctx.supervisorId,
+          leaseMs: RESERVE_MS,
+        });
+        spareAt = Date.now();
+      }
+      const lease = await store.claimNext({ scope: ctx.scope, owner: spare.id, leaseMs: ctx.leaseMs, runId: ctx.runId, types });
+      if (!lease) return;
+      const exec = new Execution(ctx, lease, spare.id);
+      spare = null;
+      // Keyed by attempt: an attempt that ends must not take a later attempt of its task with it.
+      running.set(exec.key, exec);
+      void exec.done.then((o) => {
+        running.delete(exec.key);
+        paused.delete(exec.key);
+        attempts.push(o);
+        kick.poke();
+      });
+      slots--;
+    }
+  }
+
+  async function applyAction(decision: GateDecision): Promise<void> {
+    const action = decision.action;
+    if (!action) return;
+    const exec = running.get(action.taskId);
+    if (!exec?.proc) return;
+    if (action.kind === 'pause' && pauseProcessGroup(exec.proc.pgid)) {
+      paused.add(exec.key);
+      exec.overseer?.pause();
+      await decide('pause', `paused ${exec.pkg.id}: ${decision.reason}`);
+    } else if (action.kind === 'resume' && resumeProcessGroup(exec.proc.pgid)) {
+      paused.delete(exec.key);
+      exec.overseer?.resume();
+      await decide('resume', `resumed ${exec.pkg.id}: ${decision.reason}`);
+    } else if (action.kind === 'requeue') {
+      await decide('requeue', `requeued ${exec.pkg.id}: ${decision.reason}`);
+      exec.halt({ kind: 'requeued', reason: `requeued under resource pressure: ${decision.reason}` });
+    }
+  }
+}
+
+/** Cost that finished tasks recorded before this supervisor started (a resumed run). */
+async function costSoFar(ctx: RunContext): Promise<number> {
+  // Every attempt's spend, failed and stopped ones included, as each recorded it when it ended.
+  const history = await ctx.store.listHistory(ctx.scope, { runId: ctx.runId, limit: 100_000 });
+  return history.reduce((sum, h) => sum + (h.costUsd ?? 0), 0);
+}

@@ -1,0 +1,57 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/bus/open.js';
+import { Doorbell, doorbellPath } from '../../src/bus/sqlite/doorbell.js';
+import type { Store } from '../../src/bus/store.js';
+import { armed, nextEmptyRead } from './conformance/wake.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'daedalus-wake-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const freshDb = () => join(dir, `bus-${++n}.db`);
+
+describe('SQLite doorbell', () => {
+  it('rings by writing the file next to the database, and opens it again once it was removed', () => {
+    const path = doorbellPath(freshDb());
+    const bell = new Doorbell(path);
+    bell.ring(10_000);
+    expect(statSync(path).size).toBe(1);
+    rmSync(path);
+    // Within a second the kept descriptor still writes to the removed file (the backstop covers that gap)...
+    bell.ring(10_500);
+    expect(existsSync(path)).toBe(false);
+    // ...then the bell notices and rings the file the watchers see.
+    bell.ring(11_000);
+    expect(statSync(path).size).toBe(1);
+    bell.close();
+  });
+
+  it('a waiter hears a writer that starts after its doorbell file was removed', async () => {
+    const db = freshDb();
+    const stores: Store[] = [];
+    try {
+      const waiter = await openStore(`sqlite:${db}`, { wakeBackstopMs: 3_600_000 });
+      stores.push(waiter);
+      const first = await openStore(`sqlite:${db}`);
+      stores.push(first);
+      await first.sendMessage({ scope: '/s', from: 'a', to: '*', body: 'creates the doorbell' });
+      await armed(waiter, '/s');
+      rmSync(doorbellPath(db));
+      const writer = await openStore(`sqlite:${db}`);
+      stores.push(writer);
+      const after = await waiter.lastEventId('/s');
+      const asleep = nextEmptyRead(waiter);
+      const waiting = waiter.waitForEvents('/s', { after, types: ['message.'], timeoutMs: 20_000 });
+      await asleep;
+      await writer.sendMessage({ scope: '/s', from: 'b', to: '*', body: 'after the removal' });
+      const r = await waiting;
+      expect(r.timedOut).toBe(false);
+      expect(r.events.map((e) => e.type)).toEqual(['message.sent']);
+      expect(waiter.wakeStats()).toMatchObject({ backstopWakes: 0, armed: true });
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+});
