@@ -62,9 +62,16 @@ export async function integrateCompleted(
   if (scope.blocking) {
     return fail('scope', `changed files outside its inputs.files: ${scope.violations.join(', ')}`, false, { git, scope_violations: scope.violations });
   }
+  if (collected.headCommit === collected.baseCommit) {
+    // Nothing committed, nothing left over: the integration branch already holds all of it, so the
+    // task is done without taking the run's merge lock or starting a git process.
+    await ctx.store.markIntegrated(taskId, token, { ...prior, git: { ...git, merge: null, stray_commits: collected.strayCommits, repaired: collected.repaired }, scope_violations: scope.violations, ...measured });
+    await dropWorktree(ctx, pkg.id);
+    return 'success';
+  }
   let merged: IntegrateResult;
   try {
-    merged = await mergeRetrying(ws);
+    merged = await mergeRetrying({ ...ws, taskHead: collected.headCommit });
   } catch (e) {
     return fail('integrate', `merging failed ${MERGE_TRIES} times: ${describeError(e)}`, true, { git });
   }
@@ -104,7 +111,7 @@ async function collect(
   }
 }
 
-async function mergeRetrying(ws: { repo: string; home: string; run: string; task: string }): Promise<IntegrateResult> {
+async function mergeRetrying(ws: { repo: string; home: string; run: string; task: string; taskHead: string }): Promise<IntegrateResult> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await integrateTask(ws);

@@ -1,6 +1,6 @@
 import { LIVE_TASK_STATES, toPlainJson, type Instance } from '../bus/index.js';
 import { bestEffort, describeError } from '../common/index.js';
-import { pauseProcessGroup, resumeProcessGroup, ResourceGate, type GateDecision, type Sampler } from '../resources/index.js';
+import { pauseProcessGroup, resumeProcessGroup, ResourceGate, SAMPLE_PACE_MS, type GateDecision, type Sampler } from '../resources/index.js';
 import { concurrencyFor, mayStart, STRATEGY_INFO, type Concurrency } from '../schedule/index.js';
 import type { RunContext } from './context.js';
 import { Execution, type AttemptOutcome } from './execution.js';
@@ -74,6 +74,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
     cooldownMs: d.resources.cooldownMs,
     sustainedMs: d.resources.sustainedMs,
     onSustainedDanger: d.resources.onSustainedDanger,
+    samplePaceMs: SAMPLE_PACE_MS,
   });
   const startedAt = Date.now();
   const spentBefore = d.budget.costUsd !== undefined ? await costSoFar(ctx) : 0;

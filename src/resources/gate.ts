@@ -26,6 +26,9 @@ import { classify, resolveThresholds, type Thresholds, type Zone, type ZoneLimit
  *   any zone, so the load of that agent shows in the figures before the next one goes.
  */
 
+/** How often a run reads the machine and its agents' processes: the gate's pace, not the loop's. */
+export const SAMPLE_PACE_MS = 500;
+
 export type PriorityClass = 'critical' | 'high' | 'medium' | 'low';
 
 export interface RunningTask {
@@ -77,6 +80,12 @@ export interface GateOptions {
   sustainedMs?: number;
   onSustainedDanger?: 'pause' | 'requeue';
   minRunning?: number;
+  /**
+   * A sample younger than this is decided on again instead of reading the machine anew: the run
+   * asks at every turn of its loop, many times a second under load, while CPU figures need a
+   * quarter of a second between readings to mean anything (the sampler waits for it). Default 0.
+   */
+  samplePaceMs?: number;
 }
 
 const PRIORITY_RANK: Record<PriorityClass, number> = { critical: 0, high: 1, medium: 2, low: 3 };
@@ -105,6 +114,9 @@ export class ResourceGate {
   private lastGrantAt: number | undefined;
   private dangerSince: number | undefined;
   private lastKey: string | undefined;
+  private readonly samplePaceMs: number;
+  private lastSample: SystemSample | undefined;
+  private lastSampleAt = 0;
 
   constructor(opts: GateOptions) {
     this.sampler = opts.sampler;
@@ -114,6 +126,7 @@ export class ResourceGate {
     this.sustainedMs = opts.sustainedMs ?? 30_000;
     this.onSustainedDanger = opts.onSustainedDanger ?? 'pause';
     this.minRunning = opts.minRunning ?? 1;
+    this.samplePaceMs = opts.samplePaceMs ?? 0;
     if (!(this.cooldownMs >= 0 && this.sustainedMs >= 0 && Number.isInteger(this.minRunning) && this.minRunning >= 1)) {
       throw new DaedalusError('INVALID_INPUT', 'gate needs cooldown ≥ 0, sustained ≥ 0 and minRunning ≥ 1');
     }
@@ -121,7 +134,12 @@ export class ResourceGate {
 
   /** Samples the machine, then decides. */
   async decide(input: GateInput): Promise<GateDecision> {
-    return this.evaluate(await this.sampler.sample(), input);
+    const now = this.now();
+    if (this.lastSample === undefined || now - this.lastSampleAt >= this.samplePaceMs) {
+      this.lastSample = await this.sampler.sample();
+      this.lastSampleAt = now;
+    }
+    return this.evaluate(this.lastSample, input);
   }
 
   /** Decides on a sample already taken; the only place the gate's state changes. */

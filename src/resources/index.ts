@@ -8,7 +8,7 @@ export { SystemSampler } from './system.js';
 export type { Thresholds, Zone, ZoneLimits, ZoneReading } from './zones.js';
 export { DEFAULT_THRESHOLDS, classify, formatPercent, resolveThresholds, worseZone, zoneOf } from './zones.js';
 export type { GateAction, GateDecision, GateInput, GateOptions, PriorityClass, RunningTask } from './gate.js';
-export { ResourceGate, pauseOrder } from './gate.js';
+export { ResourceGate, SAMPLE_PACE_MS, pauseOrder } from './gate.js';
 export type { TaskUsage, TaskUsageTrackerOptions } from './process-tree.js';
 export { TaskUsageTracker, scanProcesses } from './process-tree.js';
 export type { CapBreach } from './memory-cap.js';

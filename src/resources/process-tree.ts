@@ -117,6 +117,11 @@ export interface TaskUsageTrackerOptions {
   procRoot?: string;
   now?: () => number;
   sysconf?: SysConf;
+  /**
+   * `sample()` within this long of the last scan returns the figures of that scan: the run calls
+   * it at every turn of its loop, and a scan of /proc costs milliseconds. Default 0.
+   */
+  paceMs?: number;
 }
 
 /**
@@ -130,8 +135,11 @@ export class TaskUsageTracker {
   private readonly tasks = new Map<string, Tracked>();
   /** False after a sample found no /proc; usage then stays at what was last seen. */
   supported = true;
+  private readonly paceMs: number;
+  private lastScanAt: number | undefined;
 
   constructor(opts: TaskUsageTrackerOptions = {}) {
+    this.paceMs = opts.paceMs ?? 0;
     this.procRoot = opts.procRoot ?? '/proc';
     this.now = opts.now ?? Date.now;
     this.conf = opts.sysconf ?? sysconf();
@@ -177,6 +185,9 @@ export class TaskUsageTracker {
 
   sample(): TaskUsage[] {
     if (this.tasks.size === 0) return [];
+    const at = this.now();
+    if (this.lastScanAt !== undefined && at - this.lastScanAt < this.paceMs) return this.all();
+    this.lastScanAt = at;
     const procs = scanProcesses(this.procRoot);
     if (!procs) {
       this.supported = false;

@@ -4,7 +4,7 @@ import { formatAddress, openStore, resolveBusAddress, resolveScope, toPlainJson,
 import { bestEffort, daedalusHome, DaedalusError, describeError, isDaedalusError, withReleasers } from '../common/index.js';
 import { availableHarnesses, daedalusCommand, getHarness, type Harness } from '../harness/index.js';
 import { planCheck, resolveEstimates, type Plan } from '../plan/index.js';
-import { SystemSampler, TaskUsageTracker, type GateDecision, type Sampler } from '../resources/index.js';
+import { SAMPLE_PACE_MS, SystemSampler, TaskUsageTracker, type GateDecision, type Sampler } from '../resources/index.js';
 import { dispatchKeys, historyFallback } from '../schedule/index.js';
 import { createIntegration, finishRun, cleanupRun, type FinishResult } from '../workspace/index.js';
 import { supervise, taskIdFor, type RunContext } from '../executor/index.js';
@@ -160,7 +160,7 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
         if (!h) throw new DaedalusError('PLAN_INVALID', `harness "${name}" is not available`, `use one of ${Object.keys(harnesses).join(', ')}`);
         return h;
       },
-      tracker: new TaskUsageTracker(),
+      tracker: new TaskUsageTracker({ paceMs: SAMPLE_PACE_MS }),
       note: (line) => opts.onNote?.(line),
       keepWorktrees: opts.cleanup === false,
     };

@@ -74,14 +74,16 @@ export async function collectTask(o: CollectOptions): Promise<CollectResult> {
     const message = o.message ?? `daedalus: uncommitted work of task ${o.task}\n\nLeft uncommitted by the agent of task ${o.task} in run ${o.run}; committed by Daedalus.`;
     await g([...COMMIT_CONFIG, 'commit', '--quiet', '--no-verify', '-m', message], `commit (task ${o.task})`, DAEDALUS_IDENTITY);
   }
-  const strayCommits = await mergeStrayCommits(git, t.path, env, o.task);
+  const strayCommits = await mergeStrayCommits(git, t.path, env, o.task, meta.baseCommit);
   const [head = '', symbolic = ''] = (await g(['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD'], 'rev-parse')).split('\n');
   // An agent that switched branches or detached HEAD still produced this work: the task branch follows it.
   if (symbolic !== `refs/heads/${t.branch}`) {
     await g(['update-ref', `refs/heads/${t.branch}`, head], `update-ref (task ${o.task})`);
   }
-  const stats = await diffStats(git, t.path, meta.baseCommit, head, env);
-  if (o.maxFileBytes !== undefined) await refuseLargeFiles(git, t.path, env, meta.baseCommit, head, o.maxFileBytes, o.task);
+  // A task that committed nothing changed nothing: no diff to measure or to check for size.
+  const unchanged = head === meta.baseCommit;
+  const stats = unchanged ? { filesChanged: [], insertions: 0, deletions: 0 } : await diffStats(git, t.path, meta.baseCommit, head, env);
+  if (o.maxFileBytes !== undefined && !unchanged) await refuseLargeFiles(git, t.path, env, meta.baseCommit, head, o.maxFileBytes, o.task);
   await updateTaskMeta(t.metaPath, meta, { phase: 'collected', headCommit: head, gitDir });
   return { worktree: t.path, baseCommit: meta.baseCommit, headCommit: head, committedLeftovers, strayCommits, repaired, ...stats };
 }
@@ -98,10 +100,11 @@ async function clearStaleRefLock(commonDir: string, branch: string): Promise<str
  * Commits the agent made on a detached HEAD and then left (checking its branch out again) are in
  * the worktree's reflog but on no branch: the newest of them is merged back, so no work is dropped.
  */
-async function mergeStrayCommits(git: Git, cwd: string, env: Record<string, string>, task: string): Promise<string[]> {
+async function mergeStrayCommits(git: Git, cwd: string, env: Record<string, string>, task: string, base: string): Promise<string[]> {
   const log = await git.try(cwd, ['reflog', 'show', '--format=%H', '-n', '200', 'HEAD'], { env });
   const seen = [...new Set(log.stdout.split('\n').filter(Boolean))];
-  if (log.exitCode !== 0 || seen.length === 0) return [];
+  // HEAD never left the base, which is on the integration branch: nothing can be stray.
+  if (log.exitCode !== 0 || seen.length === 0 || (seen.length === 1 && seen[0] === base)) return [];
   const stray = await git.try(cwd, ['rev-list', '-n', '1', ...seen, '--not', '--all'], { env });
   const tip = stray.stdout.trim();
   if (stray.exitCode !== 0 || tip === '') return [];

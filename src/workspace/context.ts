@@ -36,10 +36,27 @@ export interface RunContext extends RepoContext {
   layout: RunLayout;
 }
 
+/**
+ * Repositories already resolved, per git runner (an injected one keeps its own), by path and home:
+ * every workspace operation of a run names the same repository, and asking git again costs a
+ * process each time (about half of a task's git calls were this). An entry is used only while its
+ * git dir still exists, so a repository removed and made again at the same path is resolved anew.
+ */
+const resolved = new WeakMap<object, Map<string, RepoInfo>>();
+const REAL_RUNNER = {};
+
 export async function openRepo(o: WorkspaceOptions): Promise<RepoContext> {
   const git = new Git(o.git);
   const home = await canonical(o.home ?? daedalusHome());
-  return { git, repo: await resolveRepo(o.repo, git, home) };
+  let known = resolved.get(o.git ?? REAL_RUNNER);
+  if (!known) resolved.set(o.git ?? REAL_RUNNER, (known = new Map()));
+  const key = `${resolve(o.repo)}\0${home}`;
+  const hit = known.get(key);
+  if (hit && (await exists(hit.commonDir)) && (await exists(hit.checkout))) return { git, repo: hit };
+  const repo = await resolveRepo(o.repo, git, home);
+  if (known.size > 64) known.clear();
+  known.set(key, repo);
+  return { git, repo };
 }
 
 export async function openRun(o: RunOptions): Promise<RunContext> {

@@ -1,6 +1,6 @@
 import { DaedalusError } from '../common/index.js';
 import type { RunContext, TaskOptions } from './context.js';
-import { commitOf, isAncestor, openRun } from './context.js';
+import { commitOf, openRun } from './context.js';
 import { COMMIT_CONFIG, DAEDALUS_IDENTITY, gitError, splitZ } from './git.js';
 import { ensureIntegrationWorktree } from './integration.js';
 import { taskLayout } from './layout.js';
@@ -11,6 +11,11 @@ import { withLock } from './lock.js';
 export interface IntegrateOptions extends TaskOptions {
   /** Wait at most this long for another merge of the run. Default 10 minutes. */
   lockTimeoutMs?: number;
+  /**
+   * The task's head commit when the caller knows it (it just collected the task): the merge takes
+   * it as it is, without reading the branch again.
+   */
+  taskHead?: string;
 }
 
 export type IntegrateResult =
@@ -45,37 +50,51 @@ export type IntegrateResult =
 export async function integrateTask(o: IntegrateOptions): Promise<IntegrateResult> {
   const ctx = await openRun(o);
   const t = taskLayout(ctx.layout, o.task);
-  return withLock(ctx.layout.lockPath, () => mergeLocked(ctx, o.task, t.branch, t.metaPath), {
+  return withLock(ctx.layout.lockPath, () => mergeLocked(ctx, o.task, t.branch, t.metaPath, o.taskHead), {
     ...(o.lockTimeoutMs !== undefined ? { timeoutMs: o.lockTimeoutMs } : {}),
     reason: `integrate ${o.task}`,
   });
 }
 
-async function mergeLocked(ctx: RunContext, task: string, branch: string, metaPath: string): Promise<IntegrateResult> {
+async function mergeLocked(
+  ctx: RunContext,
+  task: string,
+  branch: string,
+  metaPath: string,
+  knownHead: string | undefined,
+  thorough = false,
+): Promise<IntegrateResult> {
   const { git, layout } = ctx;
-  const { path, head } = await ensureIntegrationWorktree(ctx);
-  const taskHead = await commitOf(git, path, `refs/heads/${branch}`);
+  const { path, head } = await ensureIntegrationWorktree(ctx, { thorough });
+  const taskHead = knownHead ?? (await commitOf(git, path, `refs/heads/${branch}`));
   if (!taskHead) {
     throw new DaedalusError('NOT_FOUND', `task ${task} has no branch ${branch}`, 'provision and run the task first', { reason: 'no-task-branch' });
   }
   const meta = await readJson<TaskMeta>(metaPath);
-  if (await isAncestor(git, path, taskHead, head)) {
-    if (meta && meta.phase !== 'integrated') await updateTaskMeta(metaPath, meta, { phase: 'integrated' });
-    return { status: 'already-merged', task, taskHead, integrationHead: head };
-  }
+  // One git process under the lock: a branch the integration branch already contains merges as
+  // "already up to date" and leaves HEAD where it was, which is how it is told apart.
   const message = `daedalus: integrate task ${task}\n\nMerges ${branch} into ${layout.integrationBranch} (run ${layout.run}).`;
   const args = [...COMMIT_CONFIG, 'merge', '--no-ff', '--no-verify', '--no-edit', '--quiet', '-m', message, taskHead];
   const r = await git.try(path, args, { env: DAEDALUS_IDENTITY });
   if (r.exitCode === 0) {
     const integrationHead = (await git.ok(path, ['rev-parse', 'HEAD'], 'rev-parse')).trim();
+    if (integrationHead === head) {
+      if (meta && meta.phase !== 'integrated') await updateTaskMeta(metaPath, meta, { phase: 'integrated' });
+      return { status: 'already-merged', task, taskHead, integrationHead: head };
+    }
     if (meta) await updateTaskMeta(metaPath, meta, { phase: 'integrated', mergeCommit: integrationHead, headCommit: taskHead });
     return { status: 'merged', task, taskHead, previousHead: head, integrationHead };
   }
   const conflicts = splitZ(await git.ok(path, ['diff', '--name-only', '-z', '--diff-filter=U'], 'diff (conflicts)'));
-  // Whatever happened, the integration worktree goes back to the head it had.
+  // Whatever happened, the integration worktree goes back to the head it had, untracked files
+  // included: one the merge would have overwritten is the likeliest cause of a failure without conflicts.
   await git.try(path, ['merge', '--abort']);
-  await ensureIntegrationWorktree(ctx);
-  if (conflicts.length === 0) throw gitError(`merge (task ${task})`, r, args);
+  await ensureIntegrationWorktree(ctx, { thorough: true });
+  if (conflicts.length === 0) {
+    // Once more on a worktree cleaned of untracked files too, which the quick check leaves alone.
+    if (!thorough) return mergeLocked(ctx, task, branch, metaPath, taskHead, true);
+    throw gitError(`merge (task ${task})`, r, args);
+  }
   const base = await git.try(path, ['merge-base', head, taskHead]);
   if (meta) await updateTaskMeta(metaPath, meta, { phase: 'conflicted', conflicts, headCommit: taskHead });
   return {

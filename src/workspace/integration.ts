@@ -159,21 +159,24 @@ export interface IntegrationCheckout {
 /**
  * The dedicated worktree where merges happen, checked out on the integration branch and clean.
  * Anything a crashed merge left behind (MERGE_HEAD, conflict markers, a detached finish) is undone.
+ * Only tracked files are checked before each merge: nothing but Daedalus writes there, and scanning
+ * every untracked file on each merge costs more than the merge. `thorough` (after a failed merge)
+ * also removes untracked files, which a merge refuses to overwrite.
  */
-export async function ensureIntegrationWorktree(ctx: RunContext): Promise<IntegrationCheckout> {
+export async function ensureIntegrationWorktree(ctx: RunContext, opts: { thorough?: boolean } = {}): Promise<IntegrationCheckout> {
   const { git, layout } = ctx;
   const path = layout.integrationPath;
   if (!(await exists(join(path, '.git')))) {
     if (await exists(path)) await removeWorktree(ctx, path);
     await addWorktree(ctx, { path, branch: layout.integrationBranch, operation: 'worktree add (integration)' });
   }
-  const state = await integrationState(ctx, path);
+  const state = await integrationState(ctx, path, opts.thorough === true);
   if (state.clean) return { path, head: state.head };
   await git.try(path, ['merge', '--abort']);
   await git.ok(path, ['checkout', '--quiet', '--force', layout.integrationBranch], 'checkout (integration)');
   await git.ok(path, ['reset', '--quiet', '--hard', 'HEAD'], 'reset (integration)');
   await git.ok(path, ['clean', '-fdq'], 'clean (integration)');
-  const after = await integrationState(ctx, path);
+  const after = await integrationState(ctx, path, true);
   if (!after.clean) {
     throw new DaedalusError('WORKSPACE_ERROR', `integration worktree ${path} could not be made clean`, 'remove it; it is recreated on the next merge', {
       reason: 'integration-dirty',
@@ -182,8 +185,8 @@ export async function ensureIntegrationWorktree(ctx: RunContext): Promise<Integr
   return { path, head: after.head };
 }
 
-async function integrationState(ctx: RunContext, path: string): Promise<{ clean: boolean; head: string }> {
-  const out = await ctx.git.ok(path, ['status', '--porcelain=v2', '--branch', '-z', '--untracked-files=all'], 'status (integration)');
+async function integrationState(ctx: RunContext, path: string, untracked: boolean): Promise<{ clean: boolean; head: string }> {
+  const out = await ctx.git.ok(path, ['status', '--porcelain=v2', '--branch', '-z', `--untracked-files=${untracked ? 'all' : 'no'}`], 'status (integration)');
   let head = '';
   let branch = '';
   let changes = 0;

@@ -215,4 +215,30 @@ describe('ResourceGate', () => {
     expect(JSON.parse(JSON.stringify(d))).toEqual(d);
     expect(d).toMatchObject({ cpuPercent: 10, memoryPercent: 10, cpuSource: 'proc-stat', running: 0, queued: 1, maxAgents: 2 });
   });
+
+  it('reads the machine at its pace, not at every decision: a sample younger than samplePaceMs is decided on again', async () => {
+    let reads = 0;
+    const state = { cpu: 10, t: 1_000_000 };
+    const gate = new ResourceGate({
+      sampler: {
+        sample: async () => {
+          reads++;
+          return { at: state.t, cpuPercent: state.cpu, cpuCores: 2, cpuSource: 'proc-stat', memoryPercent: 10, memoryUsedBytes: 0, memoryAvailableBytes: 0, memoryLimitBytes: 0, memorySource: 'proc-meminfo', notes: [] };
+        },
+      },
+      now: () => state.t,
+      samplePaceMs: 500,
+    });
+    const input = { running: [], maxAgents: 4, queued: 4 };
+    await gate.decide(input);
+    state.cpu = 99;
+    state.t += 499;
+    // Still the first reading: safe, although the machine is now in danger.
+    expect(await gate.decide(input)).toMatchObject({ zone: 'safe' });
+    expect(reads).toBe(1);
+    state.t += 1;
+    expect(await gate.decide(input)).toMatchObject({ zone: 'danger' });
+    expect(reads).toBe(2);
+  });
 });
+

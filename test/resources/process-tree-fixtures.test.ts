@@ -85,4 +85,19 @@ describe('TaskUsageTracker on a fixture /proc', () => {
     expect(tracker.sample()).toHaveLength(1);
     expect(tracker.supported).toBe(false);
   });
+
+  it('scans /proc at most once per paceMs: a sample within it returns the last scan', async () => {
+    const root = await makeFakeRoot({ '/100/stat': stat({ pid: 100, ppid: 1, pgrp: 100, ticks: 10, start: 7, pages: 1 }) });
+    roots.push(root);
+    const clock = { t: 0 };
+    const tracker = new TaskUsageTracker({ procRoot: root.dir, now: () => clock.t, sysconf: { clockTicks: 100, pageSize: 4096 }, paceMs: 500 });
+    tracker.track('t', 100);
+    expect(tracker.sample()[0]).toMatchObject({ cpuMs: 100 });
+    await root.write('/100/stat', stat({ pid: 100, ppid: 1, pgrp: 100, ticks: 20, start: 7, pages: 1 }));
+    clock.t += 499;
+    expect(tracker.sample()[0]).toMatchObject({ cpuMs: 100, sampledAt: 0 });
+    clock.t += 1;
+    expect(tracker.sample()[0]).toMatchObject({ cpuMs: 200, sampledAt: 500 });
+  });
 });
+

@@ -102,4 +102,31 @@ describe('integrateTask', () => {
     expect(z.status).toBe('merged');
     expect(await f.repo.git(['status', '--porcelain', '--untracked-files=all'], integrationDir)).toBe('');
   });
+
+  it('merges over an untracked file in the integration worktree that the merge would overwrite', async () => {
+    const f = fx();
+    await doTask(f, 'a', { 'a.txt': 'a\n' });
+    expect((await integrate(f, 'a')).status).toBe('merged');
+    // The check before each merge looks at tracked files only; a leftover in the way of the next
+    // merge must still not fail it.
+    const integrationDir = join(f.integration.runDir, '_integration');
+    await writeFile(join(integrationDir, 'b.txt'), 'in the way\n');
+    await doTask(f, 'b', { 'b.txt': 'b\n' });
+    const b = await integrate(f, 'b');
+    expect(b.status).toBe('merged');
+    expect(await f.repo.git(['show', 'daedalus/r1/integration:b.txt'])).toBe('b\n');
+    expect(await f.repo.git(['status', '--porcelain', '--untracked-files=all'], integrationDir)).toBe('');
+  });
+
+  it('tells a branch the integration branch already contains from a new one with a single merge', async () => {
+    const f = fx();
+    await doTask(f, 'once', { 'once.txt': '1\n' });
+    const first = await integrate(f, 'once');
+    expect(first.status).toBe('merged');
+    const again = await integrate(f, 'once');
+    expect(again).toMatchObject({ status: 'already-merged', task: 'once' });
+    if (first.status !== 'merged') return;
+    expect(again.integrationHead).toBe(first.integrationHead);
+    expect((await f.repo.git(['rev-list', '--merges', '--count', 'daedalus/r1/integration'])).trim()).toBe('1');
+  });
 });
