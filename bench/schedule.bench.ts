@@ -186,8 +186,9 @@ async function main(): Promise<void> {
   figures.randomRounded = randomSection({ estimates: 'rounded' });
   figures.simulatedSeconds = round((performance.now() - started) / 1000, 2);
   // Real processes: agents on the bus, worktrees, merges. BENCH_SIMULATED_ONLY=1 skips them.
+  // BENCH_RSS_ONLY=1 runs the RSS section alone (it takes minutes).
   if (!process.env.BENCH_SIMULATED_ONLY) {
-    Object.assign(figures, await dispatchSection(Number(process.env.BENCH_DISPATCH_TASKS ?? 200)));
+    if (!process.env.BENCH_RSS_ONLY) Object.assign(figures, await dispatchSection(Number(process.env.BENCH_DISPATCH_TASKS ?? 200)));
     Object.assign(figures, await rssSection(Number(process.env.BENCH_RSS_TASKS ?? 5000)));
   }
   console.log(JSON.stringify(figures));

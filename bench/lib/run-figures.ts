@@ -89,18 +89,23 @@ export async function dispatchSection(tasks = 200, agents = 8): Promise<Record<s
   }
 }
 
-/** The supervisor's peak RSS over a whole 5,000-task plan (trivial shell tasks, no merges). */
+/**
+ * The supervisor's peak RSS over a whole 5,000-task plan as users run one: integration on, and a
+ * deep DAG (eight chains of tasks, each waiting for the one eight before it, so the plan is 625
+ * levels deep and every completion releases a dependent). Most tasks change nothing; every 25th
+ * writes a file, so the merge path runs 200 times.
+ */
 export async function rssSection(tasks = 5000, agents = 8): Promise<Record<string, number>> {
   const root = mkdtempSync(join(tmpdir(), 'daedalus-bench-rss-'));
   try {
     const repo = scratchRepo(root);
-    // Layers of 50 with a dependency on the previous layer's first task: a real DAG, not a flat list.
     const pkgs = Array.from({ length: tasks }, (_, i) => {
-      const dep = i >= 50 ? `\n    depends_on: [t${Math.floor(i / 50) * 50 - 50}]` : '';
-      return `  - id: t${i}\n    description: "task ${i}"\n    run: "true"${dep}\n`;
+      const dep = i >= agents ? `\n    depends_on: [t${i - agents}]` : '';
+      const run = i % 25 === 0 ? `"echo ${i} > out-${i}.txt"` : '"true"';
+      return `  - id: t${i}\n    description: "task ${i}"\n    run: ${run}${dep}\n`;
     }).join('');
     const plan = join(root, 'plan.yaml');
-    writeFileSync(plan, `plan: rss-bench\ndefaults: { harness: shell, strategy: parallel, max_agents: ${agents}, integrate: false }\npackages:\n${pkgs}`);
+    writeFileSync(plan, `plan: rss-bench\ndefaults: { harness: shell, strategy: parallel, max_agents: ${agents} }\npackages:\n${pkgs}`);
     const t0 = performance.now();
     const r = await cliRun(root, repo, plan, agents);
     const wall = performance.now() - t0;
@@ -110,7 +115,7 @@ export async function rssSection(tasks = 5000, agents = 8): Promise<Record<strin
       supervisor_peak_rss_mb: round(r.peakRssBytes / 1024 ** 2, 1),
       rss_run_wall_s: round(wall / 1000, 1),
     };
-    printTable(`Supervisor peak RSS over a ${tasks}-task plan`, ['measure', 'value'], [
+    printTable(`Supervisor peak RSS over a ${tasks}-task plan (integration on, ${tasks / agents} levels deep)`, ['measure', 'value'], [
       ['tasks done', figures.rss_done],
       ['peak RSS (MB)', figures.supervisor_peak_rss_mb],
       ['whole run (s)', figures.rss_run_wall_s],
