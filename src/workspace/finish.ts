@@ -107,7 +107,8 @@ async function refuseDirty(ctx: RunContext, holder: WorktreeEntry, target: strin
  */
 async function mergeCommit(ctx: RunContext, target: string, targetHead: string, head: string): Promise<string | Extract<FinishResult, { status: 'conflict' }>> {
   const { git, layout } = ctx;
-  const { path } = await ensureIntegrationWorktree(ctx);
+  // Once per run: untracked files too, since they could stand in the way of the checkout below.
+  const { path } = await ensureIntegrationWorktree(ctx, { thorough: true });
   try {
     await git.ok(path, ['checkout', '--quiet', '--detach', targetHead], 'checkout (finish)');
     const message = `daedalus: finish run ${layout.run} into ${target}\n\nMerges ${layout.integrationBranch}.`;
