@@ -4,5 +4,6 @@
  */
 export { createRunRecord, listRunRecords, loadRunForResume, loadRunRecord, saveRunRecord, type RunRecord } from './run-record.js';
 export { checkRunDigest, runDigest, type DigestInput } from './digest.js';
-export { packageOf, recordRunTasks, taskIdFor } from './run-tasks.js';
+export { recordRunTasks, taskIdFor } from './run-tasks.js';
 export { plannerRunId, spawnTasks, type SpawnInput, type SpawnResult, type TaskSpec } from './planner-run.js';
+export { EXECUTOR_ROLE, liveExecutors } from './executors.js';
