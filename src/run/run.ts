@@ -9,7 +9,7 @@ import { createIntegration, finishRun, cleanupRun, type FinishResult } from '../
 import { supervise, type AgentPool, type RunContext } from '../executor/index.js';
 import { claimSupervision, recoverRun } from './recover.js';
 import { buildReport, writeResults, type RunReport } from './report.js';
-import { createRunRecord, loadRunForResume, recordRunTasks, saveRunRecord, type RunRecord } from '../records/index.js';
+import { createRunRecord, loadRunForResume, newRunId, recordRunTasks, saveRunRecord, type RunRecord } from '../records/index.js';
 
 export interface RunOptions {
   /** A plan file, package file or directory. Not needed with resume. */
@@ -68,11 +68,6 @@ export interface RunResult {
  * long enough for a busy machine, short enough that a hung supervisor's run can be taken over.
  */
 const SUPERVISOR_LEASE_MS = 60_000;
-
-function newRunId(plan: Plan): string {
-  const slug = plan.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32) || 'run';
-  return `${slug}-${Date.now().toString(36)}`;
-}
 
 function repoRoot(dir: string): string {
   // The scope's root is the main worktree of the repository the directory belongs to.
