@@ -92,7 +92,7 @@ describe('the planner\'s tools over a real MCP client', () => {
     expect(claims).toHaveLength(1);
     // Reported done once quiet with all four (the first round may have had no quiet moment).
     const fourDone = async () =>
-      (await store.readEvents(scope, { after: 0, types: ['run.finished'], runId: 'planner-chief', limit: 10 })).some((e) => (e.data as { summary: { done: number } }).summary.done === 4);
+      (await store.readEvents(scope, { after: 0, types: ['run.finished'], runId: 'planner-chief', limit: 10 })).some((e) => (e.data as unknown as { summary: { done: number } }).summary.done === 4);
     while (!(await fourDone())) await store.waitForEvents(scope, { after: (await store.readEvents(scope, { after: 0, limit: 1, newest: true }))[0]!.id, types: ['run.finished'], timeoutMs: 5000 });
     expect((await store.getRun(scope, 'planner-chief'))?.status).toBe('done');
   });
