@@ -6,7 +6,7 @@
  * - the supervisor's own CPU per task (its process's rusage, children excluded);
  * - git processes per task (a counting `git` first on PATH);
  * - a chain of 50 dependent tasks, per step, against the same loop run one task after another.
- * N is 50 and 200 by default; BENCH_THROUGHPUT_N=50,200,1000 adds the growth to 1,000.
+ * N is 50 and 200 by default; `--n=50,200,1000` (or BENCH_THROUGHPUT_N) adds the growth to 1,000.
  * BENCH_BEFORE_REF=<commit> runs that commit's build beside ours as a third variant.
  * Uses dist/cli/main.js: run `npm run build` first.
  */
@@ -17,9 +17,11 @@ import { join } from 'node:path';
 import { buildBefore } from './lib/before.js';
 import { median, printTable, round } from './lib/stats.js';
 
-const SIZES = (process.env.BENCH_THROUGHPUT_N ?? '50,200').split(',').map(Number);
+const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+/** `npm run bench -- throughput --n=50,200,1000` (or BENCH_THROUGHPUT_N) adds the growth to 1,000. */
+const SIZES = (flag('n') ?? process.env.BENCH_THROUGHPUT_N ?? '50,200').split(',').map(Number);
 const AGENTS = 8;
-const CHAIN = Number(process.env.BENCH_CHAIN ?? 50);
+const CHAIN = Number(flag('chain') ?? process.env.BENCH_CHAIN ?? 50);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const OURS_CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const PRELOAD = new URL('lib/rusage-preload.mjs', import.meta.url).pathname;
