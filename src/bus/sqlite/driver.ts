@@ -5,7 +5,9 @@ import { DaedalusError } from '../../common/index.js';
 import { ChangeListeners, Mutex, type Dialect, type Param, type SqlDriver, type SqlTx } from '../sql/driver.js';
 import { DEFAULT_BACKSTOP_MS, WakeTracker } from '../sql/wake.js';
 import type { WakeStats } from '../types.js';
+import { busRetryMs, Outage } from '../sql/outage.js';
 import { CommitWatcher, NotNow } from './commit-watcher.js';
+import { sqliteFaultError, sqliteFaultOf } from './faults.js';
 import { Doorbell, doorbellPath } from './doorbell.js';
 
 const dialect: Dialect = {
@@ -66,10 +68,11 @@ export class SqliteDriver implements SqlDriver {
   private backstopListener: () => void = () => undefined;
   private watcher: CommitWatcher | null = null;
   private readonly doorbell: Doorbell;
+  private readonly retryMs: number;
 
   constructor(
     readonly path: string,
-    opts: { backstopMs?: number } = {},
+    opts: { backstopMs?: number; retryMs?: number } = {},
   ) {
     this.tracker = new WakeTracker(
       'file-watch',
@@ -78,6 +81,7 @@ export class SqliteDriver implements SqlDriver {
       () => this.listeners.fire(),
       () => this.backstopListener(),
     );
+    this.retryMs = opts.retryMs ?? busRetryMs();
     this.doorbell = new Doorbell(doorbellPath(path));
     try {
       mkdirSync(dirname(path), { recursive: true });
@@ -89,12 +93,42 @@ export class SqliteDriver implements SqlDriver {
         'check the path and its permissions, or set DAEDALUS_BUS / --bus',
       );
     }
-    // Switching a new file to WAL needs a moment of exclusive access; the constructor cannot await.
-    this.db.pragma('busy_timeout = 5000');
-    this.retryBusy(() => this.db.pragma('journal_mode = WAL'));
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = OFF');
-    this.db.pragma(`busy_timeout = ${SHORT_BUSY_MS}`);
+    try {
+      // Switching a new file to WAL needs a moment of exclusive access; the constructor cannot await.
+      this.db.pragma('busy_timeout = 5000');
+      this.retryBusy(() => this.db.pragma('journal_mode = WAL'));
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = OFF');
+      this.db.pragma(`busy_timeout = ${SHORT_BUSY_MS}`);
+    } catch (e) {
+      // The first read of the file is here: a file that is not a database, or is damaged, says so now.
+      this.db.close();
+      const fault = sqliteFaultOf(e);
+      if (fault) throw sqliteFaultError(fault, path, e);
+      throw e;
+    }
+  }
+
+  /**
+   * Runs one locked operation, turning faults of the file into BUS_UNAVAILABLE. A full disk is
+   * waited out for the retry budget (DAEDALUS_BUS_RETRY): the failed transaction was rolled back,
+   * so trying it again applies it once.
+   */
+  private async guarded<T>(fn: () => Promise<T>): Promise<T> {
+    let outage: Outage | null = null;
+    for (;;) {
+      try {
+        return await this.mutex.run(() => this.whileBusy(fn));
+      } catch (e) {
+        const fault = sqliteFaultOf(e);
+        if (!fault) throw e;
+        if (fault === 'full' && this.db.open) {
+          outage ??= new Outage(this.retryMs);
+          if (await outage.pause()) continue;
+        }
+        throw sqliteFaultError(fault, this.path, e, outage?.elapsedMs);
+      }
+    }
   }
 
   private retryBusy<T>(fn: () => T): T {
@@ -163,20 +197,24 @@ export class SqliteDriver implements SqlDriver {
   };
 
   write<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
-    return this.mutex.run(() =>
-      this.whileBusy(async () => {
-        await turn();
-        this.stmt('BEGIN IMMEDIATE').run();
-        try {
-          const value = await fn(this.tx);
-          this.stmt('COMMIT').run();
-          return value;
-        } catch (e) {
-          if (this.db.inTransaction) this.stmt('ROLLBACK').run();
-          throw e;
+    return this.guarded(async () => {
+      await turn();
+      this.stmt('BEGIN IMMEDIATE').run();
+      try {
+        const value = await fn(this.tx);
+        this.stmt('COMMIT').run();
+        return value;
+      } catch (e) {
+        if (this.db.inTransaction) {
+          try {
+            this.stmt('ROLLBACK').run();
+          } catch {
+            // SQLite already rolled back what a full disk or I/O error interrupted; the first error is the one to report.
+          }
         }
-      }),
-    );
+        throw e;
+      }
+    });
   }
 
   writeOne<T>(sql: string, params: readonly Param[]): Promise<T[]> {
@@ -186,12 +224,10 @@ export class SqliteDriver implements SqlDriver {
   read<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
     // Reads share the connection with writes, so they queue behind an open write transaction. In
     // WAL mode they are not blocked by other connections' writers, but can be, briefly, by WAL recovery.
-    return this.mutex.run(() =>
-      this.whileBusy(async () => {
-        await turn();
-        return fn(this.tx);
-      }),
-    );
+    return this.guarded(async () => {
+      await turn();
+      return fn(this.tx);
+    });
   }
 
   onChange(listener: () => void): () => void {
