@@ -188,10 +188,11 @@ export class PostgresDriver implements SqlDriver {
       let client: pg.PoolClient | null = null;
       try {
         client = await this.pool.connect();
+        // A server that accepted a connection is there: whatever cuts it later is a fault that passes.
+        this.reached = true;
         this.watch(client);
         const value = await fn(client);
         client.release();
-        this.reached = true;
         return value;
       } catch (e) {
         const fault = faultOf(e);
@@ -262,6 +263,7 @@ export class PostgresDriver implements SqlDriver {
   /** One try of fn on a pooled client, no retries. */
   private async once<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    this.reached = true;
     this.watch(client);
     try {
       const value = await fn(wrap(client, this.texts));
