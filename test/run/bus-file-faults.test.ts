@@ -70,7 +70,7 @@ describe('a bus file that is not a usable database', () => {
     expectCleanReport(cli(['run', await w.plan(plan(1)), '--bus', `sqlite:${file}`, '--repo', w.repo.root]), file, /not a SQLite database/);
     // Nothing was written over it.
     expect(readFileSync(file, 'utf8')).toBe('these are my notes, not a database\n'.repeat(200));
-  });
+  }, 240_000);
 
   it('a truncated bus and a corrupted one: exit 3 naming the file and saying it is damaged', async () => {
     const file = join(w.dir, 'bus-cut.db');
@@ -86,7 +86,7 @@ describe('a bus file that is not a usable database', () => {
     for (let i = 4096; i < bytes.length; i++) bytes[i] = (i * 7919) & 0xff;
     writeFileSync(other, bytes);
     expectCleanReport(cli(['bus', 'tasks', '--bus', `sqlite:${other}`]), other, /damaged|not a SQLite database/);
-  });
+  }, 240_000);
 
   it.skipIf(!MOUNTABLE)('a bus on a read-only filesystem: exit 3 naming the file and saying it cannot be written', async () => {
     const dir = join(w.dir, 'ro');
@@ -97,7 +97,7 @@ describe('a bus file that is not a usable database', () => {
     await realBus(file);
     execFileSync('mount', ['-o', 'remount,ro', dir]);
     expectCleanReport(cli(['run', await w.plan(plan(1)), '--bus', `sqlite:${file}`, '--repo', w.repo.root]), file, /cannot be (written|opened)/);
-  });
+  }, 240_000);
 
   it.skipIf(!MOUNTABLE)(
     'the bus filesystem filling up mid-run: exit 3 naming the file, and once space is freed --resume merges every task once',
@@ -119,7 +119,7 @@ describe('a bus file that is not a usable database', () => {
         await waitFor('two agents running', async () => {
           if (!run.running) throw new Error(`the supervisor exited early:\n${run.stderr}`);
           return (await store.listTasks(w.scope, { runId: 'full', states: ['running'] })).length === 2;
-        }, 60_000, 50);
+        }, 180_000, 50);
         await store.close();
         // Fill the filesystem to the last byte, then let the agents finish: their ends cannot be written.
         const filler = join(dir, 'filler');

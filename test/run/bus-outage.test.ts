@@ -45,7 +45,7 @@ describe('PostgreSQL restarted in the middle of a run', () => {
           const tasks = await store!.listTasks(w.scope, { runId: 'outage', states: ['running'] });
           return tasks.length === 2;
         },
-        60_000,
+        150_000,
         50,
       );
       await store.close();
@@ -73,5 +73,5 @@ describe('PostgreSQL restarted in the middle of a run', () => {
       cli.kill('SIGKILL');
       await store?.close();
     }
-  }, 180_000);
+  }, 300_000);
 });
