@@ -2,7 +2,8 @@ import { LIVE_TASK_STATES, toPlainJson, type Instance } from '../bus/index.js';
 import { bestEffort, describeError } from '../common/index.js';
 import { pauseProcessGroup, resumeProcessGroup, ResourceGate, type GateDecision, type Sampler } from '../resources/index.js';
 import { concurrencyFor, mayStart, STRATEGY_INFO, type Concurrency } from '../schedule/index.js';
-import type { RunContext } from './context.js';
+import type { AgentPool } from './agent-pool.js';
+import { knownPackage, type RunContext } from './context.js';
 import { Execution, type AttemptOutcome } from './execution.js';
 import { PauseWatch } from './pause.js';
 
@@ -16,12 +17,24 @@ export interface SuperviseOptions {
   signal?: AbortSignal;
   /** Called with every gate decision (the live view shows the zone). */
   onDecision?: (d: GateDecision) => void;
+  /** Slots shared with the other runs this process supervises (a worker); none: maxAgents alone. */
+  pool?: AgentPool;
+  /** Only tasks of these types (a worker started with --types). */
+  types?: readonly string[];
+  /**
+   * Keep supervising when every task is final, until the signal: a planner's run grows with each
+   * spawn, and its next task should start at once rather than wait for the run to be taken up
+   * again. Called each time the run falls quiet (its report is due).
+   */
+  linger?: { onQuiet(attempts: AttemptOutcome[]): Promise<void> };
 }
 
 export interface SuperviseResult {
   attempts: AttemptOutcome[];
   /** Why no new agents were started before the plan was finished, if that happened. */
   stoppedBy: 'interrupt' | 'budget-cost' | 'budget-wall' | null;
+  /** Every task was final when it stopped (a lingering run stopped while quiet is not interrupted). */
+  quiet: boolean;
 }
 
 /** Wakes the loop early: an attempt ended, a signal came. */
@@ -57,8 +70,8 @@ class Kick {
  * supervisor that dies can be resumed by another.
  */
 export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promise<SuperviseResult> {
-  const { store, plan } = ctx;
-  const d = plan.defaults;
+  const { store } = ctx;
+  const d = ctx.plan.defaults;
   const running = new Map<string, Execution>();
   const attempts: AttemptOutcome[] = [];
   const kick = new Kick();
@@ -83,8 +96,11 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
   let lastSweep = 0;
   /** An attempt that could not record its own end (the bus stayed away): the first such error. */
   let fatal: { error: unknown } | null = null;
+  let quiet = false;
+  let quietReported = false;
   const onAbort = () => kick.poke();
   opts.signal?.addEventListener('abort', onAbort);
+  const unsubscribe = opts.pool?.onFree(() => kick.poke());
 
   const decide = async (kind: string, reason: string) => {
     ctx.note(reason);
@@ -111,11 +127,28 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
         }
       }
 
+      // Read before counting, so a task made after the count is an event after this cursor.
+      const cursor = opts.linger ? ((await store.readEvents(ctx.scope, { after: 0, limit: 1, newest: true }))[0]?.id ?? 0) : 0;
       const counts = await store.countTasks(ctx.scope, ctx.runId);
       // Blocked tasks do not keep it going: with nothing else left, they wait on dependencies that
       // failed under on_failure keep, and would keep the loop going forever.
       const open = LIVE_TASK_STATES.reduce((n, s) => n + counts[s], 0);
-      if ((open === 0 || stoppedBy !== null) && running.size === 0) break;
+      quiet = open === 0;
+      if ((open === 0 || stoppedBy !== null) && running.size === 0) {
+        if (!opts.linger || stoppedBy !== null) break;
+        if (!quietReported) {
+          quietReported = true;
+          await opts.linger.onQuiet(attempts);
+        }
+        // Sleeps until the run gets work again (a spawn's tasks, a retry), or the stop.
+        await store
+          .waitForEvents(ctx.scope, { after: cursor, runId: ctx.runId, types: ['task.ready', 'task.created', 'run.extended'], timeoutMs: 30_000, signal: opts.signal, limit: 1 })
+          .catch((e: unknown) => {
+            if (!opts.signal?.aborted) ctx.note(`waiting for new tasks: ${describeError(e)}`);
+          });
+        continue;
+      }
+      quietReported = false;
 
       if (stoppedBy === null) {
         // Reading every result costs; only a plan with a cost budget pays it.
@@ -162,17 +195,19 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
     throw error;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
+    unsubscribe?.();
     if (spare) await bestEffort('dropping the spare reservation', store.deregisterInstance(spare.id, 'run finished'), ctx.note);
   }
-  return { attempts, stoppedBy };
+  return { attempts, stoppedBy, quiet };
 
   async function startAgents(conc: Concurrency, ready: number): Promise<void> {
-    let slots = Math.min(conc.total - (running.size - paused.size), ready);
+    let slots = Math.min(conc.total - (running.size - paused.size), ready, opts.pool?.free ?? Number.POSITIVE_INFINITY);
     const byType: Record<string, number> = {};
     for (const e of running.values()) byType[e.pkg.type] = (byType[e.pkg.type] ?? 0) + 1;
-    const types = Object.keys(conc.perType).length > 0
-      ? [...new Set(plan.packages.map((p) => p.type))].filter((t) => mayStart(conc, { total: running.size, byType }, t))
+    let types = Object.keys(conc.perType).length > 0
+      ? [...new Set(ctx.plan.packages.map((p) => p.type))].filter((t) => mayStart(conc, { total: running.size, byType }, t))
       : undefined;
+    if (opts.types) types = (types ?? [...new Set(ctx.plan.packages.map((p) => p.type))]).filter((t) => opts.types!.includes(t));
     if (types && types.length === 0) return;
     while (slots > 0) {
       // A spare kept while nothing could be claimed (backoff, per-type limits) may have lapsed, or
@@ -194,12 +229,23 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
       }
       const lease = await store.claimNext({ scope: ctx.scope, owner: spare.id, leaseMs: ctx.leaseMs, runId: ctx.runId, types });
       if (!lease) return;
-      const exec = new Execution(ctx, lease, spare.id);
+      const owner = spare.id;
       spare = null;
+      if (!(await knownPackage(ctx, lease.task).catch(() => null))) {
+        // Not one of the run's packages (its record was never extended with it): a clear failure
+        // for whoever made it, never a crash of the executor.
+        const error = `task ${lease.task.id} names package "${lease.task.key ?? ''}", which run ${ctx.runId} does not record; add tasks to a run with spawn_parallel_tasks or a plan`;
+        await bestEffort(`refusing ${lease.task.id}`, store.failTask(lease.task.id, lease.token, { error, retryable: false, kind: 'unspecified' }), ctx.note);
+        await bestEffort('dropping its reservation', store.deregisterInstance(owner, 'task refused'), ctx.note);
+        continue;
+      }
+      const exec = new Execution(ctx, lease, owner);
+      opts.pool?.take();
       // Keyed by attempt: an attempt that ends must not take a later attempt of its task with it.
       running.set(exec.key, exec);
       void exec.done.then(
         (o) => {
+          opts.pool?.give();
           running.delete(exec.key);
           paused.delete(exec.key);
           attempts.push(o);
@@ -207,6 +253,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
         },
         (e: unknown) => {
           // Only a bus that stayed away past its retry budget gets here: the run cannot go on.
+          opts.pool?.give();
           running.delete(exec.key);
           paused.delete(exec.key);
           fatal ??= { error: e };
