@@ -271,6 +271,11 @@ export async function runChaos(world: ChaosWorld, o: ChaosOptions): Promise<Chao
     store = await openStore(world.bus);
     const tasks = await store.listTasks(resolveScope(world.repo, {}), { runId, limit: 100_000 });
     const unfinished = tasks.filter((t) => t.state !== 'done').length;
+    // What a stuck run was stuck on, for whoever reruns the seed.
+    for (const t of tasks.filter((x) => x.state !== 'done')) {
+      log(`not done: ${t.key} ${t.state} attempt ${t.attempt}${t.process ? ` pgid ${t.process.pgid}` : ''}${t.error ? `: ${t.error.split('\n')[0]}` : ''}`);
+    }
+    if (unfinished > 0) log(`last supervisor's stderr: ${sup.stderr.trim().split('\n').slice(-5).join(' | ')}`);
     const leftAlive = liveAgents(world).length;
     return { seed: o.seed, tasks: o.tasks, kills, supervisors, starts, duplicates, lost, stuck: unfinished + leftAlive };
   } finally {

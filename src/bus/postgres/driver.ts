@@ -242,6 +242,9 @@ export class PostgresDriver implements SqlDriver {
         // 'in progress': the old session has not ended yet; null cannot happen for an id seconds old.
         if (status?.s !== 'in progress') throw new Error(`the server does not know transaction ${xid}`);
       } catch (e) {
+        // After a crash (immediate shutdown) an id that was handed out but never logged is "in the
+        // future" of the recovered server: its transaction never committed.
+        if (/is in the future/.test((e as Error).message)) return false;
         if (!isConnectionFault(e)) throw this.unavailable(e, outage, 'whether a write committed could not be learned');
       }
       if (!(await outage.pause())) throw this.unavailable(new Error('no answer'), outage, 'whether a write committed could not be learned');
