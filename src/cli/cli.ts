@@ -18,6 +18,11 @@ async function main(argv: string[]): Promise<number> {
 
 /** Parses the arguments and runs the command; sets the exit code. */
 export function runCli(argv: string[]): void {
+  // A promise nobody awaited that fails (a bus error in a background timer, say) would otherwise
+  // end the process with Node's stack trace and exit 1: it gets the one-line report and its code.
+  process.on('unhandledRejection', (e: unknown) => {
+    process.exit(reportError(e, processOutput));
+  });
   main(argv).then(
     (code) => {
       process.exitCode = code;

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { AttemptOutcomeKind, FailureKind, Json, Lease, Task } from '../bus/index.js';
+import { BUS_RETRY_ENV, type AttemptOutcomeKind, type FailureKind, type Json, type Lease, type Task } from '../bus/index.js';
 import { bestEffort, describeError, durationFromEnv, isDaedalusError } from '../common/index.js';
 import type { AgentProcess, ProcessEnd } from '../harness/index.js';
 import type { Package } from '../plan/index.js';
@@ -42,6 +42,8 @@ export function agentEnv(ctx: RunContext, pkg: Package, lease: Lease, instanceId
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('DAEDALUS_')) base[k] = v;
   return {
     ...base,
+    // The agent's MCP server waits out a bus fault as long as its supervisor does.
+    ...(process.env[BUS_RETRY_ENV] ? { [BUS_RETRY_ENV]: process.env[BUS_RETRY_ENV] } : {}),
     ...pkg.env,
     DAEDALUS_HOME: ctx.home,
     DAEDALUS_BUS: ctx.busAddress,

@@ -95,6 +95,8 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
   let spare: Instance | null = null;
   let spareAt = 0;
   let lastSweep = 0;
+  /** An attempt that could not record its own end (the bus stayed away): the first such error. */
+  let fatal: { error: unknown } | null = null;
   let quiet = false;
   let quietReported = false;
   const onAbort = () => kick.poke();
@@ -108,6 +110,9 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
 
   try {
     for (;;) {
+      // Set by an attempt's callback: TypeScript cannot see it change inside the loop.
+      const failed = fatal as { error: unknown } | null;
+      if (failed) throw failed.error;
       ctx.tracker.sample();
       if (Date.now() - lastSweep > 2000) {
         lastSweep = Date.now();
@@ -183,6 +188,12 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
       }
       await kick.wait(TICK_MS);
     }
+  } catch (error) {
+    // The bus stayed away past its retry budget: the other attempts are stopped too, their ends
+    // recorded if the bus lets them; the tasks stay with the run, and --resume picks them up.
+    for (const e of running.values()) e.halt({ kind: 'stopped', reason: `the supervisor is stopping: ${describeError(error)}` });
+    await Promise.allSettled([...running.values()].map((e) => e.done));
+    throw error;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     unsubscribe?.();
@@ -233,13 +244,23 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
       opts.pool?.take();
       // Keyed by attempt: an attempt that ends must not take a later attempt of its task with it.
       running.set(exec.key, exec);
-      void exec.done.then((o) => {
-        opts.pool?.give();
-        running.delete(exec.key);
-        paused.delete(exec.key);
-        attempts.push(o);
-        kick.poke();
-      });
+      void exec.done.then(
+        (o) => {
+          opts.pool?.give();
+          running.delete(exec.key);
+          paused.delete(exec.key);
+          attempts.push(o);
+          kick.poke();
+        },
+        (e: unknown) => {
+          // Only a bus that stayed away past its retry budget gets here: the run cannot go on.
+          opts.pool?.give();
+          running.delete(exec.key);
+          paused.delete(exec.key);
+          fatal ??= { error: e };
+          kick.poke();
+        },
+      );
       slots--;
     }
   }

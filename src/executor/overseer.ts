@@ -1,5 +1,5 @@
 import type { InstanceStore, LeaseStore, TaskStore } from '../bus/index.js';
-import { bestEffort, formatDuration, isDaedalusError, type Warn } from '../common/index.js';
+import { bestEffort, describeError, formatDuration, isDaedalusError, type Warn } from '../common/index.js';
 import type { AgentProcess } from '../harness/index.js';
 import type { Package } from '../plan/index.js';
 import type { TaskUsage } from '../resources/index.js';
@@ -66,7 +66,8 @@ export class Overseer {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), TICK_MS);
+    // A look that fails (the bus away past its retry budget) is one missed look, not a crash.
+    this.timer = setInterval(() => void this.tick().catch((e: unknown) => this.ctx.warn(`watching ${this.taskId}: ${describeError(e)}`)), TICK_MS);
   }
 
   /** Stops the agent for a reason of the supervisor's own (Ctrl-C, requeue under pressure). */

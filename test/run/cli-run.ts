@@ -13,10 +13,10 @@ export class CliRun {
   stderr = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(args: string[], o: { cwd: string; home: string }) {
+  constructor(args: string[], o: { cwd: string; home: string; env?: NodeJS.ProcessEnv }) {
     this.child = spawn(process.execPath, [CLI, 'run', ...args], {
       cwd: o.cwd,
-      env: { ...process.env, DAEDALUS_HOME: o.home },
+      env: { ...process.env, DAEDALUS_HOME: o.home, ...o.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));

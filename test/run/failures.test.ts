@@ -33,7 +33,7 @@ packages:
   it('retries after a backoff on a live instance, even when the spare reserved meanwhile lapsed', async () => {
     const plan = await w.plan(`
 plan: lapse
-defaults: ${defaults({ retry_backoff: '3s' })}
+defaults: ${defaults({ retry_backoff: '10s' })}
 packages:
   - id: flaky
     description: crashes once, then waits out its backoff
@@ -49,11 +49,11 @@ packages:
       if (!retry) return null;
       const all = await store.readEvents(w.scope, { after: retry.id, types: ['instance.reserved'] });
       return all[0]?.instanceId ?? null;
-    }, 10_000, 50);
+    }, 120_000, 50);
     await store.deregisterInstance(spare, 'its reservation lapsed');
     const r = await running;
     expect(r.report.tasks[0], JSON.stringify(r.report.tasks[0])).toMatchObject({ state: 'done', attempts: 2 });
-  });
+  }, 240_000);
 
   it('fails a task that crashes on every attempt, after max_attempts', async () => {
     const plan = await w.plan(`

@@ -7,6 +7,10 @@ import { join } from 'node:path';
 /** A throwaway PostgreSQL cluster for the test run: initdb into a temp dir, listen on loopback. */
 export interface Cluster {
   url: string;
+  /** Stops the server (clients get 57P01 and lost connections), keeping its data for start(). */
+  pause(mode?: 'fast' | 'immediate'): void;
+  /** Starts a paused server again on the same port. */
+  start(): void;
   stop(): void;
 }
 
@@ -59,12 +63,18 @@ export async function startCluster(): Promise<Cluster> {
     '-c full_page_writes=off',
     '-c shared_buffers=128MB',
   ].join(' ');
-  run('pg_ctl', ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', 'start']);
+  const start = () => run('pg_ctl', ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', 'start']);
+  start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    pause(mode = 'fast') {
+      run('pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']);
+    },
+    start,
     stop() {
       try {
-        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+        // A paused server is stopped already; its files still go.
+        if (existsSync(join(data, 'postmaster.pid'))) run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

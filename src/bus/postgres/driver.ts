@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { DaedalusError } from '../../common/index.js';
+import { DaedalusError, formatDuration } from '../../common/index.js';
+import { redact } from '../address.js';
+import { BUS_RETRY_ENV, busRetryMs, Outage } from '../sql/outage.js';
+import { isConnectionFault, isServerPassing } from './faults.js';
 import { fastClaimNext, fastCompleteTask } from './fast-path.js';
 import { ChangeListeners, EVENT_ORDER_KEY, type Dialect, type FastPath, type Param, type SqlDriver, type SqlTx } from '../sql/driver.js';
 import { DEFAULT_BACKSTOP_MS, WakeTracker } from '../sql/wake.js';
@@ -50,6 +53,36 @@ function bind(params: readonly Param[] | undefined): unknown[] {
 // because our read-then-insert paths (idempotency keys, kv appends) resolve on the second look.
 const TRANSIENT = new Set(['40001', '40P01', '23505', '55P03']);
 
+/**
+ * The connection was lost while COMMIT was on its way: the server may have applied the
+ * transaction or not. Carries the transaction's id, so the server can be asked which, and the
+ * value the transaction produced, which is the answer if it did.
+ */
+class CommitUnknown extends Error {
+  constructor(
+    readonly fault: unknown,
+    readonly xid: number,
+    readonly value: unknown,
+  ) {
+    super('the outcome of a commit is unknown');
+  }
+}
+
+/** The connection was lost after a single-statement write went out: applied or not, nobody knows yet. */
+class StatementUnknown extends Error {
+  constructor(readonly fault: unknown) {
+    super('the outcome of a statement is unknown');
+  }
+}
+
+const faultOf = (e: unknown) => (e instanceof CommitUnknown || e instanceof StatementUnknown ? e.fault : e);
+
+/** Opens a transaction and learns its id in the same round trip (the id is what a lost COMMIT is looked up by). */
+async function begin(client: pg.PoolClient): Promise<number> {
+  const results = (await client.query('BEGIN; SELECT txid_current() AS xid')) as unknown as pg.QueryResult<{ xid: number }>[];
+  return Number(results[1]!.rows[0]!.xid);
+}
+
 function wrap(client: pg.PoolClient, texts: Map<string, string>): SqlTx {
   const text = (sql: string) => {
     let t = texts.get(sql);
@@ -79,6 +112,10 @@ export class PostgresDriver implements SqlDriver {
   private backstopListener: () => void = () => undefined;
   private listener: NotifyListener | null = null;
   private closed = false;
+  /** True once a connection was made: from then on a lost server is waited out. */
+  private reached = false;
+  private readonly watched = new WeakSet<pg.PoolClient>();
+  private readonly retryMs: number;
   readonly fast: FastPath = {
     claimNext: (input, now) => fastClaimNext(this, input, now),
     completeTask: (id, token, result, now) => fastCompleteTask(this, id, token, result, now),
@@ -87,7 +124,7 @@ export class PostgresDriver implements SqlDriver {
   constructor(
     readonly url: string,
     poolSize = 4,
-    opts: { backstopMs?: number } = {},
+    opts: { backstopMs?: number; retryMs?: number } = {},
   ) {
     this.tracker = new WakeTracker(
       'listen',
@@ -96,16 +133,29 @@ export class PostgresDriver implements SqlDriver {
       () => this.listeners.fire(),
       () => this.backstopListener(),
     );
+    this.retryMs = opts.retryMs ?? busRetryMs();
     this.pool = new pg.Pool({ connectionString: url, max: poolSize, types, idleTimeoutMillis: 10_000 });
     // An idle client that dies (server restart) must not crash the process; the pool replaces it.
     this.pool.on('error', () => undefined);
   }
 
+  /**
+   * Every write knows its transaction id from BEGIN. A connection lost before COMMIT went out
+   * leaves nothing applied, so the transaction is simply run again. One lost while COMMIT was on
+   * its way is resolved by asking the server, once it answers again, whether that id committed:
+   * committed, the value already computed is returned and nothing is run twice; aborted, it is run
+   * again. So a fenced operation never meets its own first try as LEASE_LOST or INVALID_STATE.
+   */
   write<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
     return this.retrying(async (client) => {
-      await client.query('BEGIN');
+      const xid = await begin(client);
       const value = await fn(wrap(client, this.texts));
-      await client.query('COMMIT');
+      try {
+        await client.query('COMMIT');
+      } catch (e) {
+        if (isConnectionFault(e)) throw new CommitUnknown(e, xid, value);
+        throw e;
+      }
       return value;
     }, true);
   }
@@ -114,62 +164,164 @@ export class PostgresDriver implements SqlDriver {
    * As a named prepared statement: the hot single statements (the claim) are large CTEs, and
    * parsing and planning them again for every call cost the server more than running them.
    */
-  writeOne<T>(sql: string, params: readonly Param[]): Promise<T[]> {
+  writeOne<T>(sql: string, params: readonly Param[], recover?: (tx: SqlTx) => Promise<T[] | null>): Promise<T[]> {
     let prepared = this.prepared.get(sql);
     if (!prepared) {
       prepared = { name: `daedalus_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`, text: numbered(sql) };
       this.prepared.set(sql, prepared);
     }
     const { name, text } = prepared;
-    return this.retrying(async (client) => (await client.query({ name, text, values: bind(params) })).rows as T[], false);
+    return this.retrying(
+      async (client) => {
+        try {
+          return (await client.query({ name, text, values: bind(params) })).rows as T[];
+        } catch (e) {
+          // A client already known broken never sent it; any other lost connection leaves it unknown.
+          if (isConnectionFault(e) && !/not queryable/.test((e as Error).message)) throw new StatementUnknown(e);
+          throw e;
+        }
+      },
+      false,
+      recover,
+    );
   }
 
-  /** Runs fn on a pooled client, again from the start on contention (serialization, deadlock, unique race). */
-  private async retrying<T>(fn: (client: pg.PoolClient) => Promise<T>, inTransaction: boolean): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      const client = await this.connect();
-      let broken = false;
+  read<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
+    return this.retrying((client) => fn(wrap(client, this.texts)), false);
+  }
+
+  /**
+   * Runs fn on a pooled client: again from the start on contention (serialization, deadlock,
+   * unique race), and through a lost server for up to the retry budget (DAEDALUS_BUS_RETRY).
+   */
+  private async retrying<T>(fn: (client: pg.PoolClient) => Promise<T>, inTransaction: boolean, recover?: (tx: SqlTx) => Promise<T | null>): Promise<T> {
+    let outage: Outage | null = null;
+    for (let contention = 0; ; ) {
+      let client: pg.PoolClient | null = null;
       try {
-        return await fn(client);
+        client = await this.pool.connect();
+        // A server that accepted a connection is there: whatever cuts it later is a fault that passes.
+        this.reached = true;
+        this.watch(client);
+        const value = await fn(client);
+        client.release();
+        return value;
       } catch (e) {
-        if (inTransaction) {
-          try {
-            await client.query('ROLLBACK');
-          } catch {
-            broken = true;
-          }
+        const fault = faultOf(e);
+        const lost = isConnectionFault(fault);
+        if (client) {
+          // A lost connection is thrown away; any other failure leaves an open transaction to end.
+          let broken = lost;
+          if (!lost && inTransaction) broken = !(await client.query('ROLLBACK').then(() => true, () => false));
+          client.release(broken);
         }
-        const code = (e as { code?: unknown }).code;
-        if (typeof code === 'string' && TRANSIENT.has(code) && attempt < 20) {
-          await new Promise((r) => setTimeout(r, Math.random() * (2 + attempt * 3)));
+        if (e instanceof CommitUnknown) {
+          outage ??= new Outage(this.retryMs);
+          if (await this.committed(e.xid, outage)) return e.value as T;
           continue;
         }
+        if (e instanceof StatementUnknown) {
+          if (!recover) throw this.unavailable(fault, outage, 'a write whose outcome is unknown is not sent again');
+          outage ??= new Outage(this.retryMs);
+          const found = await this.recovered(recover, outage);
+          if (found !== null) return found;
+          continue;
+        }
+        const code = (e as { code?: unknown }).code;
+        if (typeof code === 'string' && TRANSIENT.has(code) && contention < 20) {
+          await new Promise((r) => setTimeout(r, Math.random() * (2 + contention * 3)));
+          contention++;
+          continue;
+        }
+        if (lost && this.mayWaitOut(fault)) {
+          outage ??= new Outage(this.retryMs);
+          if (await outage.pause()) continue;
+          throw this.unavailable(fault, outage);
+        }
+        if (lost || !client) throw this.unavailable(fault, outage);
         throw e;
-      } finally {
-        client.release(broken);
       }
     }
   }
 
-  async read<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
-    const client = await this.connect();
-    try {
-      return await fn(wrap(client, this.texts));
-    } finally {
-      client.release();
+  /** Waits for the server to say whether a transaction committed. */
+  private async committed(xid: number, outage: Outage): Promise<boolean> {
+    for (;;) {
+      try {
+        const status = await this.once((tx) => tx.get<{ s: string | null }>('SELECT txid_status(?) AS s', [xid]));
+        if (status?.s === 'committed') return true;
+        if (status?.s === 'aborted') return false;
+        // 'in progress': the old session has not ended yet; null cannot happen for an id seconds old.
+        if (status?.s !== 'in progress') throw new Error(`the server does not know transaction ${xid}`);
+      } catch (e) {
+        // After a crash (immediate shutdown) an id that was handed out but never logged is "in the
+        // future" of the recovered server: its transaction never committed.
+        if (/is in the future/.test((e as Error).message)) return false;
+        if (!isConnectionFault(e)) throw this.unavailable(e, outage, 'whether a write committed could not be learned');
+      }
+      if (!(await outage.pause())) throw this.unavailable(new Error('no answer'), outage, 'whether a write committed could not be learned');
     }
   }
 
-  private async connect(): Promise<pg.PoolClient> {
-    try {
-      return await this.pool.connect();
-    } catch (e) {
-      throw new DaedalusError(
-        'BUS_UNAVAILABLE',
-        `cannot reach the PostgreSQL bus: ${(e as Error).message}`,
-        'check that the server runs and the URL in --bus / DAEDALUS_BUS is right',
-      );
+  /** Waits for the server to say whether a statement whose answer was lost took effect. */
+  private async recovered<T>(recover: (tx: SqlTx) => Promise<T | null>, outage: Outage): Promise<T | null> {
+    for (;;) {
+      try {
+        return await this.once(recover);
+      } catch (e) {
+        if (!isConnectionFault(e)) throw e;
+        if (!(await outage.pause())) throw this.unavailable(e, outage, 'whether a write took effect could not be learned');
+      }
     }
+  }
+
+  /** One try of fn on a pooled client, no retries. */
+  private async once<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    this.reached = true;
+    this.watch(client);
+    try {
+      const value = await fn(wrap(client, this.texts));
+      client.release();
+      return value;
+    } catch (e) {
+      client.release(isConnectionFault(e));
+      throw e;
+    }
+  }
+
+  /**
+   * While a client is checked out the pool does not listen for its errors, and a server that goes
+   * away makes it emit one even with a query in flight: unheard, that ends the process. The query
+   * itself fails too, and is handled where it was sent.
+   */
+  private watch(client: pg.PoolClient): void {
+    if (this.watched.has(client)) return;
+    this.watched.add(client);
+    client.on('error', () => undefined);
+  }
+
+  /**
+   * Once the bus was reached, a lost server is waited out. Before that only a server that says it
+   * is starting or stopping is: nobody listening at the address is a mistake to report at once.
+   */
+  private mayWaitOut(fault: unknown): boolean {
+    return !this.closed && (this.reached || isServerPassing(fault));
+  }
+
+  private unavailable(fault: unknown, outage: Outage | null, what?: string): DaedalusError {
+    const why = fault instanceof Error ? fault.message : String(fault);
+    const shown = redact(this.url);
+    const message = outage
+      ? `the PostgreSQL bus at ${shown} did not come back within ${formatDuration(outage.elapsedMs)}${what ? ` (${what})` : ''}: ${why}`
+      : `cannot reach the PostgreSQL bus at ${shown}${what ? ` (${what})` : ''}: ${why}`;
+    return new DaedalusError(
+      'BUS_UNAVAILABLE',
+      message,
+      outage
+        ? `check that the server runs; Daedalus waits ${BUS_RETRY_ENV} (now ${formatDuration(this.retryMs)}) for it, and a run that stopped continues with daedalus run --resume RUN`
+        : 'check that the server runs and the URL in --bus / DAEDALUS_BUS is right',
+    );
   }
 
   onChange(listener: () => void): () => void {

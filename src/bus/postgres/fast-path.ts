@@ -44,6 +44,11 @@ export async function fastClaimNext(driver: SqlDriver, input: ClaimNextInput, no
      SELECT t.*, ${DEPS}, (SELECT count(*) FROM n) AS notified, (SELECT count(*) FROM expired) AS expired_exist
      FROM (SELECT 1) AS one LEFT JOIN t ON true`,
     [now, ...params, input.owner, token, now + input.leaseMs, now, now],
+    // The answer was lost with the connection: the token is new, so a task holding it was claimed by this very statement.
+    async (tx) => {
+      const claimed = await tx.all<Row>(`SELECT t.*, ${DEPS}, 0 AS expired_exist FROM tasks t WHERE t.lease_token = ?`, [token]);
+      return claimed.length > 0 ? claimed : null;
+    },
   );
   const row = rows[0]!;
   if (Number(row.expired_exist) > 0) return { lease: null, expiredExist: true };

@@ -57,11 +57,20 @@ export interface FastPath {
 export interface SqlDriver {
   readonly dialect: Dialect;
   readonly fast?: FastPath;
-  /** One write transaction; retried whole on transient contention, so fn must be repeatable. */
+  /**
+   * One write transaction; retried whole on transient contention and through bus faults that pass
+   * (see Outage), so fn must be repeatable. Never applied twice: a retry happens only when the
+   * previous try is known not to have committed.
+   */
   write<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
-  /** One statement as its own transaction (PostgreSQL: a single round trip), retried like write. */
-  writeOne<T = Row>(sql: string, params: readonly Param[]): Promise<T[]>;
-  /** Reads outside any write lock. */
+  /**
+   * One statement as its own transaction (PostgreSQL: a single round trip), retried like write.
+   * When the connection is lost after the statement went out, whether it committed is unknown:
+   * `recover` then looks for its effect (null: not applied, so it is sent again). Without one
+   * such a statement is not retried.
+   */
+  writeOne<T = Row>(sql: string, params: readonly Param[], recover?: (tx: SqlTx) => Promise<T[] | null>): Promise<T[]>;
+  /** Reads outside any write lock; retried through bus faults that pass. */
   read<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
   /**
    * Calls listener when another process (or this one) may have committed events. The first

@@ -5,7 +5,9 @@ import { DaedalusError } from '../../common/index.js';
 import { ChangeListeners, Mutex, type Dialect, type FastPath, type Param, type SqlDriver, type SqlTx } from '../sql/driver.js';
 import { DEFAULT_BACKSTOP_MS, WakeTracker } from '../sql/wake.js';
 import type { WakeStats } from '../types.js';
+import { busRetryMs, Outage } from '../sql/outage.js';
 import { CommitWatcher, NotNow } from './commit-watcher.js';
+import { sqliteFaultError, sqliteFaultOf } from './faults.js';
 import { Doorbell, doorbellPath } from './doorbell.js';
 import { SqliteFastPath } from './fast-path.js';
 
@@ -72,10 +74,11 @@ export class SqliteDriver implements SqlDriver {
     prepare: (sql) => this.stmt(sql),
     depsJson: dialect.depsJson,
   });
+  private readonly retryMs: number;
 
   constructor(
     readonly path: string,
-    opts: { backstopMs?: number } = {},
+    opts: { backstopMs?: number; retryMs?: number } = {},
   ) {
     this.tracker = new WakeTracker(
       'file-watch',
@@ -84,6 +87,7 @@ export class SqliteDriver implements SqlDriver {
       () => this.listeners.fire(),
       () => this.backstopListener(),
     );
+    this.retryMs = opts.retryMs ?? busRetryMs();
     this.doorbell = new Doorbell(doorbellPath(path));
     try {
       mkdirSync(dirname(path), { recursive: true });
@@ -95,20 +99,50 @@ export class SqliteDriver implements SqlDriver {
         'check the path and its permissions, or set DAEDALUS_BUS / --bus',
       );
     }
-    // Switching a new file to WAL needs a moment of exclusive access; the constructor cannot await.
-    this.db.pragma('busy_timeout = 5000');
-    // Each commit appends every page it touched, whole, to the WAL (and checkpoints copy them again):
-    // a claim or completion changes a few hundred bytes on four or so pages, so 1 KiB pages write a
-    // quarter of the bytes 4 KiB pages do. Only a new file takes it; an existing bus keeps its size.
-    this.db.pragma('page_size = 1024');
-    this.retryBusy(() => this.db.pragma('journal_mode = WAL'));
-    this.db.pragma('synchronous = NORMAL');
-    // Checkpointing the WAL into the database costs two fsyncs. Every 4,000 pages instead of
-    // SQLite's 1,000 makes that a quarter as often, and the hot pages (claim index, events tail)
-    // are copied once per checkpoint, not four times.
-    this.db.pragma('wal_autocheckpoint = 4000');
-    this.db.pragma('foreign_keys = OFF');
-    this.db.pragma(`busy_timeout = ${SHORT_BUSY_MS}`);
+    try {
+      // Switching a new file to WAL needs a moment of exclusive access; the constructor cannot await.
+      this.db.pragma('busy_timeout = 5000');
+      // Each commit appends every page it touched, whole, to the WAL (and checkpoints copy them again):
+      // a claim or completion changes a few hundred bytes on four or so pages, so 1 KiB pages write a
+      // quarter of the bytes 4 KiB pages do. Only a new file takes it; an existing bus keeps its size.
+      this.db.pragma('page_size = 1024');
+      this.retryBusy(() => this.db.pragma('journal_mode = WAL'));
+      this.db.pragma('synchronous = NORMAL');
+      // Checkpointing the WAL into the database costs two fsyncs. Every 4,000 pages instead of
+      // SQLite's 1,000 makes that a quarter as often, and the hot pages (claim index, events tail)
+      // are copied once per checkpoint, not four times.
+      this.db.pragma('wal_autocheckpoint = 4000');
+      this.db.pragma('foreign_keys = OFF');
+      this.db.pragma(`busy_timeout = ${SHORT_BUSY_MS}`);
+    } catch (e) {
+      // The first read of the file is here: a file that is not a database, or is damaged, says so now.
+      this.db.close();
+      const fault = sqliteFaultOf(e);
+      if (fault) throw sqliteFaultError(fault, path, e);
+      throw e;
+    }
+  }
+
+  /**
+   * Runs one locked operation, turning faults of the file into BUS_UNAVAILABLE. A full disk is
+   * waited out for the retry budget (DAEDALUS_BUS_RETRY): the failed transaction was rolled back,
+   * so trying it again applies it once.
+   */
+  private async guarded<T>(fn: () => Promise<T>): Promise<T> {
+    let outage: Outage | null = null;
+    for (;;) {
+      try {
+        return await this.mutex.run(() => this.whileBusy(fn));
+      } catch (e) {
+        const fault = sqliteFaultOf(e);
+        if (!fault) throw e;
+        if (fault === 'full' && this.db.open) {
+          outage ??= new Outage(this.retryMs);
+          if (await outage.pause()) continue;
+        }
+        throw sqliteFaultError(fault, this.path, e, outage?.elapsedMs);
+      }
+    }
   }
 
   private retryBusy<T>(fn: () => T): T {
@@ -177,20 +211,24 @@ export class SqliteDriver implements SqlDriver {
   };
 
   write<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
-    return this.mutex.run(() =>
-      this.whileBusy(async () => {
-        await turn();
-        this.stmt('BEGIN IMMEDIATE').run();
-        try {
-          const value = await fn(this.tx);
-          this.stmt('COMMIT').run();
-          return value;
-        } catch (e) {
-          if (this.db.inTransaction) this.stmt('ROLLBACK').run();
-          throw e;
+    return this.guarded(async () => {
+      await turn();
+      this.stmt('BEGIN IMMEDIATE').run();
+      try {
+        const value = await fn(this.tx);
+        this.stmt('COMMIT').run();
+        return value;
+      } catch (e) {
+        if (this.db.inTransaction) {
+          try {
+            this.stmt('ROLLBACK').run();
+          } catch {
+            // SQLite already rolled back what a full disk or I/O error interrupted; the first error is the one to report.
+          }
         }
-      }),
-    );
+        throw e;
+      }
+    });
   }
 
   /**
@@ -198,20 +236,24 @@ export class SqliteDriver implements SqlDriver {
    * the lock, so the lock is held exactly as long as its statements take.
    */
   private writeSync<T>(fn: () => T): Promise<T> {
-    return this.mutex.run(() =>
-      this.whileBusy(async () => {
-        await turn();
-        this.stmt('BEGIN IMMEDIATE').run();
-        try {
-          const value = fn();
-          this.stmt('COMMIT').run();
-          return value;
-        } catch (e) {
-          if (this.db.inTransaction) this.stmt('ROLLBACK').run();
-          throw e;
+    return this.guarded(async () => {
+      await turn();
+      this.stmt('BEGIN IMMEDIATE').run();
+      try {
+        const value = fn();
+        this.stmt('COMMIT').run();
+        return value;
+      } catch (e) {
+        if (this.db.inTransaction) {
+          try {
+            this.stmt('ROLLBACK').run();
+          } catch {
+            // SQLite already rolled back what a full disk or I/O error interrupted; the first error is the one to report.
+          }
         }
-      }),
-    );
+        throw e;
+      }
+    });
   }
 
   writeOne<T>(sql: string, params: readonly Param[]): Promise<T[]> {
@@ -221,12 +263,10 @@ export class SqliteDriver implements SqlDriver {
   read<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
     // Reads share the connection with writes, so they queue behind an open write transaction. In
     // WAL mode they are not blocked by other connections' writers, but can be, briefly, by WAL recovery.
-    return this.mutex.run(() =>
-      this.whileBusy(async () => {
-        await turn();
-        return fn(this.tx);
-      }),
-    );
+    return this.guarded(async () => {
+      await turn();
+      return fn(this.tx);
+    });
   }
 
   onChange(listener: () => void): () => void {
