@@ -118,6 +118,8 @@ export const DAEDALUS_FAILURE_KINDS = [
   'too-large',
   /** The agent said it changed files its branch does not change. */
   'claim-mismatch',
+  /** Merged cleanly, but the plan's verify commands failed on the result: the merge was undone. */
+  'verify',
   'unspecified',
 ] as const;
 export type DaedalusFailureKind = (typeof DAEDALUS_FAILURE_KINDS)[number];
@@ -506,6 +508,8 @@ export interface EventMap {
   'run.resumed': { by: string | null };
   /** A supervisor decision worth a line in the log: resource gate, budget, stop, conflict. */
   'run.decision': { kind: string; reason: string; data?: Json };
+  /** One run of the verify gate after a merge: whether it passed and how long it took. */
+  'run.verify': { package: string; ok: boolean; duration_ms: number; failed: string | null; exit_code: number | null; timed_out: boolean };
   /** A supervisor took the run over (epoch counts the claims). */
   'run.claimed': { supervisor: string; epoch: number };
   /** A growing run (a planner's) got more packages: it has this many now. */

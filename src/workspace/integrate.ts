@@ -7,10 +7,13 @@ import { taskLayout } from './layout.js';
 import type { TaskMeta } from './meta.js';
 import { readJson, updateTaskMeta } from './meta.js';
 import { withLock } from './lock.js';
+import { verifyOrUndo, type VerifyResult, type VerifySpec } from './verify.js';
 
 export interface IntegrateOptions extends TaskOptions {
   /** Wait at most this long for another merge of the run. Default 10 minutes. */
   lockTimeoutMs?: number;
+  /** The verify gate (verify.ts): commands that must pass after the merge, or it is undone. */
+  verify?: VerifySpec;
 }
 
 export type IntegrateResult =
@@ -21,6 +24,16 @@ export type IntegrateResult =
       /** The integration head before and after the merge commit. */
       previousHead: string;
       integrationHead: string;
+      /** The verify gate's verdict, when the merge was gated. */
+      verify?: VerifyResult;
+    }
+  | {
+      /** Merged, but the verify gate failed: the merge was undone, the integration head is as before. */
+      status: 'rejected';
+      task: string;
+      taskHead: string;
+      integrationHead: string;
+      verify: VerifyResult;
     }
   | { status: 'already-merged'; task: string; taskHead: string; integrationHead: string }
   | {
@@ -45,13 +58,13 @@ export type IntegrateResult =
 export async function integrateTask(o: IntegrateOptions): Promise<IntegrateResult> {
   const ctx = await openRun(o);
   const t = taskLayout(ctx.layout, o.task);
-  return withLock(ctx.layout.lockPath, () => mergeLocked(ctx, o.task, t.branch, t.metaPath), {
+  return withLock(ctx.layout.lockPath, () => mergeLocked(ctx, o.task, t.branch, t.metaPath, o.verify), {
     ...(o.lockTimeoutMs !== undefined ? { timeoutMs: o.lockTimeoutMs } : {}),
     reason: `integrate ${o.task}`,
   });
 }
 
-async function mergeLocked(ctx: RunContext, task: string, branch: string, metaPath: string): Promise<IntegrateResult> {
+async function mergeLocked(ctx: RunContext, task: string, branch: string, metaPath: string, verify?: VerifySpec): Promise<IntegrateResult> {
   const { git, layout } = ctx;
   const { path, head } = await ensureIntegrationWorktree(ctx);
   const taskHead = await commitOf(git, path, `refs/heads/${branch}`);
@@ -68,8 +81,12 @@ async function mergeLocked(ctx: RunContext, task: string, branch: string, metaPa
   const r = await git.try(path, args, { env: DAEDALUS_IDENTITY });
   if (r.exitCode === 0) {
     const integrationHead = (await git.ok(path, ['rev-parse', 'HEAD'], 'rev-parse')).trim();
+    // --- verify gate (verify.ts) ---
+    const verdict = verify && verify.commands.length > 0 ? await verifyOrUndo(git, path, head, verify) : undefined;
+    if (verdict && !verdict.ok) return { status: 'rejected', task, taskHead, integrationHead: head, verify: verdict };
+    // --- end verify gate ---
     if (meta) await updateTaskMeta(metaPath, meta, { phase: 'integrated', mergeCommit: integrationHead, headCommit: taskHead });
-    return { status: 'merged', task, taskHead, previousHead: head, integrationHead };
+    return { status: 'merged', task, taskHead, previousHead: head, integrationHead, ...(verdict ? { verify: verdict } : {}) };
   }
   const conflicts = splitZ(await git.ok(path, ['diff', '--name-only', '-z', '--diff-filter=U'], 'diff (conflicts)'));
   // Whatever happened, the integration worktree goes back to the head it had.
