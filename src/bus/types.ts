@@ -231,6 +231,8 @@ export interface ClaimNextInput {
   runId?: string;
   /** Role of the owner, so tasks assigned to `role:NAME` can be claimed. */
   role?: string;
+  /** Tasks with these keys are passed over (a scheduler keeping packages that overlap apart). */
+  excludeKeys?: string[];
 }
 
 export interface FailInput {

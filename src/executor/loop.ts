@@ -2,8 +2,9 @@ import { LIVE_TASK_STATES, toPlainJson, type Instance } from '../bus/index.js';
 import { bestEffort, describeError } from '../common/index.js';
 import { pauseProcessGroup, resumeProcessGroup, ResourceGate, type GateDecision, type Sampler } from '../resources/index.js';
 import { concurrencyFor, mayStart, STRATEGY_INFO, type Concurrency } from '../schedule/index.js';
-import type { RunContext } from './context.js';
+import { packageOf, type RunContext } from './context.js';
 import { Execution, type AttemptOutcome } from './execution.js';
+import { OverlapGuard } from './overlap-guard.js';
 import { PauseWatch } from './pause.js';
 
 const TICK_MS = 500;
@@ -64,6 +65,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
   const kick = new Kick();
   const pause = new PauseWatch(ctx);
   const paused = new Set<string>();
+  const overlap = new OverlapGuard(ctx);
   const useGate = STRATEGY_INFO[d.strategy].usesGate;
   const gate = new ResourceGate({
     sampler: opts.sampler,
@@ -163,6 +165,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
       ? [...new Set(plan.packages.map((p) => p.type))].filter((t) => mayStart(conc, { total: running.size, byType }, t))
       : undefined;
     if (types && types.length === 0) return;
+    const passedOver: string[] = []; // overlap guard: tasks given back this round
     while (slots > 0) {
       // A spare kept while nothing could be claimed (backoff, per-type limits) may have lapsed, or
       // be too close to lapsing to last until its agent adopts it: the claim would go to a gone
@@ -181,8 +184,16 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
         });
         spareAt = Date.now();
       }
-      const lease = await store.claimNext({ scope: ctx.scope, owner: spare.id, leaseMs: ctx.leaseMs, runId: ctx.runId, types });
+      // --- overlap guard (overlap-guard.ts) ---
+      const excludeKeys = overlap.active ? [...overlap.excluded([...running.values()].map((e) => e.pkg.id)), ...passedOver] : undefined;
+      const lease = await store.claimNext({ scope: ctx.scope, owner: spare.id, leaseMs: ctx.leaseMs, runId: ctx.runId, types, ...(excludeKeys ? { excludeKeys } : {}) });
       if (!lease) return;
+      if (overlap.active && !(await overlap.acquire(packageOf(ctx, lease.task.key ?? ''), spare.id, lease.task.id))) {
+        await store.yieldTask(lease.task.id, lease.token, 'a package it overlaps with is running elsewhere');
+        passedOver.push(lease.task.key ?? '');
+        continue;
+      }
+      // --- end overlap guard ---
       const exec = new Execution(ctx, lease, spare.id);
       spare = null;
       // Keyed by attempt: an attempt that ends must not take a later attempt of its task with it.
