@@ -587,6 +587,43 @@ export interface HistoryEntry {
 export type HistoryInput = Omit<HistoryEntry, 'at' | 'attempt' | 'costUsd' | 'inputTokens' | 'outputTokens' | 'model'> &
   Partial<Pick<HistoryEntry, 'at' | 'attempt' | 'costUsd' | 'inputTokens' | 'outputTokens' | 'model'>>;
 
+/**
+ * One thing learned about a task type: from a finished run's attempts (`run`), or a planner's
+ * `learn_parallelization` call (`planner`). Figures a source did not measure are null.
+ */
+export interface LearningEntry {
+  id: number;
+  scope: string;
+  taskType: string;
+  source: 'run' | 'planner';
+  runId: string | null;
+  /** Who wrote it: the planner's instance, or the run's supervisor. */
+  author: string | null;
+  attempts: number;
+  successes: number;
+  /** Median duration of the successful attempts. */
+  durationMs: number | null;
+  /** Median CPU cores one agent of the type kept busy. */
+  cpuCores: number | null;
+  /** The largest peak memory one agent of the type reached. */
+  peakRssBytes: number | null;
+  /** Mean number of the type's attempts that ran at once (time-weighted). */
+  concurrency: number | null;
+  /**
+   * Throughput when run together relative to run alone, per agent: 1 = no slowdown, 0.5 = two at
+   * once take twice as long each (no gain). From a planner: its judgement on the same scale.
+   */
+  parallelBenefit: number | null;
+  /** Median duration by how many of the type ran at once: `{ "1": 4000, "3": 9000 }`. */
+  byConcurrency: Record<string, number> | null;
+  /** A planner's estimate of what one task costs to run (free form: memory_mb, cpu_cores, …). */
+  resourceCost: Json | null;
+  notes: string | null;
+  at: number;
+}
+
+export type LearningInput = Omit<LearningEntry, 'id' | 'at'> & { at?: number };
+
 export interface HistoryQuery {
   type?: string;
   runId?: string;
