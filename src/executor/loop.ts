@@ -4,6 +4,7 @@ import { pauseProcessGroup, resumeProcessGroup, ResourceGate, type GateDecision,
 import { concurrencyFor, mayStart, STRATEGY_INFO, type Concurrency } from '../schedule/index.js';
 import { packageOf, type RunContext } from './context.js';
 import { Execution, type AttemptOutcome } from './execution.js';
+import { LearnedLimits } from './learned-limits.js';
 import { OverlapGuard } from './overlap-guard.js';
 import { PauseWatch } from './pause.js';
 
@@ -66,6 +67,8 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
   const pause = new PauseWatch(ctx);
   const paused = new Set<string>();
   const overlap = new OverlapGuard(ctx);
+  const learned = new LearnedLimits(ctx);
+  let lastDecision: GateDecision | null = null;
   const useGate = STRATEGY_INFO[d.strategy].usesGate;
   const gate = new ResourceGate({
     sampler: opts.sampler,
@@ -138,6 +141,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
             queued: counts.ready,
           });
           opts.onDecision?.(decision);
+          lastDecision = decision;
           await applyAction(decision);
           if (decision.changed) {
             await store.recordEvent(ctx.scope, 'run.decision', { kind: `gate.${decision.zone}`, reason: decision.reason, data: toPlainJson(decision) }, { runId: ctx.runId });
@@ -146,6 +150,8 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
         }
         const history = d.strategy === 'adaptive' ? await store.listHistory(ctx.scope, { limit: 200 }) : [];
         conc = concurrencyFor(d.strategy, opts.maxAgents, gateTotal, history);
+        // --- learnings (learned-limits.ts) ---
+        if (d.strategy === 'adaptive') conc = await learned.narrow(conc, opts.maxAgents, [...running.values()].map((e) => e.pkg.type), lastDecision);
         // A person's pause (dashboard): no new agents; the running ones finish.
         if (!(await pause.holds())) await startAgents(conc, counts.ready);
       }

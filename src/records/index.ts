@@ -6,3 +6,4 @@ export { createRunRecord, listRunRecords, loadRunForResume, loadRunRecord, saveR
 export { checkRunDigest, runDigest, type DigestInput } from './digest.js';
 export { packageOf, recordRunTasks, taskIdFor } from './run-tasks.js';
 export { plannerRunId, spawnTasks, type SpawnInput, type SpawnResult, type TaskSpec } from './planner-run.js';
+export { concurrencyOf, learnFromRun, lessonsOf, recordPlannerLesson, type PlannerLesson } from './learning.js';

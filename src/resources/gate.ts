@@ -61,6 +61,8 @@ export interface GateDecision {
   key: string;
   cpuPercent: number;
   memoryPercent: number;
+  /** The memory the percentage is of (bytes): with it, memory admission turns a type's known need into percent. */
+  memoryLimitBytes: number;
   cpuSource: string;
   memorySource: string;
   running: number;
@@ -150,6 +152,7 @@ export class ResourceGate {
       key,
       cpuPercent: sample.cpuPercent,
       memoryPercent: sample.memoryPercent,
+      memoryLimitBytes: sample.memoryLimitBytes,
       cpuSource: sample.cpuSource,
       memorySource: sample.memorySource,
       running: input.running.length,

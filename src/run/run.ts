@@ -5,12 +5,12 @@ import { bestEffort, daedalusHome, DaedalusError, describeError, isDaedalusError
 import { availableHarnesses, daedalusCommand, getHarness, type Harness } from '../harness/index.js';
 import { planCheck, resolveEstimates, type Plan } from '../plan/index.js';
 import { SystemSampler, TaskUsageTracker, type GateDecision, type Sampler } from '../resources/index.js';
-import { dispatchKeys, historyFallback } from '../schedule/index.js';
+import { dispatchKeys, historyFallback, learnedEstimates, summariseLearnings } from '../schedule/index.js';
 import { createIntegration, finishRun, cleanupRun, type FinishResult } from '../workspace/index.js';
 import { supervise, taskIdFor, type RunContext } from '../executor/index.js';
 import { claimSupervision, recoverRun } from './recover.js';
 import { buildReport, writeResults, type RunReport } from './report.js';
-import { createRunRecord, loadRunForResume, saveRunRecord, type RunRecord } from '../records/index.js';
+import { createRunRecord, learnFromRun, loadRunForResume, saveRunRecord, type RunRecord } from '../records/index.js';
 
 export interface RunOptions {
   /** A plan file, package file or directory. Not needed with resume. */
@@ -194,6 +194,8 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
 
     const report = await buildReport(ctx, record, outcome);
     await writeResults(ctx, report);
+    // The learner: what this run taught about each task type, for adaptive runs after it.
+    await bestEffort('learning from the run', learnFromRun(store, scope, record.runId, supervisor.id), warn);
     let finish: FinishResult | null = null;
     if (opts.finish && report.counts.done === report.tasks.length) {
       finish = await finishRun({ repo, home, run: record.runId });
@@ -216,7 +218,10 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
 async function createTasks(ctx: RunContext): Promise<void> {
   const { plan } = ctx;
   const history = await ctx.store.listHistory(ctx.scope, { limit: 500 });
-  const estimates = resolveEstimates(plan.packages, { fallback: historyFallback(history) });
+  const fromHistory = historyFallback(history);
+  // Adaptive runs rank by what the learner knows of each type first.
+  const learned = plan.defaults.strategy === 'adaptive' ? learnedEstimates(summariseLearnings(await ctx.store.listLearnings(ctx.scope, { limit: 2000 }))) : new Map<string, number>();
+  const estimates = resolveEstimates(plan.packages, { fallback: (p) => learned.get(p.type) ?? fromHistory(p) });
   const keys = dispatchKeys(plan.packages, estimates.ms);
   const inputs: TaskInput[] = plan.packages.map((p) => ({
     id: taskIdFor(ctx.runId, p.id),
