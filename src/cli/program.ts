@@ -11,6 +11,7 @@ const commands = {
   mcp: () => import('./commands/mcp.js'),
   plan: () => import('./commands/plan.js'),
   run: () => import('./commands/run.js'),
+  learn: () => import('./commands/learn.js'),
   runs: () => import('./commands/runs.js'),
   seed: () => import('./commands/seed.js'),
   stats: () => import('./commands/stats.js'),
@@ -211,6 +212,22 @@ export function buildProgram(): Command {
     .action(async (o: { run?: string; since?: string; scope?: string; json?: boolean }, cmd: Command) =>
       (await commands.stats()).statsCommand({ ...common(cmd), run: o.run, since: o.since }),
     );
+
+  const learn = program.command('learn').description('what runs (and planners) taught the Parallelization Learner, per task type');
+  learn
+    .command('show')
+    .description('per task type: runs learned from, success rate, duration, CPU and memory per agent, parallel benefit, best concurrency')
+    .option('--type <type>', 'only this task type')
+    .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
+    .option('--json', 'print JSON')
+    .action(async (o: { type?: string }, cmd: Command) => (await commands.learn()).learnShowCommand({ ...common(cmd), type: o.type }));
+  learn
+    .command('reset')
+    .description('forget what was learned (of one task type, or all)')
+    .option('--type <type>', 'only this task type')
+    .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
+    .option('--json', 'print JSON')
+    .action(async (o: { type?: string }, cmd: Command) => (await commands.learn()).learnResetCommand({ ...common(cmd), type: o.type }));
 
   program
     .command('mcp')

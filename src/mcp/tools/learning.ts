@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { TASK_TYPES } from '../../bus/index.js';
-import { recordPlannerLesson } from '../../records/index.js';
 import { tool, type AnyTool } from '../tool.js';
 import { asJson, jsonValue } from './common.js';
 
@@ -18,11 +17,23 @@ export const learningTools: AnyTool[] = [
       resource_cost: jsonValue.optional().describe('What one task needs, e.g. { "memory_mb": 2048, "cpu_cores": 1 }.'),
     }),
     async run(args, { ctx, me }) {
-      const entry = await recordPlannerLesson(ctx.store, me.scope, me.id, {
+      // Written here rather than through records/: the agents' bundled server stays small.
+      const entry = await ctx.store.recordLearning({
+        scope: me.scope,
         taskType: args.task_type,
+        source: 'planner',
+        runId: null,
+        author: me.id,
+        attempts: 0,
+        successes: 0,
+        durationMs: null,
+        cpuCores: null,
+        peakRssBytes: null,
+        concurrency: null,
         parallelBenefit: args.parallel_benefit,
+        byConcurrency: null,
+        resourceCost: args.resource_cost === undefined ? null : asJson(args.resource_cost),
         notes: args.notes ?? null,
-        ...(args.resource_cost !== undefined ? { resourceCost: asJson(args.resource_cost) } : {}),
       });
       return { recorded: true, id: entry.id, task_type: entry.taskType, parallel_benefit: entry.parallelBenefit, at: entry.at };
     },
