@@ -7,6 +7,7 @@ import { Execution, type AttemptOutcome } from './execution.js';
 import { LearnedLimits } from './learned-limits.js';
 import { OverlapGuard } from './overlap-guard.js';
 import { PauseWatch } from './pause.js';
+import { Slots } from './slots.js';
 
 const TICK_MS = 500;
 /** How long a reserved agent instance waits to be adopted: claim, worktree, setup, agent start. */
@@ -68,6 +69,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
   const paused = new Set<string>();
   const overlap = new OverlapGuard(ctx);
   const learned = new LearnedLimits(ctx);
+  const agentSlots = new Slots();
   let lastDecision: GateDecision | null = null;
   const useGate = STRATEGY_INFO[d.strategy].usesGate;
   const gate = new ResourceGate({
@@ -200,13 +202,15 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
         continue;
       }
       // --- end overlap guard ---
-      const exec = new Execution(ctx, lease, spare.id);
+      const slot = agentSlots.take();
+      const exec = new Execution(ctx, lease, spare.id, slot);
       spare = null;
       // Keyed by attempt: an attempt that ends must not take a later attempt of its task with it.
       running.set(exec.key, exec);
       void exec.done.then((o) => {
         running.delete(exec.key);
         paused.delete(exec.key);
+        agentSlots.give(slot);
         attempts.push(o);
         kick.poke();
       });
