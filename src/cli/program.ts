@@ -81,18 +81,20 @@ export function buildProgram(): Command {
     .description('run a plan: its packages on parallel agents, in dependency order, merged into one branch')
     .argument('[plan]', 'a plan file, a package file, or a directory of package files')
     .option('--resume <run>', 'continue a run whose supervisor stopped or died')
+    .option('--include-cancelled', 'with --resume: cancelled tasks (emergency degradation) run again too')
     .option('-n, --agents <n>', 'at most n agents at once (default: the plan\'s max_agents)', int('--agents'))
     .option('--repo <path>', 'the repository (default: the current directory)')
     .option('--run-id <id>', 'name the run (default: plan name + time)')
     .option('--finish', 'merge the integration branch into the base branch when every task is done')
     .option('--keep-worktrees', 'keep done tasks\' worktrees (failed ones are always kept)')
     .option('--json', 'NDJSON events, then the report as one JSON line')
-    .action(async (plan: string | undefined, o: { resume?: string; agents?: number; repo?: string; runId?: string; finish?: boolean; keepWorktrees?: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (plan: string | undefined, o: { resume?: string; includeCancelled?: boolean; agents?: number; repo?: string; runId?: string; finish?: boolean; keepWorktrees?: boolean; json?: boolean }, cmd: Command) => {
       const { requirePlanOrResume, runCommand, runExitCode } = await commands.run();
       requirePlanOrResume(plan, o.resume);
       const r = await runCommand({
         plan,
         resume: o.resume,
+        includeCancelled: o.includeCancelled,
         maxAgents: o.agents,
         repo: o.repo,
         runId: o.runId,

@@ -4,6 +4,7 @@ import { pauseProcessGroup, resumeProcessGroup, ResourceGate, type GateDecision,
 import { concurrencyFor, mayStart, STRATEGY_INFO, type Concurrency } from '../schedule/index.js';
 import { packageOf, type RunContext } from './context.js';
 import { Execution, type AttemptOutcome } from './execution.js';
+import { shedLowPriority } from './degrade.js';
 import { LearnedLimits } from './learned-limits.js';
 import { OverlapGuard } from './overlap-guard.js';
 import { PauseWatch } from './pause.js';
@@ -145,6 +146,8 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
           opts.onDecision?.(decision);
           lastDecision = decision;
           await applyAction(decision);
+          // --- emergency degradation (degrade.ts) ---
+          if (decision.emergency) await shedLowPriority(ctx, decision.reason);
           if (decision.changed) {
             await store.recordEvent(ctx.scope, 'run.decision', { kind: `gate.${decision.zone}`, reason: decision.reason, data: toPlainJson(decision) }, { runId: ctx.runId });
           }

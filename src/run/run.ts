@@ -7,7 +7,7 @@ import { planCheck, resolveEstimates, type Plan } from '../plan/index.js';
 import { SystemSampler, TaskUsageTracker, type GateDecision, type Sampler } from '../resources/index.js';
 import { dispatchKeys, historyFallback, learnedEstimates, summariseLearnings } from '../schedule/index.js';
 import { createIntegration, finishRun, cleanupRun, type FinishResult } from '../workspace/index.js';
-import { supervise, taskIdFor, type RunContext } from '../executor/index.js';
+import { reviveCancelled, supervise, taskIdFor, type RunContext } from '../executor/index.js';
 import { claimSupervision, recoverRun } from './recover.js';
 import { buildReport, writeResults, type RunReport } from './report.js';
 import { createRunRecord, learnFromRun, loadRunForResume, saveRunRecord, type RunRecord } from '../records/index.js';
@@ -17,6 +17,8 @@ export interface RunOptions {
   plan?: string;
   /** Resume this run instead of starting one. */
   resume?: string;
+  /** With resume: cancelled tasks (emergency degradation, a person) get another attempt too. */
+  includeCancelled?: boolean;
   /** The repository (default: the current directory's). */
   repo?: string;
   /** Where worktrees and attempt files go (default $DAEDALUS_HOME). */
@@ -167,6 +169,7 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
 
     if (opts.resume) {
       await recoverRun(ctx, { ...record, supervisors: previous });
+      if (opts.includeCancelled) await reviveCancelled(ctx);
     } else {
       try {
         await createIntegration({ repo, home, run: record.runId, base: plan.defaults.base });
