@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expandEnv, slotEnv } from '../../src/executor/slots.js';
-import { defaults, useRunWorld } from './helpers.js';
+import { useRunWorld } from './helpers.js';
 
 describe('runtime isolation per attempt', () => {
   it('expands ${VAR} from the attempt\'s variables, keeps unknown names and $${…} literal', () => {
