@@ -40,8 +40,11 @@ export type ConflictPolicy = (typeof CONFLICT_POLICIES)[number];
 export const OVERLAP_POLICIES = ['avoid', 'allow'] as const;
 export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
 
-/** When the verify commands run: after every merge, or once per batch of merges that queued up together. */
-export const VERIFY_CADENCES = ['merge', 'batch'] as const;
+/**
+ * When the verify commands run. Only after every merge so far; verifying once per batch of merges
+ * that queued up together (bisecting a failed batch) is yet to come, and is refused until then.
+ */
+export const VERIFY_CADENCES = ['merge'] as const;
 export type VerifyCadence = (typeof VERIFY_CADENCES)[number];
 
 export const SUSTAINED_DANGER_ACTIONS = ['pause', 'requeue'] as const;

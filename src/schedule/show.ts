@@ -46,7 +46,7 @@ export interface PlanReport {
    * The verify gate: its commands, how many verify runs the plan makes at most (one per merge, or
    * per batch), and what one run took before (null when nothing was measured yet).
    */
-  verify: { commands: string[]; after: 'merge' | 'batch'; runs: number; perRunMs: number | null; totalMs: number | null };
+  verify: { commands: string[]; after: 'merge'; runs: number; perRunMs: number | null; totalMs: number | null };
 }
 
 export async function planShow(opts: PlanShowOptions): Promise<{ plan: Plan; report: PlanReport; text: string }> {
