@@ -22,7 +22,7 @@ interface Conflict {
 
 /** Null when the conflict should fail the task as before: policy `fail`, no attempts left, or the preparation failed. */
 export async function conflictFollowUp(ctx: RunContext, taskId: string, pkg: Package, c: Conflict): Promise<{ error: string; result: Json } | null> {
-  if ((pkg.onConflict ?? ctx.plan.defaults.onConflict) !== 'fix') return null;
+  if ((pkg.onConflict ?? ctx.plan.defaults.onConflict ?? 'fix') !== 'fix') return null;
   const task = await ctx.store.getTask(taskId);
   if (!task || task.attempt >= task.maxAttempts) return null;
   const ws = { repo: ctx.repo, home: ctx.home, run: ctx.runId, task: pkg.id };

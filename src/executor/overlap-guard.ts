@@ -13,10 +13,15 @@ import type { RunContext } from './context.js';
 const LOCK_SLACK_MS = 10 * 60_000;
 
 export class OverlapGuard {
-  private readonly partners: Map<string, Set<string>>;
+  private known: { plan: RunContext['plan']; partners: Map<string, Set<string>> } | null = null;
 
-  constructor(private readonly ctx: RunContext) {
-    this.partners = ctx.plan.defaults.overlap === 'allow' ? new Map() : overlapPartners(ctx.plan.packages);
+  constructor(private readonly ctx: RunContext) {}
+
+  /** Computed again whenever the run's plan object changes (a planner's run grows). */
+  private get partners(): Map<string, Set<string>> {
+    const plan = this.ctx.plan;
+    if (this.known?.plan !== plan) this.known = { plan, partners: plan.defaults.overlap === 'allow' ? new Map() : overlapPartners(plan.packages) };
+    return this.known.partners;
   }
 
   get active(): boolean {

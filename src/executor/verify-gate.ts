@@ -12,9 +12,10 @@ import type { RunContext } from './context.js';
 
 
 export function verifySpecFor(ctx: RunContext, pkg: Package): VerifySpec | undefined {
-  const commands = pkg.verify ?? ctx.plan.defaults.verify;
+  // Runs recorded before the gate existed have neither field.
+  const commands = pkg.verify ?? ctx.plan.defaults.verify ?? [];
   if (commands.length === 0) return undefined;
-  return { commands, timeoutMs: ctx.plan.defaults.verifyTimeoutMs, env: { ...ctx.plan.defaults.env, DAEDALUS_RUN_ID: ctx.runId } };
+  return { commands, timeoutMs: ctx.plan.defaults.verifyTimeoutMs ?? 20 * 60_000, env: { ...ctx.plan.defaults.env, DAEDALUS_RUN_ID: ctx.runId } };
 }
 
 /** Every verify run goes on the bus as `run.verify`: the report adds their durations up. */

@@ -88,16 +88,16 @@ export function planReport(plan: Plan, agents: number, estimateOptions: Estimate
     lowerBoundMs: analysis.lowerBoundMs,
     makespan: { oursMs: ours.makespanMs, wavesMs: waves.makespanMs },
     schedule: ours.trace,
-    overlaps: { policy: plan.defaults.overlap, pairs: overlappingPairs(plan.packages) },
+    overlaps: { policy: plan.defaults.overlap ?? 'avoid', pairs: overlappingPairs(plan.packages) },
     verify: verifyPlan(plan, verifyRunMs),
   };
 }
 
 function verifyPlan(plan: Plan, perRunMs: number | null): PlanReport['verify'] {
-  const gated = plan.packages.filter((p) => (p.verify ?? plan.defaults.verify).length > 0);
-  const commands = [...new Set(plan.packages.flatMap((p) => p.verify ?? plan.defaults.verify))];
+  const gated = plan.packages.filter((p) => (p.verify ?? plan.defaults.verify ?? []).length > 0);
+  const commands = [...new Set(plan.packages.flatMap((p) => p.verify ?? plan.defaults.verify ?? []))];
   const runs = plan.defaults.integrate ? gated.length : 0;
-  return { commands, after: plan.defaults.verifyAfter, runs, perRunMs, totalMs: perRunMs === null ? null : perRunMs * runs };
+  return { commands, after: plan.defaults.verifyAfter ?? 'merge', runs, perRunMs, totalMs: perRunMs === null ? null : perRunMs * runs };
 }
 
 /** Round to what a person reads: seconds below an hour, minutes above. */

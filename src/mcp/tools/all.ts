@@ -8,6 +8,7 @@ import { learningTools } from './learning.js';
 import { lockTools } from './locks.js';
 import { messageTools } from './messages.js';
 import { permissionTools } from './permissions.js';
+import { plannerTools } from './planner.js';
 import { taskPlanTools } from './tasks-plan.js';
 import { taskWorkTools } from './tasks-work.js';
 
@@ -16,6 +17,7 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   ...instanceTools,
   ...messageTools,
   ...activityTools,
+  ...plannerTools,
   ...taskPlanTools,
   ...taskWorkTools,
   ...contextTools,
