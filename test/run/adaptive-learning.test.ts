@@ -21,7 +21,8 @@ ${[1, 2, 3].map((i) => `  - id: r${i}
     script: { duration: 600ms, writes: { r${i}.txt: "${i}\\n" } }`).join('\n')}
 `;
 
-  it('learns from every run (learn show), and a planner\'s lesson keeps a type to one agent at a time', async () => {
+  // Two whole runs on a loaded machine: more than the default minute.
+  it('learns from every run (learn show), and a planner\'s lesson keeps a type to one agent at a time', { timeout: 240_000 }, async () => {
     const first = await w.run(await w.plan(plan('one')), { runId: 'one' });
     expect(first.report.tasks.map((t) => t.state), JSON.stringify(first.report.tasks.map((t) => t.error))).toEqual(['done', 'done', 'done']);
     const store = await w.store();
