@@ -5,6 +5,7 @@ import { planShow } from '../../src/schedule/index.js';
 import { DEFAULT_HARNESSES } from '../../src/plan/index.js';
 import { defaults, runningPeriods, useRunWorld } from './helpers.js';
 
+// Real runs on a loaded machine (2 cores, many engineers): each test gets three minutes.
 describe('overlap from inputs.files', () => {
   it('tells globs that can cover one path from globs that cannot', () => {
     const yes: [string, string][] = [
@@ -53,7 +54,7 @@ packages:
     script: { writes: { src/after.txt: "z\\n" } }
 `;
 
-  it('plan check warns about the pair (not about dependent packages) and plan show lists it', async () => {
+  it('plan check warns about the pair (not about dependent packages) and plan show lists it', { timeout: 180_000 }, async () => {
     const file = await w.plan(yaml());
     const plan = await planCheck({ file, harnesses: DEFAULT_HARNESSES });
     expect(overlappingPairs(plan.packages).map((p) => `${p.a}+${p.b}`)).toEqual(['wide+narrow', 'narrow+after']);
@@ -65,7 +66,7 @@ packages:
     expect(shown.report.overlaps.pairs).toHaveLength(2);
   });
 
-  it('never runs two overlapping packages at once', async () => {
+  it('never runs two overlapping packages at once', { timeout: 180_000 }, async () => {
     const r = await w.run(await w.plan(yaml()), { runId: 'apart' });
     expect(r.report.tasks.map((t) => t.state)).toEqual(['done', 'done', 'done', 'done']);
     const periods = runningPeriods('apart', await w.events('apart'));

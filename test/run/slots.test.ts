@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { expandEnv, slotEnv } from '../../src/executor/slots.js';
 import { useRunWorld } from './helpers.js';
 
+// Real runs on a loaded machine (2 cores, many engineers): each test gets three minutes.
 describe('runtime isolation per attempt', () => {
   it('expands ${VAR} from the attempt\'s variables, keeps unknown names and $${…} literal', () => {
     const vars = { ...slotEnv(2, {}), HOME: '/h' };
@@ -17,7 +18,7 @@ describe('runtime isolation per attempt', () => {
 
   const w = useRunWorld();
 
-  it('two agents running at once get different slots and port blocks, and the plan\'s env uses them', async () => {
+  it('two agents running at once get different slots and port blocks, and the plan\'s env uses them', { timeout: 180_000 }, async () => {
     // Each writes its marker and waits for the other's: both are alive at the same time.
     const meet = (me: string, other: string) => `touch ${w.dir}/${me}; for i in $(seq 200); do [ -e ${w.dir}/${other} ] && break; sleep 0.1; done; echo "$DAEDALUS_SLOT $DAEDALUS_PORT_BASE $PORT $DATABASE_URL" > ${me}.txt`;
     const plan = await w.plan(`

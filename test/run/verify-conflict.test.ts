@@ -4,10 +4,11 @@ import { byPackage, defaults, useRunWorld } from './helpers.js';
 /** The verify command of these plans: no tracked .txt file may say BROKEN. */
 const VERIFY = `"! git grep -q BROKEN -- '*.txt'"`;
 
+// Real runs on a loaded machine (2 cores, many engineers): each test gets three minutes.
 describe('the verify gate', () => {
   const w = useRunWorld();
 
-  it('undoes a merge that breaks verify, records the output, and the next attempt fixes it; the branch stays green', async () => {
+  it('undoes a merge that breaks verify, records the output, and the next attempt fixes it; the branch stays green', { timeout: 180_000 }, async () => {
     const plan = await w.plan(`
 plan: gate
 defaults: ${defaults({ max_agents: '1', verify: `[${VERIFY}]` })}
@@ -47,7 +48,7 @@ packages:
     expect(r.report.verify.totalMs).toBe(verifies.reduce((n, v) => n + v.duration_ms, 0));
   });
 
-  it('a package may name its own verify commands', async () => {
+  it('a package may name its own verify commands', { timeout: 180_000 }, async () => {
     const plan = await w.plan(`
 plan: own
 defaults: ${defaults({ max_agents: '1' })}
@@ -69,7 +70,7 @@ packages:
 describe('conflicts become work', () => {
   const w = useRunWorld();
 
-  it('a conflicted package gets an attempt with the markers in its worktree, resolves them, and is merged again', async () => {
+  it('a conflicted package gets an attempt with the markers in its worktree, resolves them, and is merged again', { timeout: 180_000 }, async () => {
     // Whichever of the two merges second conflicts; its second attempt writes the resolution.
     const both = 'until_attempt: 1, later_writes: { shared.txt: "left\\nright\\n" }';
     const plan = await w.plan(`
