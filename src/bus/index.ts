@@ -6,6 +6,7 @@ export type {
   HistoryStore,
   InstanceStore,
   KvStore,
+  LearningStore,
   LeaseStore,
   LockStore,
   MessageStore,

@@ -20,6 +20,8 @@ import type {
   Json,
   KvEntry,
   KvSetInput,
+  LearningEntry,
+  LearningInput,
   Lease,
   Lock,
   LockInput,
@@ -307,6 +309,15 @@ export interface HistoryStore {
   listHistory(scope: string, query?: HistoryQuery): Promise<HistoryEntry[]>;
 }
 
+/** Learnings per task type (learner after each run, planners' learn_parallelization). */
+export interface LearningStore {
+  recordLearning(entry: LearningInput): Promise<LearningEntry>;
+  /** Newest first; `type` narrows to one task type. */
+  listLearnings(scope: string, query?: { type?: string; limit?: number }): Promise<LearningEntry[]>;
+  /** Forgets what was learned (of one type, or all); returns how many entries went. */
+  resetLearnings(scope: string, query?: { type?: string }): Promise<number>;
+}
+
 /**
  * The bus: the single source of truth of a swarm. Every method is one transaction; every change
  * appends its events in that same transaction; nothing is acknowledged before it commits.
@@ -327,6 +338,7 @@ export interface Store
     AnnotationStore,
     EventStore,
     HistoryStore,
+    LearningStore,
     RunStore,
     ApprovalStore {
   readonly backend: 'sqlite' | 'postgres';

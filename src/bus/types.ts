@@ -118,6 +118,8 @@ export const DAEDALUS_FAILURE_KINDS = [
   'too-large',
   /** The agent said it changed files its branch does not change. */
   'claim-mismatch',
+  /** Merged cleanly, but the plan's verify commands failed on the result: the merge was undone. */
+  'verify',
   'unspecified',
 ] as const;
 export type DaedalusFailureKind = (typeof DAEDALUS_FAILURE_KINDS)[number];
@@ -229,6 +231,8 @@ export interface ClaimNextInput {
   runId?: string;
   /** Role of the owner, so tasks assigned to `role:NAME` can be claimed. */
   role?: string;
+  /** Tasks with these keys are passed over (a scheduler keeping packages that overlap apart). */
+  excludeKeys?: string[];
 }
 
 export interface FailInput {
@@ -506,6 +510,8 @@ export interface EventMap {
   'run.resumed': { by: string | null };
   /** A supervisor decision worth a line in the log: resource gate, budget, stop, conflict. */
   'run.decision': { kind: string; reason: string; data?: Json };
+  /** One run of the verify gate after a merge: whether it passed and how long it took. */
+  'run.verify': { package: string; ok: boolean; duration_ms: number; failed: string | null; exit_code: number | null; timed_out: boolean };
   /** A supervisor took the run over (epoch counts the claims). */
   'run.claimed': { supervisor: string; epoch: number };
   /** A growing run (a planner's) got more packages: it has this many now. */
@@ -580,6 +586,43 @@ export interface HistoryEntry {
 /** The optional figures of a history entry may be left out when recording. */
 export type HistoryInput = Omit<HistoryEntry, 'at' | 'attempt' | 'costUsd' | 'inputTokens' | 'outputTokens' | 'model'> &
   Partial<Pick<HistoryEntry, 'at' | 'attempt' | 'costUsd' | 'inputTokens' | 'outputTokens' | 'model'>>;
+
+/**
+ * One thing learned about a task type: from a finished run's attempts (`run`), or a planner's
+ * `learn_parallelization` call (`planner`). Figures a source did not measure are null.
+ */
+export interface LearningEntry {
+  id: number;
+  scope: string;
+  taskType: string;
+  source: 'run' | 'planner';
+  runId: string | null;
+  /** Who wrote it: the planner's instance, or the run's supervisor. */
+  author: string | null;
+  attempts: number;
+  successes: number;
+  /** Median duration of the successful attempts. */
+  durationMs: number | null;
+  /** Median CPU cores one agent of the type kept busy. */
+  cpuCores: number | null;
+  /** The largest peak memory one agent of the type reached. */
+  peakRssBytes: number | null;
+  /** Mean number of the type's attempts that ran at once (time-weighted). */
+  concurrency: number | null;
+  /**
+   * Throughput when run together relative to run alone, per agent: 1 = no slowdown, 0.5 = two at
+   * once take twice as long each (no gain). From a planner: its judgement on the same scale.
+   */
+  parallelBenefit: number | null;
+  /** Median duration by how many of the type ran at once: `{ "1": 4000, "3": 9000 }`. */
+  byConcurrency: Record<string, number> | null;
+  /** A planner's estimate of what one task costs to run (free form: memory_mb, cpu_cores, …). */
+  resourceCost: Json | null;
+  notes: string | null;
+  at: number;
+}
+
+export type LearningInput = Omit<LearningEntry, 'id' | 'at'> & { at?: number };
 
 export interface HistoryQuery {
   type?: string;

@@ -11,6 +11,7 @@ const commands = {
   mcp: () => import('./commands/mcp.js'),
   plan: () => import('./commands/plan.js'),
   run: () => import('./commands/run.js'),
+  learn: () => import('./commands/learn.js'),
   runs: () => import('./commands/runs.js'),
   seed: () => import('./commands/seed.js'),
   stats: () => import('./commands/stats.js'),
@@ -81,18 +82,20 @@ export function buildProgram(): Command {
     .description('run a plan: its packages on parallel agents, in dependency order, merged into one branch')
     .argument('[plan]', 'a plan file, a package file, or a directory of package files')
     .option('--resume <run>', 'continue a run whose supervisor stopped or died')
+    .option('--include-cancelled', 'with --resume: cancelled tasks (emergency degradation) run again too')
     .option('-n, --agents <n>', 'at most n agents at once (default: the plan\'s max_agents)', int('--agents'))
     .option('--repo <path>', 'the repository (default: the current directory)')
     .option('--run-id <id>', 'name the run (default: plan name + time)')
     .option('--finish', 'merge the integration branch into the base branch when every task is done')
     .option('--keep-worktrees', 'keep done tasks\' worktrees (failed ones are always kept)')
     .option('--json', 'NDJSON events, then the report as one JSON line')
-    .action(async (plan: string | undefined, o: { resume?: string; agents?: number; repo?: string; runId?: string; finish?: boolean; keepWorktrees?: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (plan: string | undefined, o: { resume?: string; includeCancelled?: boolean; agents?: number; repo?: string; runId?: string; finish?: boolean; keepWorktrees?: boolean; json?: boolean }, cmd: Command) => {
       const { requirePlanOrResume, runCommand, runExitCode } = await commands.run();
       requirePlanOrResume(plan, o.resume);
       const r = await runCommand({
         plan,
         resume: o.resume,
+        includeCancelled: o.includeCancelled,
         maxAgents: o.agents,
         repo: o.repo,
         runId: o.runId,
@@ -229,6 +232,22 @@ export function buildProgram(): Command {
     .action(async (o: { run?: string; since?: string; scope?: string; json?: boolean }, cmd: Command) =>
       (await commands.stats()).statsCommand({ ...common(cmd), run: o.run, since: o.since }),
     );
+
+  const learn = program.command('learn').description('what runs (and planners) taught the Parallelization Learner, per task type');
+  learn
+    .command('show')
+    .description('per task type: runs learned from, success rate, duration, CPU and memory per agent, parallel benefit, best concurrency')
+    .option('--type <type>', 'only this task type')
+    .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
+    .option('--json', 'print JSON')
+    .action(async (o: { type?: string }, cmd: Command) => (await commands.learn()).learnShowCommand({ ...common(cmd), type: o.type }));
+  learn
+    .command('reset')
+    .description('forget what was learned (of one task type, or all)')
+    .option('--type <type>', 'only this task type')
+    .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
+    .option('--json', 'print JSON')
+    .action(async (o: { type?: string }, cmd: Command) => (await commands.learn()).learnResetCommand({ ...common(cmd), type: o.type }));
 
   program
     .command('mcp')

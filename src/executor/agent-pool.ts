@@ -1,3 +1,5 @@
+import { Slots } from './slots.js';
+
 /**
  * The agent slots one executor process has (`daedalus worker --agents N`), shared by every run it
  * supervises at once: each run's own strategy and gate decide how many of its tasks may run, and
@@ -5,6 +7,8 @@
  */
 export class AgentPool {
   private used = 0;
+  /** DAEDALUS_SLOT numbers (slots.ts), unique across the runs that share the pool. */
+  readonly slots = new Slots();
   private readonly waiters = new Set<() => void>();
 
   constructor(readonly size: number) {}

@@ -10,6 +10,7 @@ import { provisionTask } from '../workspace/index.js';
 import { attemptDir, dropWorktree, LEASE_FILE, packageOf, type RunContext } from './context.js';
 import { integrateCompleted } from './integrate.js';
 import { Overseer, type Stop } from './overseer.js';
+import { expandEnv, slotEnv } from './slots.js';
 
 /** How many of the agent's last readable lines a failure quotes. */
 const SAID_LINES = 30;
@@ -37,14 +38,16 @@ export interface AttemptOutcome {
 const exitGraceMs = (pkg: Package) => durationFromEnv(pkg.env.DAEDALUS_EXIT_GRACE ?? process.env.DAEDALUS_EXIT_GRACE, 5000);
 
 /** The agent's environment: who it is, which lease it holds, where the bus is. */
-export function agentEnv(ctx: RunContext, pkg: Package, lease: Lease, instanceId: string, worktree: string): Record<string, string> {
+export function agentEnv(ctx: RunContext, pkg: Package, lease: Lease, instanceId: string, worktree: string, slot = 0): Record<string, string> {
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('DAEDALUS_')) base[k] = v;
+  const isolation = slotEnv(slot); // slots.ts
   return {
     ...base,
     // The agent's MCP server waits out a bus fault as long as its supervisor does.
     ...(process.env[BUS_RETRY_ENV] ? { [BUS_RETRY_ENV]: process.env[BUS_RETRY_ENV] } : {}),
-    ...pkg.env,
+    ...expandEnv(pkg.env, { ...base, ...isolation, DAEDALUS_RUN_ID: ctx.runId, DAEDALUS_ATTEMPT: String(lease.task.attempt) }),
+    ...isolation,
     DAEDALUS_HOME: ctx.home,
     DAEDALUS_BUS: ctx.busAddress,
     DAEDALUS_SCOPE: ctx.scope,
@@ -83,6 +86,8 @@ export class Execution {
     private readonly ctx: RunContext,
     readonly lease: Lease,
     readonly instanceId: string,
+    /** DAEDALUS_SLOT of this attempt (slots.ts). */
+    readonly slot = 0,
   ) {
     this.pkg = packageOf(ctx, lease.task.key ?? '');
     this.done = this.run();
@@ -145,7 +150,7 @@ export class Execution {
         attempt: task.attempt,
         pkg,
         worktree: ws.path,
-        env: agentEnv(ctx, pkg, lease, this.instanceId, ws.path),
+        env: agentEnv(ctx, pkg, lease, this.instanceId, ws.path, this.slot),
         attemptDir: dir,
         daedalus: ctx.daedalus,
         previousError: task.attempt > 1 ? task.error : null,

@@ -2,9 +2,11 @@ import { isAbsolute, relative } from 'node:path';
 import type { AttemptOutcomeKind, FailureKind, Json, Task } from '../bus/index.js';
 import { describeError, isDaedalusError } from '../common/index.js';
 import type { Package } from '../plan/index.js';
-import { checkScope, collectTask, integrateTask, provisionTask, type CollectResult, type IntegrateResult } from '../workspace/index.js';
+import { checkScope, collectTask, integrateTask, provisionTask, type CollectResult, type IntegrateOptions, type IntegrateResult } from '../workspace/index.js';
 import { dropWorktree, type RunContext } from './context.js';
+import { conflictFollowUp, markersLeft } from './conflict-fix.js';
 import { writeReportInWorktree } from './report-file.js';
+import { recordVerify, verifyFailure, verifySpecFor } from './verify-gate.js';
 
 /** Merge failures that are not conflicts (a lock, a full disk for a moment) get this many tries. */
 const MERGE_TRIES = 3;
@@ -62,6 +64,10 @@ export async function integrateCompleted(
   if (scope.blocking) {
     return fail('scope', `changed files outside its inputs.files: ${scope.violations.join(', ')}`, false, { git, scope_violations: scope.violations });
   }
+  const marked = await markersLeft(ctx, pkg, prior);
+  if (marked.length > 0) {
+    return fail('conflict', `conflict markers are still in ${marked.join(', ')}: resolve them before completing`, true, { git, conflict_fix: prior.conflict_fix ?? null });
+  }
   if (collected.headCommit === collected.baseCommit) {
     // Nothing committed, nothing left over: the integration branch already holds all of it, so the
     // task is done without taking the run's merge lock or starting a git process.
@@ -71,10 +77,23 @@ export async function integrateCompleted(
   }
   let merged: IntegrateResult;
   try {
-    merged = await mergeRetrying({ ...ws, taskHead: collected.headCommit });
+    merged = await mergeRetrying({ ...ws, taskHead: collected.headCommit, verify: verifySpecFor(ctx, pkg) });
   } catch (e) {
     return fail('integrate', `merging failed ${MERGE_TRIES} times: ${describeError(e)}`, true, { git });
   }
+  // --- verify gate and conflict follow-ups (verify-gate.ts, conflict-fix.ts) ---
+  if (merged.status === 'rejected' || (merged.status === 'merged' && merged.verify)) {
+    await recordVerify(ctx, taskId, pkg, merged.verify!);
+  }
+  if (merged.status === 'rejected') {
+    const v = verifyFailure(pkg, merged.verify, merged.integrationHead);
+    return fail('verify', v.error, true, { git, ...asObject(v.result) });
+  }
+  if (merged.status === 'conflict') {
+    const followUp = await conflictFollowUp(ctx, taskId, pkg, merged);
+    if (followUp) return fail('conflict', followUp.error, true, { git, ...asObject(followUp.result) });
+  }
+  // --- end ---
   if (merged.status === 'conflict') {
     return fail(
       'conflict',
@@ -87,6 +106,7 @@ export async function integrateCompleted(
     ...prior,
     git: { ...git, merge: merged.integrationHead, stray_commits: collected.strayCommits, repaired: collected.repaired },
     scope_violations: scope.violations,
+    ...(merged.status === 'merged' && merged.verify ? { verify: { ok: true, duration_ms: merged.verify.durationMs } } : {}),
     ...measured,
   });
   await dropWorktree(ctx, pkg.id);
@@ -111,7 +131,7 @@ async function collect(
   }
 }
 
-async function mergeRetrying(ws: { repo: string; home: string; run: string; task: string; taskHead: string }): Promise<IntegrateResult> {
+async function mergeRetrying(ws: IntegrateOptions): Promise<IntegrateResult> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await integrateTask(ws);

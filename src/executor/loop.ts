@@ -5,7 +5,11 @@ import { concurrencyFor, mayStart, STRATEGY_INFO, type Concurrency } from '../sc
 import type { AgentPool } from './agent-pool.js';
 import { knownPackage, type RunContext } from './context.js';
 import { Execution, type AttemptOutcome } from './execution.js';
+import { shedLowPriority } from './degrade.js';
+import { LearnedLimits } from './learned-limits.js';
+import { OverlapGuard } from './overlap-guard.js';
 import { PauseWatch } from './pause.js';
+import { Slots } from './slots.js';
 
 const TICK_MS = 500;
 /** How long a reserved agent instance waits to be adopted: claim, worktree, setup, agent start. */
@@ -77,6 +81,11 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
   const kick = new Kick();
   const pause = new PauseWatch(ctx);
   const paused = new Set<string>();
+  const overlap = new OverlapGuard(ctx);
+  const learned = new LearnedLimits(ctx);
+  // A worker's runs share its pool, and so its slot numbers.
+  const agentSlots = opts.pool?.slots ?? new Slots();
+  let lastDecision: GateDecision | null = null;
   const useGate = STRATEGY_INFO[d.strategy].usesGate;
   const gate = new ResourceGate({
     sampler: opts.sampler,
@@ -175,7 +184,10 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
             queued: counts.ready,
           });
           opts.onDecision?.(decision);
+          lastDecision = decision;
           await applyAction(decision);
+          // --- emergency degradation (degrade.ts) ---
+          if (decision.emergency) await shedLowPriority(ctx, decision.reason);
           if (decision.changed) {
             await store.recordEvent(ctx.scope, 'run.decision', { kind: `gate.${decision.zone}`, reason: decision.reason, data: toPlainJson(decision) }, { runId: ctx.runId });
           }
@@ -183,6 +195,8 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
         }
         const history = d.strategy === 'adaptive' ? await store.listHistory(ctx.scope, { limit: 200 }) : [];
         conc = concurrencyFor(d.strategy, opts.maxAgents, gateTotal, history);
+        // --- learnings (learned-limits.ts) ---
+        if (d.strategy === 'adaptive') conc = await learned.narrow(conc, opts.maxAgents, [...running.values()].map((e) => e.pkg.type), lastDecision);
         // A person's pause (dashboard): no new agents; the running ones finish.
         if (!(await pause.holds())) await startAgents(conc, counts.ready);
       }
@@ -210,6 +224,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
       : undefined;
     if (opts.types) types = (types ?? [...new Set(ctx.plan.packages.map((p) => p.type))]).filter((t) => opts.types!.includes(t));
     if (types && types.length === 0) return;
+    const passedOver: string[] = []; // overlap guard: tasks given back this round
     while (slots > 0) {
       // A spare kept while nothing could be claimed (backoff, per-type limits) may have lapsed, or
       // be too close to lapsing to last until its agent adopts it: the claim would go to a gone
@@ -228,8 +243,19 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
         });
         spareAt = Date.now();
       }
-      const lease = await store.claimNext({ scope: ctx.scope, owner: spare.id, leaseMs: ctx.leaseMs, runId: ctx.runId, types });
+      // --- overlap guard (overlap-guard.ts) ---
+      const excludeKeys = overlap.active ? [...overlap.excluded([...running.values()].map((e) => e.pkg.id)), ...passedOver] : undefined;
+      const lease = await store.claimNext({ scope: ctx.scope, owner: spare.id, leaseMs: ctx.leaseMs, runId: ctx.runId, types, ...(excludeKeys ? { excludeKeys } : {}) });
       if (!lease) return;
+      if (overlap.active) {
+        const pkg = await knownPackage(ctx, lease.task).catch(() => null);
+        if (pkg && !(await overlap.acquire(pkg, spare.id, lease.task.id))) {
+          await store.yieldTask(lease.task.id, lease.token, 'a package it overlaps with is running elsewhere');
+          passedOver.push(lease.task.key ?? '');
+          continue;
+        }
+      }
+      // --- end overlap guard ---
       const owner = spare.id;
       spare = null;
       if (!(await knownPackage(ctx, lease.task).catch(() => null))) {
@@ -240,7 +266,8 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
         await bestEffort('dropping its reservation', store.deregisterInstance(owner, 'task refused'), ctx.note);
         continue;
       }
-      const exec = new Execution(ctx, lease, owner);
+      const slot = agentSlots.take();
+      const exec = new Execution(ctx, lease, owner, slot);
       opts.pool?.take();
       // Keyed by attempt: an attempt that ends must not take a later attempt of its task with it.
       running.set(exec.key, exec);
@@ -249,6 +276,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
           opts.pool?.give();
           running.delete(exec.key);
           paused.delete(exec.key);
+          agentSlots.give(slot);
           attempts.push(o);
           kick.poke();
         },
@@ -257,6 +285,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
           opts.pool?.give();
           running.delete(exec.key);
           paused.delete(exec.key);
+          agentSlots.give(slot);
           fatal ??= { error: e };
           kick.poke();
         },

@@ -36,7 +36,7 @@ export function getHarness(name: string): Harness {
   return h;
 }
 export { mcpServerEntry, writeMcpJson, writePrompt, shQuote, type McpServerEntry } from './launch.js';
-export { buildPrompt, estimateTokens, type PromptInput, type RunInfo } from './prompt.js';
+export { buildPrompt, estimateTokens, FOR_NEXT_ATTEMPT, type PromptInput, type RunInfo } from './prompt.js';
 export { readSeed, seedCapture, seedEdit, seedPath, seedShow, transcriptToSeed, SEED_FILE, type SeedInfo, type SeedOptions } from './seed.js';
 export { launchInPane, type PaneCommand } from './interactive.js';
 export { priceFor, costUsd as priceTokens, PRICES, type Price } from './codex/pricing.js';

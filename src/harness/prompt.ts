@@ -38,6 +38,13 @@ export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
+/**
+ * A failure's error may carry a section for the next attempt after this line (a verify gate's
+ * output, a conflict's paths and commits): the prompt quotes it whole, where other errors give
+ * only their first line.
+ */
+export const FOR_NEXT_ATTEMPT = '--- for the next attempt ---';
+
 const list = (items: string[]) => items.map((i) => `- ${i}`).join('\n');
 
 function packageSection(pkg: Package, run: RunInfo): string {
@@ -45,6 +52,8 @@ function packageSection(pkg: Package, run: RunInfo): string {
   if (run.attempt > 1) {
     const why = run.previousError?.trim().split('\n')[0]?.slice(0, 400);
     out.push(`An earlier attempt did not finish${why ? ` (${why})` : ''}. Its work is still in the worktree: check what is already there before you start over.`);
+    const at = run.previousError?.indexOf(FOR_NEXT_ATTEMPT) ?? -1;
+    if (at >= 0) out.push(run.previousError!.slice(at + FOR_NEXT_ATTEMPT.length).trim().slice(0, 4000));
   }
   if (pkg.inputs.files.length > 0) out.push(`Files (the scope of your task): ${pkg.inputs.files.join(', ')}`);
   if (pkg.inputs.context) out.push(`Context: ${pkg.inputs.context.trim()}`);

@@ -55,6 +55,8 @@ export const POLICY = {
 
   sign_guestbook: { planner: Y, worker: Y, observer: N },
   approve_permission: { planner: Y, worker: Y, observer: N },
+
+  learn_parallelization: { planner: Y, worker: N, observer: N },
 } as const satisfies Record<string, Row>;
 
 export type ToolName = keyof typeof POLICY;

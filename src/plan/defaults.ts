@@ -5,12 +5,13 @@ import type { PackageContext } from './package.js';
 import { readHarness } from './package.js';
 import type { Val } from './source.js';
 import type { PackageSource, PlanDefaults } from './types.js';
-import { FAILURE_POLICIES, MODES, SCOPE_POLICIES, STRATEGIES, SUSTAINED_DANGER_ACTIONS } from './types.js';
+import { CONFLICT_POLICIES, FAILURE_POLICIES, MODES, OVERLAP_POLICIES, SCOPE_POLICIES, STRATEGIES, SUSTAINED_DANGER_ACTIONS, VERIFY_CADENCES } from './types.js';
 
 export const DEFAULTS_FIELDS = [
   'harness', 'max_agents', 'strategy', 'max_attempts', 'timeout', 'idle_timeout', 'scope', 'on_failure',
   'retry_backoff', 'base', 'setup', 'budget', 'resources', 'integrate',
-  'memory_limit', 'permissions', 'mode', 'model', 'env', 'limits',
+  'memory_limit', 'permissions', 'mode', 'model', 'env', 'limits', 'verify', 'verify_after', 'verify_timeout',
+  'on_conflict', 'overlap',
 ] as const;
 
 const RESOURCE_FIELDS = ['cpu_warning', 'cpu_danger', 'mem_warning', 'mem_danger', 'cooldown', 'sustained', 'on_sustained_danger'] as const;
@@ -34,6 +35,11 @@ export function builtinDefaults(): PlanDefaults {
     mode: 'headless',
     env: {},
     limits: { fileSizeBytes: 50 * 1000 ** 2 },
+    verify: [],
+    verifyAfter: 'merge',
+    verifyTimeoutMs: 20 * 60_000,
+    onConflict: 'fix',
+    overlap: 'avoid',
   };
 }
 
@@ -69,6 +75,11 @@ export function readDefaults(v: Val, harnesses: readonly string[], issues: Issue
   set('mode', (x) => readEnum(x, MODES, issues), (x) => (d.mode = x));
   set('model', (x) => readString(x, issues, { nonEmpty: true }), (x) => (d.model = x));
   set('env', (x) => readStringMap(x, issues), (x) => (d.env = x));
+  set('verify', (x) => readStringList(x, issues, 'npm test'), (x) => (d.verify = x));
+  set('verify_after', (x) => readEnum(x, VERIFY_CADENCES, issues), (x) => (d.verifyAfter = x));
+  set('verify_timeout', (x) => readDuration(x, issues, { positive: true }), (x) => (d.verifyTimeoutMs = x));
+  set('on_conflict', (x) => readEnum(x, CONFLICT_POLICIES, issues), (x) => (d.onConflict = x));
+  set('overlap', (x) => readEnum(x, OVERLAP_POLICIES, issues), (x) => (d.overlap = x));
 
   const setup = get('setup');
   const sf = setup && fieldsOf(setup, 'defaults.setup', ['include', 'command'], issues, 'setup');

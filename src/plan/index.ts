@@ -4,6 +4,9 @@
  * needs the scheduler's simulator, so it lives in src/schedule.
  */
 export type {
+  ConflictPolicy,
+  OverlapPolicy,
+  VerifyCadence,
   FailurePolicy,
   Mode,
   Package,
@@ -22,6 +25,9 @@ export type {
   SustainedDangerAction,
 } from './types.js';
 export {
+  CONFLICT_POLICIES,
+  OVERLAP_POLICIES,
+  VERIFY_CADENCES,
   DEFAULT_HARNESSES,
   FAILURE_POLICIES,
   MODES,
@@ -59,3 +65,5 @@ export {
 export { MinHeap } from './dag-index.js';
 export type { EstimateFallback, EstimateOptions, EstimateOrigin, ResolvedEstimates } from './estimates.js';
 export { DEFAULT_ESTIMATE_MS, resolveEstimates } from './estimates.js';
+export type { OverlapPair } from './overlap.js';
+export { globsOverlap, overlappingPairs, overlapPartners } from './overlap.js';

@@ -5,12 +5,12 @@ import type { IssueList } from './issues.js';
 import type { Val } from './source.js';
 import { entries, items, kindOf, scalar } from './source.js';
 import type { Package, PlanDefaults, ScriptSpec } from './types.js';
-import { MODES, PACKAGE_TYPES, PRIORITIES, SCRIPT_BEHAVIOURS } from './types.js';
+import { CONFLICT_POLICIES, MODES, PACKAGE_TYPES, PRIORITIES, SCRIPT_BEHAVIOURS } from './types.js';
 
 export const PACKAGE_FIELDS = [
   'id', 'type', 'description', 'depends_on', 'priority', 'estimate', 'inputs', 'outputs', 'constraints',
   'permissions', 'harness', 'run', 'script', 'timeout', 'idle_timeout', 'max_attempts', 'memory_limit',
-  'mode', 'env', 'model',
+  'mode', 'env', 'model', 'verify', 'on_conflict',
 ] as const;
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -81,6 +81,8 @@ export function readPackage(v: Val, ctx: PackageContext): Package | undefined {
   const mode = opt('mode', (x) => readEnum(x, MODES, issues)) ?? defaults.mode;
   const env = { ...defaults.env, ...opt('env', (x) => readStringMap(x, issues)) };
   const model = opt('model', (x) => readString(x, issues, { nonEmpty: true })) ?? defaults.model;
+  const verify = opt('verify', (x) => readStringList(x, issues, 'npm test')) ?? [...defaults.verify];
+  const onConflict = opt('on_conflict', (x) => readEnum(x, CONFLICT_POLICIES, issues)) ?? defaults.onConflict;
 
   if (harness === 'shell' && run === undefined && isAbsent(f.get('run'))) {
     issues.add(file, f.get('harness')?.line ?? v.line, 'run', `missing in ${label}: the shell harness runs a command`, 'add run: "the command to execute"');
@@ -104,6 +106,7 @@ export function readPackage(v: Val, ctx: PackageContext): Package | undefined {
     ...(memoryLimitBytes !== undefined ? { memoryLimitBytes } : {}),
     mode, env,
     ...(model !== undefined ? { model } : {}),
+    verify, onConflict,
     source: { file, line: v.line, fields },
   };
 }

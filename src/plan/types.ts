@@ -32,6 +32,21 @@ export type Mode = (typeof MODES)[number];
 export const SCRIPT_BEHAVIOURS = ['complete', 'fail', 'hang', 'crash', 'slow', 'conflict-edit', 'exceed-memory', 'fail-and-linger', 'complete-and-linger'] as const;
 export type ScriptBehaviour = (typeof SCRIPT_BEHAVIOURS)[number];
 
+/** What a merge conflict becomes: another attempt that resolves it (`fix`), or the task's failure. */
+export const CONFLICT_POLICIES = ['fix', 'fail'] as const;
+export type ConflictPolicy = (typeof CONFLICT_POLICIES)[number];
+
+/** Whether packages whose inputs.files can touch the same files may run at once. */
+export const OVERLAP_POLICIES = ['avoid', 'allow'] as const;
+export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
+
+/**
+ * When the verify commands run. Only after every merge so far; verifying once per batch of merges
+ * that queued up together (bisecting a failed batch) is yet to come, and is refused until then.
+ */
+export const VERIFY_CADENCES = ['merge'] as const;
+export type VerifyCadence = (typeof VERIFY_CADENCES)[number];
+
 export const SUSTAINED_DANGER_ACTIONS = ['pause', 'requeue'] as const;
 export type SustainedDangerAction = (typeof SUSTAINED_DANGER_ACTIONS)[number];
 
@@ -91,6 +106,12 @@ export interface Package {
   mode: Mode;
   env: Record<string, string>;
   model?: string;
+  /**
+   * Commands that must pass in the integration worktree after this package's merge (the plan's
+   * unless set). Optional, like onConflict: packages stored before these fields existed lack them.
+   */
+  verify?: string[];
+  onConflict?: ConflictPolicy;
   source: PackageSource;
 }
 
@@ -126,6 +147,12 @@ export interface PlanDefaults {
   env: Record<string, string>;
   /** Bounds on what a task may change: a file bigger than fileSizeBytes fails its collection. */
   limits: { fileSizeBytes: number };
+  /** The verify gate: commands run in the integration worktree; a failure reverts the merge. */
+  verify: string[];
+  verifyAfter: VerifyCadence;
+  verifyTimeoutMs: number;
+  onConflict: ConflictPolicy;
+  overlap: OverlapPolicy;
 }
 
 /** Where a plan came from; `planner`: an agent's spawn_parallel_tasks calls, grown one batch at a time. */

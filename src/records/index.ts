@@ -6,5 +6,6 @@ export { createRunRecord, listRunRecords, loadRunForResume, loadRunRecord, newRu
 export { checkRunDigest, runDigest, type DigestInput } from './digest.js';
 export { recordRunTasks, taskIdFor } from './run-tasks.js';
 export { plannerRunId, spawnTasks, type SpawnInput, type SpawnResult, type TaskSpec } from './planner-run.js';
+export { concurrencyOf, learnFromRun, lessonsOf, recordPlannerLesson, type PlannerLesson } from './learning.js';
 export { EXECUTOR_ROLE, liveExecutors } from './executors.js';
 export { submitPlan, type SubmitPlanInput } from './submitted-plan.js';

@@ -1,6 +1,6 @@
 import type { Store, Task, TaskInput } from '../bus/index.js';
 import { resolveEstimates, type Package, type PlanDefaults } from '../plan/index.js';
-import { dispatchKeys, historyFallback } from '../schedule/index.js';
+import { dispatchKeys, historyFallback, learnedEstimates, summariseLearnings } from '../schedule/index.js';
 
 /** A run's bus task id for a package: stable, so a resumed run finds its tasks again. */
 export const taskIdFor = (runId: string, pkgId: string) => `${runId}:${pkgId}`;
@@ -16,13 +16,16 @@ export async function recordRunTasks(
   scope: string,
   runId: string,
   packages: readonly Package[],
-  defaults: Pick<PlanDefaults, 'onFailure' | 'integrate'>,
+  defaults: Pick<PlanDefaults, 'onFailure' | 'integrate'> & { strategy?: PlanDefaults['strategy'] },
   createdBy: string | null,
   /** Every package of the run, these included: ranks are computed over the whole graph. Default: these. */
   all: readonly Package[] = packages,
 ): Promise<Task[]> {
   const history = await store.listHistory(scope, { limit: 500 });
-  const estimates = resolveEstimates([...all], { fallback: historyFallback(history) });
+  const fromHistory = historyFallback(history);
+  // Adaptive runs rank by what the learner knows of each type first (schedule/adaptive.ts).
+  const learned = defaults.strategy === 'adaptive' ? learnedEstimates(summariseLearnings(await store.listLearnings(scope, { limit: 2000 }))) : new Map<string, number>();
+  const estimates = resolveEstimates([...all], { fallback: (p) => learned.get(p.type) ?? fromHistory(p) });
   const keys = dispatchKeys([...all], estimates.ms);
   const inputs: TaskInput[] = packages.map((p) => ({
     id: taskIdFor(runId, p.id),

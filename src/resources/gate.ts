@@ -58,12 +58,16 @@ export interface GateDecision {
   zone: Zone;
   reason: string;
   action?: GateAction;
+  /** Sustained danger and nothing left to pause or requeue: time for emergency degradation. */
+  emergency?: boolean;
   /** False when this decision says what the previous one said; the run logs only changes. */
   changed: boolean;
   /** Identity of the decision for `changed`: zone, per-metric zones, allow, action, rule. */
   key: string;
   cpuPercent: number;
   memoryPercent: number;
+  /** The memory the percentage is of (bytes): with it, memory admission turns a type's known need into percent. */
+  memoryLimitBytes: number;
   cpuSource: string;
   memorySource: string;
   running: number;
@@ -100,6 +104,7 @@ interface Outcome {
   rule: string;
   reason: string;
   action?: GateAction;
+  emergency?: boolean;
 }
 
 export class ResourceGate {
@@ -164,10 +169,12 @@ export class ResourceGate {
       zone: z.zone,
       reason: o.reason,
       ...(o.action ? { action: o.action } : {}),
+      ...(o.emergency ? { emergency: true } : {}),
       changed,
       key,
       cpuPercent: sample.cpuPercent,
       memoryPercent: sample.memoryPercent,
+      memoryLimitBytes: sample.memoryLimitBytes,
       cpuSource: sample.cpuSource,
       memorySource: sample.memorySource,
       running: input.running.length,
@@ -216,6 +223,8 @@ export class ResourceGate {
       return {
         allow: 0,
         rule: 'keep-running',
+        // Sustained danger with nothing left to pause: the supervisor degrades (cancels low-priority work).
+        emergency: true,
         reason:
           `${head}: ${queue}; not ${this.onSustainedDanger === 'pause' ? 'pausing' : 'requeueing'}: ` +
           `${plural(active.length, 'task')} running is the minimum kept (the pressure may come from outside the run)`,

@@ -6,16 +6,18 @@ import { availableHarnesses, daedalusCommand, getHarness, type Harness } from '.
 import { planCheck, type Plan } from '../plan/index.js';
 import { SAMPLE_PACE_MS, SystemSampler, TaskUsageTracker, type GateDecision, type Sampler } from '../resources/index.js';
 import { createIntegration, finishRun, cleanupRun, type FinishResult } from '../workspace/index.js';
-import { supervise, type AgentPool, type SuperviseResult, type RunContext } from '../executor/index.js';
+import { reviveCancelled, supervise, type AgentPool, type SuperviseResult, type RunContext } from '../executor/index.js';
 import { claimSupervision, recoverRun } from './recover.js';
 import { buildReport, writeResults, type RunReport } from './report.js';
-import { createRunRecord, loadRunForResume, newRunId, recordRunTasks, saveRunRecord, type RunRecord } from '../records/index.js';
+import { createRunRecord, learnFromRun, loadRunForResume, newRunId, recordRunTasks, saveRunRecord, type RunRecord } from '../records/index.js';
 
 export interface RunOptions {
   /** A plan file, package file or directory. Not needed with resume. */
   plan?: string;
   /** Resume this run instead of starting one. */
   resume?: string;
+  /** With resume: cancelled tasks (emergency degradation, a person) get another attempt too. */
+  includeCancelled?: boolean;
   /**
    * With resume: a worker taking up a run nobody supervises (a planner's run, or one whose
    * supervisor died): its integration branch is made if it has none yet, and its plan is read
@@ -182,6 +184,7 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       // even when the user's checkout has uncommitted edits (nothing here touches the checkout).
       if (opts.take) await createIntegration({ repo, home, run: record.runId, base: plan.defaults.base, allowDirty: true });
       await recoverRun(ctx, { ...record, supervisors: previous });
+      if (opts.includeCancelled) await reviveCancelled(ctx);
     } else {
       try {
         await createIntegration({ repo, home, run: record.runId, base: plan.defaults.base });
@@ -224,6 +227,8 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     }
 
     const report = await settle(outcome);
+    // The learner: what this run taught about each task type, for adaptive runs after it.
+    await bestEffort('learning from the run', learnFromRun(store, scope, record.runId, supervisor.id), warn);
     let finish: FinishResult | null = null;
     if (opts.finish && report.counts.done === report.tasks.length) {
       finish = await finishRun({ repo, home, run: record.runId });

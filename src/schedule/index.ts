@@ -10,3 +10,5 @@ export type { AdaptiveOptions, Concurrency, HistoryEntry } from './strategy.js';
 export { STRATEGY_INFO, concurrencyFor, historyEstimates, historyFallback, mayStart } from './strategy.js';
 export type { PlanReport, PlanReportPackage, PlanShowOptions } from './show.js';
 export { formatPlanReport, planReport, planShow } from './show.js';
+export type { AdaptiveInput, TypeKnowledge } from './adaptive.js';
+export { applyLearnings, learnedEstimates, summariseLearnings } from './adaptive.js';

@@ -6,7 +6,7 @@
 import { DaedalusError } from '../common/index.js';
 import type { EstimateOptions, EstimateOrigin, LoadPlanOptions, Plan, Priority } from '../plan/index.js';
 import { formatDuration } from '../common/index.js';
-import { analyzeDag, loadPlan, resolveEstimates } from '../plan/index.js';
+import { analyzeDag, loadPlan, overlappingPairs, resolveEstimates, type OverlapPair } from '../plan/index.js';
 import { dispatchKeys } from './ranks.js';
 import type { SimSlot, SimTask } from './simulate.js';
 import { simulate } from './simulate.js';
@@ -40,6 +40,13 @@ export interface PlanReport {
   lowerBoundMs: number;
   makespan: { oursMs: number; wavesMs: number };
   schedule: SimSlot[];
+  /** Pairs of packages whose inputs.files can touch the same files, and whether the plan keeps them apart. */
+  overlaps: { policy: 'avoid' | 'allow'; pairs: OverlapPair[] };
+  /**
+   * The verify gate: its commands, how many verify runs the plan makes at most (one per merge, or
+   * per batch), and what one run took before (null when nothing was measured yet).
+   */
+  verify: { commands: string[]; after: 'merge'; runs: number; perRunMs: number | null; totalMs: number | null };
 }
 
 export async function planShow(opts: PlanShowOptions): Promise<{ plan: Plan; report: PlanReport; text: string }> {
@@ -51,7 +58,7 @@ export async function planShow(opts: PlanShowOptions): Promise<{ plan: Plan; rep
   return { plan, report, text: formatPlanReport(report) };
 }
 
-export function planReport(plan: Plan, agents: number, estimateOptions: EstimateOptions = {}): PlanReport {
+export function planReport(plan: Plan, agents: number, estimateOptions: EstimateOptions = {}, verifyRunMs: number | null = null): PlanReport {
   const est = resolveEstimates(plan.packages, estimateOptions);
   const analysis = analyzeDag(plan.packages, est.ms, agents);
   const keys = dispatchKeys(plan.packages, est.ms);
@@ -81,7 +88,16 @@ export function planReport(plan: Plan, agents: number, estimateOptions: Estimate
     lowerBoundMs: analysis.lowerBoundMs,
     makespan: { oursMs: ours.makespanMs, wavesMs: waves.makespanMs },
     schedule: ours.trace,
+    overlaps: { policy: plan.defaults.overlap ?? 'avoid', pairs: overlappingPairs(plan.packages) },
+    verify: verifyPlan(plan, verifyRunMs),
   };
+}
+
+function verifyPlan(plan: Plan, perRunMs: number | null): PlanReport['verify'] {
+  const gated = plan.packages.filter((p) => (p.verify ?? plan.defaults.verify ?? []).length > 0);
+  const commands = [...new Set(plan.packages.flatMap((p) => p.verify ?? plan.defaults.verify ?? []))];
+  const runs = plan.defaults.integrate ? gated.length : 0;
+  return { commands, after: plan.defaults.verifyAfter ?? 'merge', runs, perRunMs, totalMs: perRunMs === null ? null : perRunMs * runs };
 }
 
 /** Round to what a person reads: seconds below an hour, minutes above. */
@@ -105,6 +121,15 @@ export function formatPlanReport(r: PlanReport): string {
   lines.push(`lower bound    ${human(r.lowerBoundMs)} on ${r.agents} agent${r.agents === 1 ? '' : 's'} (max of critical path and total work / agents)`);
   const ratio = (ms: number): string => (r.lowerBoundMs > 0 ? ` (${(ms / r.lowerBoundMs).toFixed(2)}× bound)` : '');
   lines.push(`makespan       ours ${human(r.makespan.oursMs)}${ratio(r.makespan.oursMs)}, waves ${human(r.makespan.wavesMs)}${ratio(r.makespan.wavesMs)}`);
+  if (r.verify.commands.length > 0) {
+    const time = r.verify.perRunMs === null ? 'not measured yet' : `${human(r.verify.perRunMs)} per run, up to ${human(r.verify.totalMs ?? 0)} in all`;
+    lines.push(`verify         ${r.verify.commands.join(' && ')} after each ${r.verify.after}: ${r.verify.runs} run(s) at most, ${time}`);
+  }
+  if (r.overlaps.pairs.length > 0) {
+    const how = r.overlaps.policy === 'allow' ? 'may run at once (overlap: allow)' : 'never run at once';
+    lines.push('', `overlapping packages (${r.overlaps.pairs.length} pair(s); ${how}):`);
+    for (const p of r.overlaps.pairs) lines.push(`  ${p.a} ↔ ${p.b}  (${p.globs[0]} / ${p.globs[1]})`);
+  }
   lines.push('', 'our schedule:');
   const width = r.schedule.reduce((w, s) => Math.max(w, s.id.length), 2);
   for (const s of r.schedule) lines.push(`  agent ${s.agent + 1}  ${s.id.padEnd(width)}  ${human(s.startMs).padStart(7)} → ${human(s.endMs)}`);

@@ -7,6 +7,7 @@ import { taskLayout } from './layout.js';
 import type { TaskMeta } from './meta.js';
 import { readJson, updateTaskMeta } from './meta.js';
 import { withLock } from './lock.js';
+import { verifyOrUndo, type VerifyResult, type VerifySpec } from './verify.js';
 
 export interface IntegrateOptions extends TaskOptions {
   /** Wait at most this long for another merge of the run. Default 10 minutes. */
@@ -16,6 +17,8 @@ export interface IntegrateOptions extends TaskOptions {
    * it as it is, without reading the branch again.
    */
   taskHead?: string;
+  /** The verify gate (verify.ts): commands that must pass after the merge, or it is undone. */
+  verify?: VerifySpec;
 }
 
 export type IntegrateResult =
@@ -26,6 +29,16 @@ export type IntegrateResult =
       /** The integration head before and after the merge commit. */
       previousHead: string;
       integrationHead: string;
+      /** The verify gate's verdict, when the merge was gated. */
+      verify?: VerifyResult;
+    }
+  | {
+      /** Merged, but the verify gate failed: the merge was undone, the integration head is as before. */
+      status: 'rejected';
+      task: string;
+      taskHead: string;
+      integrationHead: string;
+      verify: VerifyResult;
     }
   | { status: 'already-merged'; task: string; taskHead: string; integrationHead: string }
   | {
@@ -50,7 +63,7 @@ export type IntegrateResult =
 export async function integrateTask(o: IntegrateOptions): Promise<IntegrateResult> {
   const ctx = await openRun(o);
   const t = taskLayout(ctx.layout, o.task);
-  return withLock(ctx.layout.lockPath, () => mergeLocked(ctx, o.task, t.branch, t.metaPath, o.taskHead), {
+  return withLock(ctx.layout.lockPath, () => mergeLocked(ctx, o.task, t.branch, t.metaPath, o.taskHead, false, o.verify), {
     ...(o.lockTimeoutMs !== undefined ? { timeoutMs: o.lockTimeoutMs } : {}),
     reason: `integrate ${o.task}`,
   });
@@ -63,6 +76,7 @@ async function mergeLocked(
   metaPath: string,
   knownHead: string | undefined,
   thorough = false,
+  verify?: VerifySpec,
 ): Promise<IntegrateResult> {
   const { git, layout } = ctx;
   const { path, head } = await ensureIntegrationWorktree(ctx, { thorough });
@@ -82,8 +96,12 @@ async function mergeLocked(
       if (meta && meta.phase !== 'integrated') await updateTaskMeta(metaPath, meta, { phase: 'integrated' });
       return { status: 'already-merged', task, taskHead, integrationHead: head };
     }
+    // --- verify gate (verify.ts) ---
+    const verdict = verify && verify.commands.length > 0 ? await verifyOrUndo(git, path, head, verify) : undefined;
+    if (verdict && !verdict.ok) return { status: 'rejected', task, taskHead, integrationHead: head, verify: verdict };
+    // --- end verify gate ---
     if (meta) await updateTaskMeta(metaPath, meta, { phase: 'integrated', mergeCommit: integrationHead, headCommit: taskHead });
-    return { status: 'merged', task, taskHead, previousHead: head, integrationHead };
+    return { status: 'merged', task, taskHead, previousHead: head, integrationHead, ...(verdict ? { verify: verdict } : {}) };
   }
   const conflicts = splitZ(await git.ok(path, ['diff', '--name-only', '-z', '--diff-filter=U'], 'diff (conflicts)'));
   // Whatever happened, the integration worktree goes back to the head it had, untracked files
@@ -92,7 +110,7 @@ async function mergeLocked(
   await ensureIntegrationWorktree(ctx, { thorough: true });
   if (conflicts.length === 0) {
     // Once more on a worktree cleaned of untracked files too, which the quick check leaves alone.
-    if (!thorough) return mergeLocked(ctx, task, branch, metaPath, taskHead, true);
+    if (!thorough) return mergeLocked(ctx, task, branch, metaPath, taskHead, true, verify);
     throw gitError(`merge (task ${task})`, r, args);
   }
   const base = await git.try(path, ['merge-base', head, taskHead]);

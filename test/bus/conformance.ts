@@ -6,6 +6,7 @@ import { eventTests } from './conformance/events.js';
 import { handleTests } from './conformance/handle.js';
 import { instanceTests } from './conformance/instances.js';
 import { kvTests } from './conformance/kv.js';
+import { learningTests } from './conformance/learnings.js';
 import { lockTests } from './conformance/locks.js';
 import { messageTests } from './conformance/messages.js';
 import { runSupportTests } from './conformance/run-support.js';
@@ -33,6 +34,7 @@ export function runConformance(backend: BusBackend): void {
   approvalTests(backend);
   messageTests(backend);
   lockTests(backend);
+  learningTests(backend);
   kvTests(backend);
   annotationTests(backend);
   eventTests(backend);

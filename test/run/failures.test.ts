@@ -124,7 +124,7 @@ packages:
   it('fails the second of two packages that write one file differently with a conflict naming the path', async () => {
     const plan = await w.plan(`
 plan: conflict
-defaults: ${defaults({ max_agents: '2' })}
+defaults: ${defaults({ max_agents: '2', on_conflict: 'fail' })}
 packages:
   - id: left
     description: writes shared.txt one way

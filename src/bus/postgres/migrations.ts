@@ -313,5 +313,33 @@ END
 $fn$;
 `,
   },
+  {
+    version: 7,
+    name: 'learnings',
+    sql: `
+-- What Daedalus learned per task type: one row per finished run (source 'run') or per planner's
+-- learn_parallelization call (source 'planner'). The learner aggregates the newest rows.
+CREATE TABLE learnings (
+  id BIGSERIAL PRIMARY KEY,
+  scope TEXT NOT NULL,
+  task_type TEXT NOT NULL,
+  source TEXT NOT NULL,
+  run_id TEXT,
+  author TEXT,
+  attempts INTEGER NOT NULL,
+  successes INTEGER NOT NULL,
+  duration_ms BIGINT,
+  cpu_cores DOUBLE PRECISION,
+  peak_rss_bytes BIGINT,
+  concurrency DOUBLE PRECISION,
+  parallel_benefit DOUBLE PRECISION,
+  by_concurrency TEXT,
+  resource_cost TEXT,
+  notes TEXT,
+  at BIGINT NOT NULL
+);
+CREATE INDEX learnings_type ON learnings (scope, task_type, id);
+`,
+  },
 ];
 

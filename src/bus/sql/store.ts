@@ -15,6 +15,8 @@ import type {
   EventQuery,
   FailInput,
   HistoryEntry,
+  LearningEntry,
+  LearningInput,
   HistoryInput,
   HistoryQuery,
   Instance,
@@ -49,6 +51,7 @@ import type { Param, SqlDriver, SqlTx } from './driver.js';
 import { recordAttemptProcess, releaseAttemptProcess, releaseProcessesOfGone } from './attempt-process.js';
 import { lastEventId, readEvents } from './events.js';
 import * as instances from './instances.js';
+import * as learnings from './learnings.js';
 import { kvAppend, kvDelete, kvGet, kvList, kvSet } from './kv.js';
 import { checkLock, dropExpiredLocks, listLocks, lock, unlock } from './locks.js';
 import { pollMessages, sendMessage } from './messages.js';
@@ -375,6 +378,17 @@ export class SqlStore implements Store {
     }
     const rows = await this.read((tx) => tx.all(`SELECT * FROM history WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ${n}`, params));
     return rows.map(rowToHistory);
+  }
+
+  // ------------------------------------------------------------------ learnings
+  recordLearning(entry: LearningInput): Promise<LearningEntry> {
+    return this.write((c) => learnings.recordLearning(c, entry));
+  }
+  listLearnings(scope: string, query: { type?: string; limit?: number } = {}): Promise<LearningEntry[]> {
+    return this.read((tx) => learnings.listLearnings(tx, scope, query));
+  }
+  resetLearnings(scope: string, query: { type?: string } = {}): Promise<number> {
+    return this.write((c) => learnings.resetLearnings(c, scope, query));
   }
 
   // ------------------------------------------------------------------ runs

@@ -53,6 +53,10 @@ export function claimFilter(input: ClaimNextInput, now: number): { where: string
     where.push('run_id = ?');
     params.push(input.runId);
   }
+  if (input.excludeKeys && input.excludeKeys.length > 0) {
+    where.push(`(key IS NULL OR key NOT IN (${input.excludeKeys.map(() => '?').join(',')}))`);
+    params.push(...input.excludeKeys);
+  }
   return { where, params };
 }
 

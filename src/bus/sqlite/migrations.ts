@@ -277,4 +277,32 @@ ALTER TABLE events_new RENAME TO events;
 DELETE FROM sqlite_sequence WHERE name = 'events';
 `,
   },
+  {
+    version: 7,
+    name: 'learnings',
+    sql: `
+-- What Daedalus learned per task type: one row per finished run (source 'run') or per planner's
+-- learn_parallelization call (source 'planner'). The learner aggregates the newest rows.
+CREATE TABLE learnings (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  scope TEXT NOT NULL,
+  task_type TEXT NOT NULL,
+  source TEXT NOT NULL,
+  run_id TEXT,
+  author TEXT,
+  attempts INTEGER NOT NULL,
+  successes INTEGER NOT NULL,
+  duration_ms INTEGER,
+  cpu_cores REAL,
+  peak_rss_bytes INTEGER,
+  concurrency REAL,
+  parallel_benefit REAL,
+  by_concurrency TEXT,
+  resource_cost TEXT,
+  notes TEXT,
+  at INTEGER NOT NULL
+);
+CREATE INDEX learnings_type ON learnings (scope, task_type, id);
+`,
+  },
 ];

@@ -1,7 +1,7 @@
 import { openStore, resolveScope, type HistoryEntry } from '../../bus/index.js';
 import { DaedalusError, describeError, processOutput, type Output } from '../../common/index.js';
 import { availableHarnesses } from '../../harness/index.js';
-import { planCheck } from '../../plan/index.js';
+import { overlappingPairs, planCheck, type Plan } from '../../plan/index.js';
 import { historyFallback, planShow } from '../../schedule/index.js';
 import { EXIT } from '../output.js';
 
@@ -22,6 +22,8 @@ export async function planCheckCommand(opts: PlanCommandOptions): Promise<number
   try {
     const plan = await planCheck({ file: opts.file, harnesses: availableHarnesses() });
     out.out(opts.json ? JSON.stringify(plan, null, 2) : `${plan.source}: ok — plan ${plan.name}, ${plan.packages.length} package(s)`);
+    // Overlap is allowed, so a warning and not an error: the run keeps such pairs apart unless told otherwise.
+    for (const w of overlapWarnings(plan)) out.err(w);
     return EXIT.ok;
   } catch (e) {
     if (!opts.json || !(e instanceof DaedalusError) || !e.code.startsWith('PLAN_')) throw e;
@@ -29,6 +31,17 @@ export async function planCheckCommand(opts: PlanCommandOptions): Promise<number
     out.out(JSON.stringify({ valid: false, code: e.code, message: e.message, problems }, null, 2));
     return EXIT.usage;
   }
+}
+
+/** One line per pair of packages that can edit the same files, naming both packages' lines and globs. */
+export function overlapWarnings(plan: Plan): string[] {
+  const byId = new Map(plan.packages.map((p) => [p.id, p]));
+  const at = (id: string) => {
+    const p = byId.get(id)!;
+    return `${p.source.file}:${p.source.fields['inputs.files'] ?? p.source.line}`;
+  };
+  const then = plan.defaults.overlap === 'allow' ? 'they may run at the same time (overlap: allow) and conflict at the merge' : 'they will not run at the same time (set overlap: allow in defaults to let them)';
+  return overlappingPairs(plan.packages).map((p) => `warning: ${at(p.a)}: packages ${p.a} and ${p.b} can edit the same files (${p.globs[0]} / ${p.globs[1]}); ${then}`);
 }
 
 /** What earlier runs here took, by task type; none when there is no bus or no repository here. */

@@ -4,6 +4,7 @@ import { contextTools } from './context.js';
 import { guestbookTools } from './guestbook.js';
 import { instanceTools } from './instances.js';
 import { kvTools } from './kv.js';
+import { learningTools } from './learning.js';
 import { lockTools } from './locks.js';
 import { messageTools } from './messages.js';
 import { permissionTools } from './permissions.js';
@@ -24,4 +25,5 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   ...kvTools,
   ...guestbookTools,
   ...permissionTools,
+  ...learningTools,
 ];

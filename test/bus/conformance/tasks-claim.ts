@@ -38,6 +38,22 @@ export function taskClaimTests(backend: BusBackend): void {
       expect(await store.claimNext({ scope, owner: 'w2', leaseMs: 5000 })).toBeNull();
     });
 
+    it('claimNext passes over tasks whose key is excluded, and still takes unkeyed ones', async () => {
+      const { store, scope, clock } = bus;
+      clock.advance(1);
+      await store.createTask(scope, { title: 'a', key: 'a', priority: 'critical' });
+      clock.advance(1);
+      await store.createTask(scope, { title: 'b', key: 'b', priority: 'high' });
+      clock.advance(1);
+      await store.createTask(scope, { title: 'none', priority: 'low' });
+      const first = await store.claimNext({ scope, owner: 'w', leaseMs: 1000, excludeKeys: ['a'] });
+      expect(first?.task.title).toBe('b');
+      const second = await store.claimNext({ scope, owner: 'w', leaseMs: 1000, excludeKeys: ['a', 'b'] });
+      expect(second?.task.title).toBe('none');
+      expect(await store.claimNext({ scope, owner: 'w', leaseMs: 1000, excludeKeys: ['a'] })).toBeNull();
+      expect((await store.claimNext({ scope, owner: 'w', leaseMs: 1000 }))?.task.title).toBe('a');
+    });
+
     it('setTaskRanks reorders claims', async () => {
       const { store, scope } = bus;
       const [a, b] = await store.createTasks(scope, [{ title: 'a' }, { title: 'b' }]);

@@ -1,0 +1,121 @@
+/**
+ * Which packages can touch the same files, judged from their `inputs.files` globs before anything
+ * runs: two packages overlap when some path is covered by a glob of each. The glob language is the
+ * scope checker's (workspace/glob.ts): `*` and `?` within a segment, `**` for whole segments, and a
+ * pattern also covers everything below what it names. Packages without inputs.files declare no
+ * scope and overlap nothing: treating them as "everything" would serialise every plan that has not
+ * written globs yet.
+ */
+import type { Package } from './types.js';
+
+export interface OverlapPair {
+  a: string;
+  b: string;
+  /** One glob of each side that can match a common path. */
+  globs: [string, string];
+}
+
+function segmentsOf(glob: string): string[] {
+  let p = glob.trim().replace(/\\/g, '/');
+  while (p.startsWith('./')) p = p.slice(2);
+  p = p.replace(/^\/+/, '').replace(/\/+$/, '').replace(/\/{2,}/g, '/');
+  // A pattern covers what it names and everything below it: the same as a trailing `/**`.
+  return p === '' || p === '.' ? ['**'] : [...p.split('/'), '**'];
+}
+
+/** Whether two segment patterns (`*`, `?`, literals) can match one common string. */
+function segmentsMeet(p: string, q: string): boolean {
+  const memo = new Map<number, boolean>();
+  const go = (i: number, j: number): boolean => {
+    const key = i * (q.length + 1) + j;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    let r: boolean;
+    if (i === p.length && j === q.length) r = true;
+    else if (p[i] === '*') r = go(i + 1, j) || (j < q.length && go(i, j + 1));
+    else if (q[j] === '*') r = go(i, j + 1) || (i < p.length && go(i + 1, j));
+    else if (i === p.length || j === q.length) r = false;
+    else r = (p[i] === '?' || q[j] === '?' || p[i] === q[j]) && go(i + 1, j + 1);
+    memo.set(key, r);
+    return r;
+  };
+  return go(0, 0);
+}
+
+/** Whether two globs can cover one common path: the same search over segments, `**` standing for any run of them. */
+export function globsOverlap(a: string, b: string): boolean {
+  const p = segmentsOf(a);
+  const q = segmentsOf(b);
+  const memo = new Map<number, boolean>();
+  const go = (i: number, j: number): boolean => {
+    const key = i * (q.length + 1) + j;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    let r: boolean;
+    if (i === p.length && j === q.length) r = true;
+    else if (p[i] === '**') r = go(i + 1, j) || (j < q.length && go(i, j + 1));
+    else if (q[j] === '**') r = go(i, j + 1) || (i < p.length && go(i + 1, j));
+    else if (i === p.length || j === q.length) r = false;
+    else r = segmentsMeet(p[i]!, q[j]!) && go(i + 1, j + 1);
+    memo.set(key, r);
+    return r;
+  };
+  return go(0, 0);
+}
+
+/**
+ * Every pair of packages whose globs overlap, in plan order. Packages that depend on one another
+ * (directly or through others) never run at once anyway, so they are left out: warning about them
+ * would only be noise.
+ */
+export function overlappingPairs(packages: readonly Package[]): OverlapPair[] {
+  const ordered = orderedPairs(packages);
+  const out: OverlapPair[] = [];
+  for (let i = 0; i < packages.length; i++) {
+    for (let j = i + 1; j < packages.length; j++) {
+      const a = packages[i]!;
+      const b = packages[j]!;
+      if (ordered(a.id, b.id)) continue;
+      const hit = firstMeeting(a.inputs.files, b.inputs.files);
+      if (hit) out.push({ a: a.id, b: b.id, globs: hit });
+    }
+  }
+  return out;
+}
+
+function firstMeeting(as: readonly string[], bs: readonly string[]): [string, string] | null {
+  for (const x of as) for (const y of bs) if (x.trim() !== '' && y.trim() !== '' && globsOverlap(x, y)) return [x, y];
+  return null;
+}
+
+/** A predicate "one of these two packages depends on the other", from the transitive closure of depends_on. */
+function orderedPairs(packages: readonly Package[]): (a: string, b: string) => boolean {
+  const deps = new Map(packages.map((p) => [p.id, p.dependsOn]));
+  const below = new Map<string, Set<string>>();
+  const reach = (id: string, seen: Set<string> = new Set()): Set<string> => {
+    const done = below.get(id);
+    if (done) return done;
+    const out = new Set<string>();
+    seen.add(id);
+    for (const d of deps.get(id) ?? []) {
+      if (seen.has(d)) continue;
+      out.add(d);
+      for (const x of reach(d, seen)) out.add(x);
+    }
+    below.set(id, out);
+    return out;
+  };
+  return (a, b) => reach(a).has(b) || reach(b).has(a);
+}
+
+/** Each package's overlapping partners, for the scheduler. Empty when the plan allows overlap. */
+export function overlapPartners(packages: readonly Package[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const { a, b } of overlappingPairs(packages)) {
+    if (!out.has(a)) out.set(a, new Set());
+    if (!out.has(b)) out.set(b, new Set());
+    out.get(a)!.add(b);
+    out.get(b)!.add(a);
+  }
+  return out;
+}
