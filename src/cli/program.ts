@@ -251,10 +251,11 @@ function addControlPlaneCommands(program: Command, common: (cmd: Command) => Bus
       .option('--harness <name>', 'the Daedalus agent: claude or codex', 'claude')
       .option('--chief-width <size>', 'width of the Daedalus pane: columns (90) or a share (40%)')
       .option('--git-height <size>', 'height of the git pane: rows or a share (25%)');
-  const bus = (cmd: Command) => cmd.optsWithGlobals<{ bus?: string }>().bus;
-  planeOptions(program).action(async (o: PlaneOpts, cmd: Command) => (await commands.controlPlane()).controlPlaneCommand({ ...o, bus: bus(cmd) }));
-  planeOptions(program.command('new').description('a new control plane for this repository (ends the one running)')).action(async (o: PlaneOpts, cmd: Command) =>
-    (await commands.controlPlane()).controlPlaneCommand({ ...o, bus: bus(cmd), fresh: true }),
+  // The root and `new` share these options; commander may give them to either, so both read them with the globals.
+  const plane = (cmd: Command) => cmd.optsWithGlobals<PlaneOpts & { bus?: string }>();
+  planeOptions(program).action(async (_o, cmd: Command) => (await commands.controlPlane()).controlPlaneCommand(plane(cmd)));
+  planeOptions(program.command('new').description('a new control plane for this repository (ends the one running)')).action(async (_o, cmd: Command) =>
+    (await commands.controlPlane()).controlPlaneCommand({ ...plane(cmd), fresh: true }),
   );
 
   program
