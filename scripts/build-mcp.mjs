@@ -34,6 +34,8 @@ const result = await build({
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
+  // CommonJS packages the planner tools load (yaml, picomatch) call require(); ESM output has none.
+  banner: { js: "import { createRequire as __daedalusRequire } from 'node:module'; const require = __daedalusRequire(import.meta.url);" },
   sourcemap: false,
   metafile: true,
   logLevel: 'warning',

@@ -15,6 +15,7 @@ const commands = {
   seed: () => import('./commands/seed.js'),
   stats: () => import('./commands/stats.js'),
   ui: () => import('./commands/ui.js'),
+  worker: () => import('./commands/worker.js'),
   workspace: () => import('./commands/workspace.js'),
   controlPlane: () => import('./commands/control-plane.js'),
   status: () => import('./commands/status.js'),
@@ -105,6 +106,23 @@ export function buildProgram(): Command {
         bus: cmd.optsWithGlobals<{ bus?: string }>().bus,
       });
       process.exitCode = runExitCode(r);
+    });
+
+  program
+    .command('worker')
+    .description('execute every ready task of this repository (plan runs, tasks planners spawn) until stopped')
+    .option('-n, --agents <n>', 'at most n agents at once, across all runs (default 4)', int('--agents'))
+    .option('--harness <name>', 'run every agent task with this harness (shell tasks stay shell)')
+    .option('--types <types>', 'only tasks of these types (comma-separated)', list)
+    .option('--run <run>', 'only this run\'s tasks')
+    .addOption(new Option('--mode <mode>', 'start agents in tmux panes or headless, whatever packages say').choices(['headless', 'interactive']))
+    .option('--repo <path>', 'the repository (default: the current directory)')
+    .option('--detach', 'start in the background, logging under $DAEDALUS_HOME/logs')
+    .option('--stop', 'stop this repository\'s workers on this host (their tasks go back to ready)')
+    .addOption(new Option('--singleton', 'exit at once if another worker serves this repository').hideHelp())
+    .action(async (o: { agents?: number; harness?: string; types?: string[]; run?: string; mode?: 'headless' | 'interactive'; repo?: string; detach?: boolean; stop?: boolean; singleton?: boolean }, cmd: Command) => {
+      const { workerCommand } = await commands.worker();
+      process.exitCode = await workerCommand({ ...o, bus: cmd.optsWithGlobals<{ bus?: string }>().bus });
     });
 
   program

@@ -1,6 +1,6 @@
 import { removeTaskWorktree } from '../workspace/index.js';
 import { join } from 'node:path';
-import type { Store } from '../bus/index.js';
+import type { Store, Task } from '../bus/index.js';
 import type { Harness } from '../harness/index.js';
 import type { Package, Plan } from '../plan/index.js';
 import type { TaskUsageTracker } from '../resources/index.js';
@@ -13,7 +13,10 @@ export interface RunContext {
   scope: string;
   repo: string;
   runId: string;
+  /** The run's plan as recorded on the bus; a planner's run grows, and `refreshPlan` reads it again. */
   plan: Plan;
+  /** Reads the run's plan again from its record (digest checked): a planner extended the run. */
+  refreshPlan?: () => Promise<Plan>;
   /** The supervisor's own instance on the bus. */
   supervisorId: string;
   /** $DAEDALUS_HOME: worktrees and per-attempt files live under it, never in the user's checkout. */
@@ -28,13 +31,26 @@ export interface RunContext {
   keepWorktrees: boolean;
 }
 
-/** A run's bus task id for a package: stable, so a resumed run finds its tasks again. */
-export const taskIdFor = (runId: string, pkgId: string) => `${runId}:${pkgId}`;
+export { taskIdFor } from '../records/index.js';
 
+/**
+ * The package a task of this run executes, always from the run's own record (never from the task's
+ * payload, which whoever created the task wrote): an agent cannot hand a worker a package with
+ * permissions or commands of its choosing.
+ */
 export function packageOf(ctx: RunContext, pkgId: string): Package {
   const p = ctx.plan.packages.find((x) => x.id === pkgId);
   if (!p) throw new Error(`package ${pkgId} is not in plan ${ctx.plan.name}`);
   return p;
+}
+
+/** The task's package, reading the run again once when a planner added it after this process read the plan; null when the run has no such package. */
+export async function knownPackage(ctx: RunContext, task: Task): Promise<Package | null> {
+  const key = task.key ?? '';
+  const find = () => ctx.plan.packages.find((x) => x.id === key) ?? null;
+  if (find() || !ctx.refreshPlan) return find();
+  ctx.plan = await ctx.refreshPlan();
+  return find();
 }
 
 /** Where one attempt's files go: prompt, MCP config, output log, its lease. */

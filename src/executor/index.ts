@@ -2,7 +2,8 @@
  * The executor: claim ready tasks, provision their worktrees, launch their agents, watch them
  * (overseer), and integrate what they complete — with the resource gate around it all.
  */
-export { attemptDir, dropWorktree, LEASE_FILE, packageOf, taskIdFor, type RunContext } from './context.js';
+export { AgentPool } from './agent-pool.js';
+export { attemptDir, dropWorktree, knownPackage, LEASE_FILE, packageOf, taskIdFor, type RunContext } from './context.js';
 export { agentEnv, Execution, type AttemptOutcome } from './execution.js';
 export { endPreviousAttempt, type PreviousAttempt } from './attempt-fence.js';
 export { integrateCompleted } from './integrate.js';

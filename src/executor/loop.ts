@@ -2,7 +2,8 @@ import { LIVE_TASK_STATES, toPlainJson, type Instance } from '../bus/index.js';
 import { bestEffort, describeError } from '../common/index.js';
 import { pauseProcessGroup, resumeProcessGroup, ResourceGate, type GateDecision, type Sampler } from '../resources/index.js';
 import { concurrencyFor, mayStart, STRATEGY_INFO, type Concurrency } from '../schedule/index.js';
-import type { RunContext } from './context.js';
+import type { AgentPool } from './agent-pool.js';
+import { knownPackage, type RunContext } from './context.js';
 import { Execution, type AttemptOutcome } from './execution.js';
 import { PauseWatch } from './pause.js';
 
@@ -16,6 +17,10 @@ export interface SuperviseOptions {
   signal?: AbortSignal;
   /** Called with every gate decision (the live view shows the zone). */
   onDecision?: (d: GateDecision) => void;
+  /** Slots shared with the other runs this process supervises (a worker); none: maxAgents alone. */
+  pool?: AgentPool;
+  /** Only tasks of these types (a worker started with --types). */
+  types?: readonly string[];
 }
 
 export interface SuperviseResult {
@@ -57,8 +62,8 @@ class Kick {
  * supervisor that dies can be resumed by another.
  */
 export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promise<SuperviseResult> {
-  const { store, plan } = ctx;
-  const d = plan.defaults;
+  const { store } = ctx;
+  const d = ctx.plan.defaults;
   const running = new Map<string, Execution>();
   const attempts: AttemptOutcome[] = [];
   const kick = new Kick();
@@ -83,6 +88,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
   let lastSweep = 0;
   const onAbort = () => kick.poke();
   opts.signal?.addEventListener('abort', onAbort);
+  const unsubscribe = opts.pool?.onFree(() => kick.poke());
 
   const decide = async (kind: string, reason: string) => {
     ctx.note(reason);
@@ -151,17 +157,19 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
     }
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
+    unsubscribe?.();
     if (spare) await bestEffort('dropping the spare reservation', store.deregisterInstance(spare.id, 'run finished'), ctx.note);
   }
   return { attempts, stoppedBy };
 
   async function startAgents(conc: Concurrency, ready: number): Promise<void> {
-    let slots = Math.min(conc.total - (running.size - paused.size), ready);
+    let slots = Math.min(conc.total - (running.size - paused.size), ready, opts.pool?.free ?? Number.POSITIVE_INFINITY);
     const byType: Record<string, number> = {};
     for (const e of running.values()) byType[e.pkg.type] = (byType[e.pkg.type] ?? 0) + 1;
-    const types = Object.keys(conc.perType).length > 0
-      ? [...new Set(plan.packages.map((p) => p.type))].filter((t) => mayStart(conc, { total: running.size, byType }, t))
+    let types = Object.keys(conc.perType).length > 0
+      ? [...new Set(ctx.plan.packages.map((p) => p.type))].filter((t) => mayStart(conc, { total: running.size, byType }, t))
       : undefined;
+    if (opts.types) types = (types ?? [...new Set(ctx.plan.packages.map((p) => p.type))]).filter((t) => opts.types!.includes(t));
     if (types && types.length === 0) return;
     while (slots > 0) {
       // A spare kept while nothing could be claimed (backoff, per-type limits) may have lapsed, or
@@ -183,11 +191,22 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
       }
       const lease = await store.claimNext({ scope: ctx.scope, owner: spare.id, leaseMs: ctx.leaseMs, runId: ctx.runId, types });
       if (!lease) return;
-      const exec = new Execution(ctx, lease, spare.id);
+      const owner = spare.id;
       spare = null;
+      if (!(await knownPackage(ctx, lease.task).catch(() => null))) {
+        // Not one of the run's packages (its record was never extended with it): a clear failure
+        // for whoever made it, never a crash of the executor.
+        const error = `task ${lease.task.id} names package "${lease.task.key ?? ''}", which run ${ctx.runId} does not record; add tasks to a run with spawn_parallel_tasks or a plan`;
+        await bestEffort(`refusing ${lease.task.id}`, store.failTask(lease.task.id, lease.token, { error, retryable: false, kind: 'unspecified' }), ctx.note);
+        await bestEffort('dropping its reservation', store.deregisterInstance(owner, 'task refused'), ctx.note);
+        continue;
+      }
+      const exec = new Execution(ctx, lease, owner);
+      opts.pool?.take();
       // Keyed by attempt: an attempt that ends must not take a later attempt of its task with it.
       running.set(exec.key, exec);
       void exec.done.then((o) => {
+        opts.pool?.give();
         running.delete(exec.key);
         paused.delete(exec.key);
         attempts.push(o);

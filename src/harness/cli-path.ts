@@ -23,3 +23,8 @@ export function daedalusCommand(): string[] {
   const bundled = builtFile('mcp.js');
   return [process.execPath, existsSync(bundled) ? bundled : builtFile('cli/main.js')];
 }
+
+/** argv prefix that runs the full `daedalus` CLI (any command, not only `mcp`). */
+export function daedalusCliCommand(): string[] {
+  return [process.execPath, builtFile('cli/main.js')];
+}

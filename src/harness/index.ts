@@ -8,7 +8,8 @@ import type { Harness } from './types.js';
 
 export type { AgentProcess, Harness, HarnessEvent, LaunchSpec, ProcessEnd } from './types.js';
 export { spawnGroup, killGroup } from './spawn.js';
-export { daedalusCommand, builtFile } from './cli-path.js';
+export { daedalusCliCommand, daedalusCommand, builtFile } from './cli-path.js';
+export { startDetachedWorker, type DetachedWorker } from './detached-worker.js';
 
 const harnesses = new Map<string, Harness>([
   [shellHarness.name, shellHarness],

@@ -1,5 +1,5 @@
 import { openStore, resolveBusAddress } from '../bus/index.js';
-import { describeError } from '../common/index.js';
+import { daedalusHome, describeError } from '../common/index.js';
 import type { McpContext } from './context.js';
 import { startHousekeeping } from './housekeeping.js';
 import { createContext } from './identity.js';
@@ -22,6 +22,9 @@ export async function attachToBus(o: { bus?: string; env: NodeJS.ProcessEnv; cwd
   let ctx: McpContext;
   try {
     ctx = await createContext({ store, env: o.env, cwd: o.cwd, log: o.log });
+    ctx.busArg = o.bus;
+    ctx.env = o.env;
+    ctx.home = daedalusHome(o.env);
   } catch (e) {
     await store.close().catch(() => undefined);
     throw e;

@@ -84,6 +84,12 @@ export interface Session {
 
 export interface McpContext {
   store: Store;
+  /** The bus as this server was told it (`--bus`), for a worker it starts; none: the default. */
+  busArg?: string;
+  /** $DAEDALUS_HOME of this server: where a worker it starts keeps worktrees and logs. */
+  home?: string;
+  /** The environment the server was started with (a worker it starts inherits it, minus identity). */
+  env?: NodeJS.ProcessEnv;
   /** Scope for a `register` call; an adopted instance brings its own. */
   scope: string;
   /** Root that lock and annotation paths are relative to. */

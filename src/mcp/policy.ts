@@ -25,6 +25,10 @@ export const POLICY = {
   poll_messages: { planner: Y, worker: Y, observer: Y },
   wait_for_activity: { planner: Y, worker: Y, observer: Y },
 
+  spawn_parallel_tasks: { planner: Y, worker: N, observer: N },
+  submit_plan: { planner: Y, worker: N, observer: N },
+  get_task_stats: { planner: Y, worker: Y, observer: Y },
+  wait_for_tasks: { planner: Y, worker: Y, observer: Y },
   request_task: { planner: Y, worker: N, observer: N },
   request_task_batch: { planner: Y, worker: N, observer: N },
   claim_next_task: { planner: N, worker: Y, observer: N },

@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { stringify } from 'yaml';
 import { planPolicies } from '../approvals/index.js';
 import { toPlainJson, type Json, type RunEntry, type Store, type Task } from '../bus/index.js';
@@ -46,12 +47,18 @@ export const plannerRunId = (planner: { id: string; name: string | null }) => `p
  * Validates one task exactly as `plan check` validates a package (same fields, same messages),
  * alone, with the run's defaults; its dependencies are checked against the run afterwards.
  */
-async function validate(spec: TaskSpec, index: number, defaults: Record<string, Json>, harnesses: readonly string[]): Promise<Package> {
+async function validate(spec: TaskSpec, index: number, id: string, defaults: Record<string, Json>, harnesses: readonly string[]): Promise<Package> {
   const { depends_on: _deps, ...rest } = spec;
-  const text = stringify({ plan: 'spawn', defaults, packages: [rest] });
+  const text = stringify({ plan: 'spawn', defaults, packages: [{ id, ...rest }] });
   try {
     const plan = await loadPlan({ file: `tasks[${index + 1}]`, text, harnesses });
-    return plan.packages[0]!;
+    const pkg = plan.packages[0]!;
+    // A copy of the result outside the repository is a person's choice in a plan file; from an
+    // agent it would be a write anywhere the worker may write.
+    if (pkg.outputs.reportTo && isAbsolute(pkg.outputs.reportTo)) {
+      throw new DaedalusError('INVALID_INPUT', `tasks[${index + 1}].outputs.report_to: an agent's task may not write outside the repository (${pkg.outputs.reportTo})`, 'give a path relative to the repository; results are also at .daedalus/results/RUN/ID.json');
+    }
+    return pkg;
   } catch (e) {
     if (!isDaedalusError(e) || !e.code.startsWith('PLAN_')) throw e;
     const issues = (Array.isArray(e.details?.issues) ? e.details.issues : []) as { field: string; message: string; hint: string }[];
@@ -109,8 +116,9 @@ export async function spawnTasks(input: SpawnInput): Promise<SpawnResult> {
     const known = new Set((basePlan?.packages ?? []).map((p) => p.id));
     const batch: Package[] = [];
     for (const [i, spec] of input.tasks.entries()) {
-      const pkg = await validate(spec, i, runDefaults, input.harnesses);
-      const id = typeof spec.id === 'string' && spec.id ? pkg.id : `t${known.size + batch.length + 1}`;
+      // Tasks a planner does not name are t1, t2, … in the order the run got them.
+      const pkg = await validate(spec, i, `t${known.size + batch.length + 1}`, runDefaults, input.harnesses);
+      const id = pkg.id;
       if (known.has(id) || batch.some((b) => b.id === id)) {
         throw new DaedalusError('INVALID_INPUT', `tasks[${i + 1}].id: run ${runId} has a task ${id} already`, 'give each task an id of its own, or leave id out');
       }

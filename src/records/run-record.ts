@@ -109,3 +109,9 @@ export async function loadRunForResume(store: Store, scope: string, runId: strin
 export async function listRunRecords(store: Store, scope: string): Promise<RunRecord[]> {
   return (await store.listRuns(scope, 1000)).map(toRecord);
 }
+
+/** A new run's id: the plan's name and the time, so runs of one plan sort by when they started. */
+export function newRunId(plan: { name: string }): string {
+  const slug = plan.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32) || 'run';
+  return `${slug}-${Date.now().toString(36)}`;
+}

@@ -1,21 +1,9 @@
-import type { Json, Store, Task, TaskInput } from '../bus/index.js';
+import type { Store, Task, TaskInput } from '../bus/index.js';
 import { resolveEstimates, type Package, type PlanDefaults } from '../plan/index.js';
 import { dispatchKeys, historyFallback } from '../schedule/index.js';
 
 /** A run's bus task id for a package: stable, so a resumed run finds its tasks again. */
 export const taskIdFor = (runId: string, pkgId: string) => `${runId}:${pkgId}`;
-
-/**
- * The package a task carries: every task a run records holds its whole validated package in its
- * payload (`spec`), so whoever executes it — the run's own process, or a worker that never saw the
- * plan — needs nothing else. Null for a task made otherwise (a bare request_task).
- */
-export function packageOf(task: Task): Package | null {
-  const p = task.payload;
-  const spec = p && typeof p === 'object' && !Array.isArray(p) ? p.spec : undefined;
-  if (!spec || typeof spec !== 'object' || Array.isArray(spec) || typeof spec.id !== 'string') return null;
-  return spec as unknown as Package;
-}
 
 /**
  * Packages become a run's tasks, ranked for dispatch (critical path and priority, with estimates
@@ -43,7 +31,7 @@ export async function recordRunTasks(
     type: p.type,
     title: p.description.split('\n')[0]!.slice(0, 200),
     description: p.description,
-    payload: { package: p.id, harness: p.harness, files: p.inputs.files, spec: p as unknown as Json },
+    payload: { package: p.id, harness: p.harness, files: p.inputs.files },
     priority: keys.get(p.id)?.priority ?? p.priority,
     rank: keys.get(p.id)?.rank ?? 0,
     estimateMs: estimates.ms.get(p.id) ?? null,

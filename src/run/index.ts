@@ -8,3 +8,4 @@ export { formatReport, shortDuration, type RunReport, type TaskReport } from './
 export { listRunRecords, loadRunRecord, type RunRecord } from '../records/index.js';
 export { Progress, type ProgressMode } from './progress.js';
 export { taskIdFor } from '../executor/index.js';
+export { runWorker, type WorkerOptions, type WorkerResult } from './worker.js';

@@ -8,7 +8,7 @@ import { attemptDir, LEASE_FILE, packageOf } from '../executor/index.js';
 import { endPreviousAttempt, integrateCompleted } from '../executor/index.js';
 import type { RunRecord } from '../records/index.js';
 
-function alive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     // A zombie is dead: orphans wait for init to reap them, which can take seconds.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -46,7 +46,7 @@ export async function claimSupervision(store: Store, scope: string, runId: strin
   let takeOverEpoch: number | undefined;
   if (run?.supervisor) {
     const inst = await store.getInstance(run.supervisor);
-    if (inst && inst.host === hostname() && inst.pid && !alive(inst.pid)) takeOverEpoch = run.epoch;
+    if (inst && inst.host === hostname() && inst.pid && !processAlive(inst.pid)) takeOverEpoch = run.epoch;
   }
   return store.claimRun(scope, runId, supervisorId, leaseMs, { takeOverEpoch });
 }

@@ -1,22 +1,37 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { formatAddress, openStore, resolveBusAddress, resolveScope, toPlainJson, type Store, type TaskInput } from '../bus/index.js';
+import { formatAddress, openStore, resolveBusAddress, resolveScope, toPlainJson, type Store } from '../bus/index.js';
 import { bestEffort, daedalusHome, DaedalusError, describeError, isDaedalusError, withReleasers } from '../common/index.js';
 import { availableHarnesses, daedalusCommand, getHarness, type Harness } from '../harness/index.js';
-import { planCheck, resolveEstimates, type Plan } from '../plan/index.js';
+import { planCheck, type Plan } from '../plan/index.js';
 import { SystemSampler, TaskUsageTracker, type GateDecision, type Sampler } from '../resources/index.js';
-import { dispatchKeys, historyFallback } from '../schedule/index.js';
 import { createIntegration, finishRun, cleanupRun, type FinishResult } from '../workspace/index.js';
-import { supervise, taskIdFor, type RunContext } from '../executor/index.js';
+import { supervise, type AgentPool, type RunContext } from '../executor/index.js';
 import { claimSupervision, recoverRun } from './recover.js';
 import { buildReport, writeResults, type RunReport } from './report.js';
-import { createRunRecord, loadRunForResume, saveRunRecord, type RunRecord } from '../records/index.js';
+import { createRunRecord, loadRunForResume, newRunId, recordRunTasks, saveRunRecord, type RunRecord } from '../records/index.js';
 
 export interface RunOptions {
   /** A plan file, package file or directory. Not needed with resume. */
   plan?: string;
   /** Resume this run instead of starting one. */
   resume?: string;
+  /**
+   * With resume: a worker taking up a run nobody supervises (a planner's run, or one whose
+   * supervisor died): its integration branch is made if it has none yet, and its plan is read
+   * again whenever a task names a package added since.
+   */
+  take?: boolean;
+  /** An open bus to use (a worker shares one across its runs); otherwise one is opened and closed here. */
+  store?: Store;
+  /** Agent slots shared with the other runs of this process (a worker). */
+  pool?: AgentPool;
+  /** Only tasks of these types. */
+  types?: readonly string[];
+  /** Start every agent task in this mode, whatever its package says (a worker's --mode). */
+  modeOverride?: 'headless' | 'interactive';
+  /** Run every agent task with this harness instead of the one its package names (shell tasks stay shell). */
+  harnessOverride?: string;
   /** The repository (default: the current directory's). */
   repo?: string;
   /** Where worktrees and attempt files go (default $DAEDALUS_HOME). */
@@ -54,11 +69,6 @@ export interface RunResult {
  */
 const SUPERVISOR_LEASE_MS = 60_000;
 
-function newRunId(plan: Plan): string {
-  const slug = plan.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32) || 'run';
-  return `${slug}-${Date.now().toString(36)}`;
-}
-
 function repoRoot(dir: string): string {
   // The scope's root is the main worktree of the repository the directory belongs to.
   return resolveScope(dir, {});
@@ -81,10 +91,10 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     if (!opts.plan) throw new DaedalusError('INVALID_INPUT', 'no plan given', 'daedalus run PLAN.yaml, or --resume RUN');
     checked = await planCheck({ file: opts.plan, harnesses: Object.keys(harnesses) });
   }
-  const store = await openStore(address);
+  const store = opts.store ?? (await openStore(address));
   const warn = (line: string) => opts.onNote?.(line);
   return withReleasers(async (defer) => {
-    defer(() => store.close());
+    if (!opts.store) defer(() => store.close());
     const scope = resolveScope(repo, {});
     let record: RunRecord;
     if (!checked) {
@@ -103,6 +113,7 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
         supervisors: [],
       };
     }
+    if (opts.modeOverride) record.plan = withMode(record.plan, opts.modeOverride);
     const plan = record.plan;
     const supervisor = await store.registerInstance({
       scope,
@@ -156,16 +167,20 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       leaseMs: opts.leaseMs ?? 5 * 60_000,
       daedalus: daedalusCommand(),
       harness: (name) => {
-        const h = harnesses[name];
+        const h = harnesses[opts.harnessOverride && name !== 'shell' ? opts.harnessOverride : name];
         if (!h) throw new DaedalusError('PLAN_INVALID', `harness "${name}" is not available`, `use one of ${Object.keys(harnesses).join(', ')}`);
         return h;
       },
       tracker: new TaskUsageTracker(),
       note: (line) => opts.onNote?.(line),
       keepWorktrees: opts.cleanup === false,
+      refreshPlan: async () => withMode((await loadRunForResume(store, scope, record.runId, home)).plan, opts.modeOverride),
     };
 
     if (opts.resume) {
+      // A planner's run has no integration branch until someone executes it; made from its base
+      // even when the user's checkout has uncommitted edits (nothing here touches the checkout).
+      if (opts.take) await createIntegration({ repo, home, run: record.runId, base: plan.defaults.base, allowDirty: true });
       await recoverRun(ctx, { ...record, supervisors: previous });
     } else {
       try {
@@ -187,11 +202,15 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       maxAgents: record.maxAgents,
       signal: opts.signal ? AbortSignal.any([opts.signal, superseded.signal]) : superseded.signal,
       onDecision: opts.onDecision,
+      pool: opts.pool,
+      types: opts.types,
     });
     if (superseded.signal.aborted) {
       throw new DaedalusError('LEASE_LOST', `run ${record.runId} was taken over by another supervisor; this one stopped`, 'follow the run with `daedalus runs` and `daedalus bus tasks`');
     }
 
+    // A planner may have grown the run while it ran: the report covers every package it has now.
+    if (opts.take) record.plan = ctx.plan = await ctx.refreshPlan!();
     const report = await buildReport(ctx, record, outcome);
     await writeResults(ctx, report);
     let finish: FinishResult | null = null;
@@ -212,29 +231,14 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
   }, (e) => warn(`shutdown: ${describeError(e)}`));
 }
 
+/** The plan with every agent package in the given mode (shell packages have no panes). */
+function withMode(plan: Plan, mode: 'headless' | 'interactive' | undefined): Plan {
+  if (!mode) return plan;
+  return { ...plan, packages: plan.packages.map((p) => (p.harness === 'shell' ? p : { ...p, mode })) };
+}
+
 /** The plan's packages become the run's tasks, ranked for dispatch, in one batch (all or nothing). */
 async function createTasks(ctx: RunContext): Promise<void> {
-  const { plan } = ctx;
-  const history = await ctx.store.listHistory(ctx.scope, { limit: 500 });
-  const estimates = resolveEstimates(plan.packages, { fallback: historyFallback(history) });
-  const keys = dispatchKeys(plan.packages, estimates.ms);
-  const inputs: TaskInput[] = plan.packages.map((p) => ({
-    id: taskIdFor(ctx.runId, p.id),
-    runId: ctx.runId,
-    key: p.id,
-    type: p.type,
-    title: p.description.split('\n')[0]!.slice(0, 200),
-    description: p.description,
-    payload: { package: p.id, harness: p.harness, files: p.inputs.files },
-    priority: keys.get(p.id)?.priority ?? p.priority,
-    rank: keys.get(p.id)?.rank ?? 0,
-    estimateMs: estimates.ms.get(p.id) ?? null,
-    maxAttempts: p.maxAttempts,
-    dependentsPolicy: plan.defaults.onFailure,
-    integrate: plan.defaults.integrate,
-    dependsOn: p.dependsOn.map((d) => taskIdFor(ctx.runId, d)),
-    idempotencyKey: taskIdFor(ctx.runId, p.id),
-  }));
-  await ctx.store.createTasks(ctx.scope, inputs, ctx.supervisorId);
-  ctx.note(`run ${ctx.runId}: ${inputs.length} tasks on ${formatAddress(resolveBusAddress(ctx.busAddress))}`);
+  const tasks = await recordRunTasks(ctx.store, ctx.scope, ctx.runId, ctx.plan.packages, ctx.plan.defaults, ctx.supervisorId);
+  ctx.note(`run ${ctx.runId}: ${tasks.length} tasks on ${formatAddress(resolveBusAddress(ctx.busAddress))}`);
 }

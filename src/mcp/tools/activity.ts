@@ -5,7 +5,7 @@ import { tool, type AnyTool, type IdentifiedCall } from '../tool.js';
 import { messageLine } from '../views.js';
 
 /** Keeps a long wait alive for clients that time tool calls out, when the caller asked for progress. */
-function keepAlive(call: IdentifiedCall, totalMs: number): () => void {
+export function keepAlive(call: IdentifiedCall, totalMs: number, message = 'waiting for activity'): () => void {
   const token = call.extra._meta?.progressToken;
   if (token === undefined) return () => {};
   const started = Date.now();
@@ -14,7 +14,7 @@ function keepAlive(call: IdentifiedCall, totalMs: number): () => void {
     call.extra
       .sendNotification({
         method: 'notifications/progress',
-        params: { progressToken: token, progress: elapsed, total: Math.round(totalMs / 1000), message: 'waiting for activity' },
+        params: { progressToken: token, progress: elapsed, total: Math.round(totalMs / 1000), message },
       })
       .catch((e: unknown) => call.ctx.log.debug(`progress notification not sent: ${describeError(e)}`));
   }, call.ctx.options.progressEveryMs);

@@ -7,6 +7,7 @@ import { kvTools } from './kv.js';
 import { lockTools } from './locks.js';
 import { messageTools } from './messages.js';
 import { permissionTools } from './permissions.js';
+import { plannerTools } from './planner.js';
 import { taskPlanTools } from './tasks-plan.js';
 import { taskWorkTools } from './tasks-work.js';
 
@@ -15,6 +16,7 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   ...instanceTools,
   ...messageTools,
   ...activityTools,
+  ...plannerTools,
   ...taskPlanTools,
   ...taskWorkTools,
   ...contextTools,
