@@ -21,6 +21,8 @@ const commands = {
   status: () => import('./commands/status.js'),
   agents: () => import('./commands/agents.js'),
   editorHook: () => import('./commands/editor-hook.js'),
+  spawn: () => import('./commands/spawn.js'),
+  killSwarm: () => import('./commands/kill-swarm.js'),
 };
 
 
@@ -282,6 +284,21 @@ function addControlPlaneCommands(program: Command, common: (cmd: Command) => Bus
     .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
     .option('--json', 'print JSON')
     .action(async (_o, cmd: Command) => (await commands.status()).statusCommand(common(cmd)));
+
+  program
+    .command('spawn')
+    .description('start a worker with N Icarus agents in the control plane (adds capacity)')
+    .argument('<n>', 'agents', int('N'))
+    .option('--harness <name>', 'run every agent task with this harness')
+    .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
+    .option('--json', 'print JSON')
+    .action(async (n: number, o: { harness?: string }, cmd: Command) => (await commands.spawn()).spawnCommand({ ...common(cmd), agents: n, harness: o.harness }));
+  program
+    .command('kill-swarm')
+    .description('stop every worker of this repository here: agents stopped, their tasks ready again, panes closed')
+    .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
+    .option('--json', 'print JSON')
+    .action(async (_o, cmd: Command) => (await commands.killSwarm()).killSwarmCommand(common(cmd)));
 
   program
     .command('editor-hook')

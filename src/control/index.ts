@@ -9,3 +9,4 @@ export { chiefCommand, chiefPrompt, type ChiefHarness } from './chief.js';
 export { controlStatus, type ControlStatus } from './status.js';
 export { editorHook, parseDelegation, realEditor, type EditorHookOptions, type EditorHookResult } from './editor-hook.js';
 export { openAgentWindow, closeAgentWindow } from './agent-window.js';
+export { killSwarm, spawnWorkers, type KillSwarmResult, type SpawnInput } from './swarm.js';
