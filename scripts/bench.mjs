@@ -15,7 +15,9 @@ if (unknown.length > 0) {
 }
 let failed = false;
 for (const name of wanted.length > 0 ? wanted : available) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', new URL(`${name}.bench.ts`, dir).pathname], {
+  // Flags (`--tasks=200`) go to every benchmark run; each reads the ones it knows.
+  const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', new URL(`${name}.bench.ts`, dir).pathname, ...flags], {
     stdio: 'inherit',
   });
   if (r.status !== 0) failed = true;

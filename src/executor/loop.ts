@@ -21,12 +21,20 @@ export interface SuperviseOptions {
   pool?: AgentPool;
   /** Only tasks of these types (a worker started with --types). */
   types?: readonly string[];
+  /**
+   * Keep supervising when every task is final, until the signal: a planner's run grows with each
+   * spawn, and its next task should start at once rather than wait for the run to be taken up
+   * again. Called each time the run falls quiet (its report is due).
+   */
+  linger?: { onQuiet(attempts: AttemptOutcome[]): Promise<void> };
 }
 
 export interface SuperviseResult {
   attempts: AttemptOutcome[];
   /** Why no new agents were started before the plan was finished, if that happened. */
   stoppedBy: 'interrupt' | 'budget-cost' | 'budget-wall' | null;
+  /** Every task was final when it stopped (a lingering run stopped while quiet is not interrupted). */
+  quiet: boolean;
 }
 
 /** Wakes the loop early: an attempt ended, a signal came. */
@@ -86,6 +94,8 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
   let spare: Instance | null = null;
   let spareAt = 0;
   let lastSweep = 0;
+  let quiet = false;
+  let quietReported = false;
   const onAbort = () => kick.poke();
   opts.signal?.addEventListener('abort', onAbort);
   const unsubscribe = opts.pool?.onFree(() => kick.poke());
@@ -112,11 +122,28 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
         }
       }
 
+      // Read before counting, so a task made after the count is an event after this cursor.
+      const cursor = opts.linger ? ((await store.readEvents(ctx.scope, { after: 0, limit: 1, newest: true }))[0]?.id ?? 0) : 0;
       const counts = await store.countTasks(ctx.scope, ctx.runId);
       // Blocked tasks do not keep it going: with nothing else left, they wait on dependencies that
       // failed under on_failure keep, and would keep the loop going forever.
       const open = LIVE_TASK_STATES.reduce((n, s) => n + counts[s], 0);
-      if ((open === 0 || stoppedBy !== null) && running.size === 0) break;
+      quiet = open === 0;
+      if ((open === 0 || stoppedBy !== null) && running.size === 0) {
+        if (!opts.linger || stoppedBy !== null) break;
+        if (!quietReported) {
+          quietReported = true;
+          await opts.linger.onQuiet(attempts);
+        }
+        // Sleeps until the run gets work again (a spawn's tasks, a retry), or the stop.
+        await store
+          .waitForEvents(ctx.scope, { after: cursor, runId: ctx.runId, types: ['task.ready', 'task.created', 'run.extended'], timeoutMs: 30_000, signal: opts.signal, limit: 1 })
+          .catch((e: unknown) => {
+            if (!opts.signal?.aborted) ctx.note(`waiting for new tasks: ${describeError(e)}`);
+          });
+        continue;
+      }
+      quietReported = false;
 
       if (stoppedBy === null) {
         // Reading every result costs; only a plan with a cost budget pays it.
@@ -160,7 +187,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
     unsubscribe?.();
     if (spare) await bestEffort('dropping the spare reservation', store.deregisterInstance(spare.id, 'run finished'), ctx.note);
   }
-  return { attempts, stoppedBy };
+  return { attempts, stoppedBy, quiet };
 
   async function startAgents(conc: Concurrency, ready: number): Promise<void> {
     let slots = Math.min(conc.total - (running.size - paused.size), ready, opts.pool?.free ?? Number.POSITIVE_INFINITY);

@@ -112,7 +112,7 @@ export async function buildReport(ctx: RunContext, record: RunRecord, outcome: S
   const dispatch = outcome.attempts.map((a: AttemptOutcome) => a.dispatchMs).filter((x): x is number => x !== null);
   const costUsd = rows.reduce((s, r) => s + (r.costUsd ?? 0), 0);
   const status: RunReport['status'] =
-    outcome.stoppedBy === 'interrupt' ? 'interrupted' : counts.done === tasks.length ? 'done' : counts.done === 0 ? 'failed' : 'partial';
+    outcome.stoppedBy === 'interrupt' && !outcome.quiet ? 'interrupted' : counts.done === tasks.length ? 'done' : counts.done === 0 ? 'failed' : 'partial';
   const report: RunReport = {
     runId: ctx.runId,
     plan: ctx.plan.name,

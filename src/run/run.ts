@@ -6,7 +6,7 @@ import { availableHarnesses, daedalusCommand, getHarness, type Harness } from '.
 import { planCheck, type Plan } from '../plan/index.js';
 import { SystemSampler, TaskUsageTracker, type GateDecision, type Sampler } from '../resources/index.js';
 import { createIntegration, finishRun, cleanupRun, type FinishResult } from '../workspace/index.js';
-import { supervise, type AgentPool, type RunContext } from '../executor/index.js';
+import { supervise, type AgentPool, type SuperviseResult, type RunContext } from '../executor/index.js';
 import { claimSupervision, recoverRun } from './recover.js';
 import { buildReport, writeResults, type RunReport } from './report.js';
 import { createRunRecord, loadRunForResume, newRunId, recordRunTasks, saveRunRecord, type RunRecord } from '../records/index.js';
@@ -197,6 +197,18 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     await store.recordEvent(scope, 'run.started', { plan: plan.name, maxAgents: record.maxAgents, resumed: Boolean(opts.resume) }, { runId: record.runId, instanceId: supervisor.id });
     opts.onStart?.({ store, scope, runId: record.runId, plan });
 
+    // The report, the results and the run's status, as they stand now.
+    const settle = async (outcome: SuperviseResult) => {
+      // A planner may have grown the run while it ran: the report covers every package it has now.
+      if (opts.take) record.plan = ctx.plan = await ctx.refreshPlan!();
+      const report = await buildReport(ctx, record, outcome);
+      await writeResults(ctx, report);
+      record.status = outcome.stoppedBy === 'interrupt' && !outcome.quiet ? 'interrupted' : report.status;
+      record.finishedAt = Date.now();
+      await saveRunRecord(store, scope, record, { token });
+      await store.recordEvent(scope, 'run.finished', { status: record.status, summary: toPlainJson(report.summary) }, { runId: record.runId });
+      return report;
+    };
     const outcome = await supervise(ctx, {
       sampler: opts.sampler ?? new SystemSampler(),
       maxAgents: record.maxAgents,
@@ -204,15 +216,14 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       onDecision: opts.onDecision,
       pool: opts.pool,
       types: opts.types,
+      // A worker keeps a planner's run: its next spawn starts at once.
+      linger: opts.take && plan.kind === 'planner' ? { onQuiet: async (attempts) => void (await settle({ attempts, stoppedBy: null, quiet: true })) } : undefined,
     });
     if (superseded.signal.aborted) {
       throw new DaedalusError('LEASE_LOST', `run ${record.runId} was taken over by another supervisor; this one stopped`, 'follow the run with `daedalus runs` and `daedalus bus tasks`');
     }
 
-    // A planner may have grown the run while it ran: the report covers every package it has now.
-    if (opts.take) record.plan = ctx.plan = await ctx.refreshPlan!();
-    const report = await buildReport(ctx, record, outcome);
-    await writeResults(ctx, report);
+    const report = await settle(outcome);
     let finish: FinishResult | null = null;
     if (opts.finish && report.counts.done === report.tasks.length) {
       finish = await finishRun({ repo, home, run: record.runId });
@@ -223,10 +234,6 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       );
       await bestEffort('cleanup', cleanupRun({ repo, home, run: record.runId, outcomes, removeIntegrationWorktree: true }), warn);
     }
-    record.status = outcome.stoppedBy === 'interrupt' ? 'interrupted' : report.status;
-    record.finishedAt = Date.now();
-    await saveRunRecord(store, scope, record, { token });
-    await store.recordEvent(scope, 'run.finished', { status: record.status, summary: toPlainJson(report.summary) }, { runId: record.runId });
     return { runId: record.runId, repo, report, finish };
   }, (e) => warn(`shutdown: ${describeError(e)}`));
 }

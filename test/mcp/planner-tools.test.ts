@@ -86,6 +86,15 @@ describe('the planner\'s tools over a real MCP client', () => {
     while (waited.timed_out === true);
     expect(waited).toMatchObject({ done: 1 });
     expect((await repo.git(['show', 'daedalus/planner-chief/integration:count.txt'])).trim()).toBe('2');
+    // The worker kept the run while it was quiet: the second spawn needed no new claim, and the run
+    // was reported done after each round.
+    const claims = await store.readEvents(scope, { after: 0, types: ['run.claimed'], runId: 'planner-chief', limit: 10 });
+    expect(claims).toHaveLength(1);
+    // Reported done once quiet with all four (the first round may have had no quiet moment).
+    const fourDone = async () =>
+      (await store.readEvents(scope, { after: 0, types: ['run.finished'], runId: 'planner-chief', limit: 10 })).some((e) => (e.data as unknown as { summary: { done: number } }).summary.done === 4);
+    while (!(await fourDone())) await store.waitForEvents(scope, { after: (await store.readEvents(scope, { after: 0, limit: 1, newest: true }))[0]!.id, types: ['run.finished'], timeoutMs: 5000 });
+    expect((await store.getRun(scope, 'planner-chief'))?.status).toBe('done');
   });
 
   it('submit_plan refuses an invalid plan with the same words as `daedalus plan check`, and refuses planner tools to workers', async () => {

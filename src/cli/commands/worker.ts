@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { openStore, resolveScope } from '../../bus/index.js';
+import { existsSync } from 'node:fs';
+import { openStore, resolveBusAddress, resolveScope } from '../../bus/index.js';
 import { daedalusHome, DaedalusError, processOutput, type Output } from '../../common/index.js';
 import { startDetachedWorker } from '../../harness/index.js';
 import { liveExecutors } from '../../records/index.js';
@@ -64,7 +65,13 @@ export async function workerCommand(o: WorkerCommandOptions): Promise<number> {
 
 /** `daedalus worker --stop`: ends the scope's executors on this host and waits until they are gone. */
 async function stopWorkers(o: WorkerCommandOptions, out: Output): Promise<number> {
-  const store = await openStore(o.bus, { mustExist: true });
+  const address = resolveBusAddress(o.bus);
+  // No bus yet: nothing ever ran here, so no worker either.
+  if (address.kind === 'sqlite' && !existsSync(address.path)) {
+    out.out('no worker is running for this repository');
+    return 0;
+  }
+  const store = await openStore(address, { mustExist: true });
   try {
     const scope = resolveScope(resolve(o.repo ?? process.cwd()));
     const live = await liveExecutors(store, scope);
