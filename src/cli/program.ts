@@ -18,6 +18,12 @@ const commands = {
   ui: () => import('./commands/ui.js'),
   worker: () => import('./commands/worker.js'),
   workspace: () => import('./commands/workspace.js'),
+  controlPlane: () => import('./commands/control-plane.js'),
+  status: () => import('./commands/status.js'),
+  agents: () => import('./commands/agents.js'),
+  editorHook: () => import('./commands/editor-hook.js'),
+  spawn: () => import('./commands/spawn.js'),
+  killSwarm: () => import('./commands/kill-swarm.js'),
 };
 
 
@@ -270,5 +276,89 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .action(async (o: { run?: string; all?: boolean; force?: boolean; repo?: string; json?: boolean }) => (await commands.workspace()).workspaceCleanCommand(o));
 
+  addControlPlaneCommands(program, common);
+
   return program;
+}
+
+/** The control plane: `daedalus` alone, new, status, agents, editor-hook. */
+function addControlPlaneCommands(program: Command, common: (cmd: Command) => BusCommandOptions): void {
+  type PlaneOpts = { detach?: boolean; harness?: string; chiefWidth?: string; gitHeight?: string };
+  const planeOptions = (cmd: Command) =>
+    cmd
+      .option('--detach', 'build the session without attaching (scripts, CI)')
+      .option('--harness <name>', 'the Daedalus agent: claude or codex', 'claude')
+      .option('--chief-width <size>', 'width of the Daedalus pane: columns (90) or a share (40%)')
+      .option('--git-height <size>', 'height of the git pane: rows or a share (25%)');
+  // The root and `new` share these options; commander may give them to either, so both read them with the globals.
+  const plane = (cmd: Command) => cmd.optsWithGlobals<PlaneOpts & { bus?: string }>();
+  planeOptions(program).action(async (_o, cmd: Command) => (await commands.controlPlane()).controlPlaneCommand(plane(cmd)));
+  planeOptions(program.command('new').description('a new control plane for this repository (ends the one running)')).action(async (_o, cmd: Command) =>
+    (await commands.controlPlane()).controlPlaneCommand({ ...plane(cmd), fresh: true }),
+  );
+
+  program
+    .command('status')
+    .description('the control plane, the executor, the swarm (tasks by state, each worker) and the persistent agents')
+    .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
+    .option('--json', 'print JSON')
+    .action(async (_o, cmd: Command) => (await commands.status()).statusCommand(common(cmd)));
+
+  program
+    .command('spawn')
+    .description('start a worker with N Icarus agents in the control plane (adds capacity)')
+    .argument('<n>', 'agents', int('N'))
+    .option('--harness <name>', 'run every agent task with this harness')
+    .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
+    .option('--json', 'print JSON')
+    .action(async (n: number, o: { harness?: string }, cmd: Command) => (await commands.spawn()).spawnCommand({ ...common(cmd), agents: n, harness: o.harness }));
+  program
+    .command('kill-swarm')
+    .description('stop every worker of this repository here: agents stopped, their tasks ready again, panes closed')
+    .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
+    .option('--json', 'print JSON')
+    .action(async (_o, cmd: Command) => (await commands.killSwarm()).killSwarmCommand(common(cmd)));
+
+  program
+    .command('editor-hook')
+    .description('$EDITOR for the Daedalus agent: a prompt starting with @NAME goes to that persistent agent and its answer comes back')
+    .argument('<file>', 'the file the agent CLI asks to edit')
+    .action(async (file: string, _o, cmd: Command) => (await commands.editorHook()).editorHookCommand({ ...common(cmd), file }));
+
+  const agents = program.command('agents').description('persistent named agents that keep their context across tasks');
+  const agentCmd = (name: string, description: string) =>
+    agents
+      .command(name)
+      .description(description)
+      .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
+      .option('--json', 'print JSON');
+  agentCmd('add', 'add an agent and start it in its own window of the control plane')
+    .argument('<name>', 'its name (lower case)')
+    .option('--harness <name>', 'the agent CLI', 'claude')
+    .option('--role <role>', 'planning, coding, testing, review, … (tasks can be routed by role)', 'coding')
+    .option('--seed <file>', 'text for its first turn')
+    .option('--no-start', 'only record it')
+    .action(async (name: string, o: { harness?: string; role?: string; seed?: string; start: boolean }, cmd: Command) =>
+      (await commands.agents()).agentsAdd({ ...common(cmd), name, harness: o.harness, role: o.role, seed: o.seed, noStart: !o.start }),
+    );
+  agentCmd('list', 'agents with status, queue, last activity and context').action(async (_o, cmd: Command) => (await commands.agents()).agentsList(common(cmd)));
+  agentCmd('show', 'one agent: its session, context and queue')
+    .argument('<name>')
+    .action(async (name: string, _o, cmd: Command) => (await commands.agents()).agentsShow({ ...common(cmd), name }));
+  agentCmd('ask', 'give an agent (by name or role) a prompt and print its answer')
+    .argument('<name>', 'agent name or role')
+    .argument('<prompt...>')
+    .option('--no-wait', 'print the task id and return')
+    .action(async (name: string, prompt: string[], o: { wait: boolean }, cmd: Command) =>
+      (await commands.agents()).agentsAsk({ ...common(cmd), name, prompt: prompt.join(' '), noWait: !o.wait }),
+    );
+  agentCmd('stop', 'stop an agent (its session is kept)')
+    .argument('<name>')
+    .action(async (name: string, _o, cmd: Command) => (await commands.agents()).agentsStop({ ...common(cmd), name }));
+  agentCmd('start', 'start a stopped agent again, resuming its session')
+    .argument('<name>')
+    .action(async (name: string, _o, cmd: Command) => (await commands.agents()).agentsStart({ ...common(cmd), name }));
+  agentCmd('serve', 'run an agent in this terminal (what its window runs)')
+    .argument('<name>')
+    .action(async (name: string, _o, cmd: Command) => (await commands.agents()).agentsServe({ ...common(cmd), name }));
 }

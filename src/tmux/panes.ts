@@ -1,8 +1,5 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { bestEffort, DaedalusError, warnToStderr } from '../common/index.js';
-
-const exec = promisify(execFile);
+import { runTmux } from './server.js';
 
 /**
  * Interactive agents run visibly in tmux panes on a private server per run (`tmux -L
@@ -19,6 +16,12 @@ export interface PaneRequest {
   command: string;
   /** Injected for tests: the tmux binary. */
   tmux?: string;
+  /**
+   * Where DAEDALUS_TMUX_SOCKET / DAEDALUS_TMUX_SESSION are read (default process.env): a worker
+   * started by the control plane gets them, so its agents open in the control plane's swarm
+   * session instead of a server of their own.
+   */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Pane {
@@ -33,19 +36,30 @@ const safe = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 60);
 export const socketName = (runId: string) => `daedalus-${safe(runId)}`;
 export const sessionName = (runId: string) => safe(runId);
 
+/** The window every agent pane of a session opens in. */
+export const AGENTS_WINDOW = 'agents';
+
+/** The server and session a request's pane goes to: the environment's overrides, else the run's own. */
+export function paneTarget(req: Pick<PaneRequest, 'runId' | 'env'>): { socket: string; session: string } {
+  const env = req.env ?? process.env;
+  return {
+    socket: env.DAEDALUS_TMUX_SOCKET?.trim() || socketName(req.runId),
+    session: env.DAEDALUS_TMUX_SESSION?.trim() || sessionName(req.runId),
+  };
+}
+
+/**
+ * When an agent's pane closes, the ones left are re-tiled, so the window never keeps a hole where a
+ * finished agent was. A session hook runs inside tmux itself: no process of ours has to be alive.
+ */
+export function retileHook(session: string): string[] {
+  return ['set-hook', '-t', session, 'pane-exited', `select-layout -t '=${session}:${AGENTS_WINDOW}' tiled`];
+}
+
 /** Pane creation per server is serialised: two agents starting at once must not both create the session. */
 const queues = new Map<string, Promise<unknown>>();
 
-async function tmux(bin: string, socket: string, args: string[]): Promise<string> {
-  try {
-    const { stdout } = await exec(bin, ['-L', socket, ...args], { encoding: 'utf8' });
-    return stdout.trim();
-  } catch (e) {
-    const err = e as { stderr?: string; message: string; code?: string };
-    if (err.code === 'ENOENT') throw new DaedalusError('INVALID_STATE', 'tmux is not installed', 'install tmux, or run the package with mode: headless');
-    throw new DaedalusError('INVALID_STATE', `tmux ${args[0]} failed: ${(err.stderr ?? err.message).trim()}`);
-  }
-}
+const tmux = (bin: string, socket: string, args: string[]) => runTmux(socket, args, bin);
 
 function parsePane(out: string, socket: string, session: string): Pane {
   const [paneId, pid] = out.split(' ');
@@ -55,8 +69,7 @@ function parsePane(out: string, socket: string, session: string): Pane {
 
 async function createPane(req: PaneRequest): Promise<Pane> {
   const bin = req.tmux ?? 'tmux';
-  const socket = socketName(req.runId);
-  const session = sessionName(req.runId);
+  const { socket, session } = paneTarget(req);
   const format = ['-P', '-F', '#{pane_id} #{pane_pid}'];
   const exists = await tmux(bin, socket, ['has-session', '-t', `=${session}`]).then(
     () => true,
@@ -64,13 +77,14 @@ async function createPane(req: PaneRequest): Promise<Pane> {
   );
   let out: string;
   if (!exists) {
-    out = await tmux(bin, socket, ['new-session', '-d', '-s', session, '-n', 'agents', '-x', '240', '-y', '60', '-c', req.cwd, ...format, req.command]);
+    out = await tmux(bin, socket, ['new-session', '-d', '-s', session, '-n', AGENTS_WINDOW, '-x', '240', '-y', '60', '-c', req.cwd, ...format, req.command]);
+    await bestEffort('re-tiling on pane exit', tmux(bin, socket, retileHook(session)), warnToStderr);
   } else {
     // A full window ("no space for new pane") gets a sibling window.
-    out = await tmux(bin, socket, ['split-window', '-d', '-t', `=${session}:agents`, '-c', req.cwd, ...format, req.command]).catch(() =>
+    out = await tmux(bin, socket, ['split-window', '-d', '-t', `=${session}:${AGENTS_WINDOW}`, '-c', req.cwd, ...format, req.command]).catch(() =>
       tmux(bin, socket, ['new-window', '-d', '-t', `=${session}`, '-c', req.cwd, ...format, req.command]),
     );
-    await bestEffort('tiling the agents window', tmux(bin, socket, ['select-layout', '-t', `=${session}:agents`, 'tiled']), warnToStderr);
+    await bestEffort('tiling the agents window', tmux(bin, socket, ['select-layout', '-t', `=${session}:${AGENTS_WINDOW}`, 'tiled']), warnToStderr);
   }
   const pane = parsePane(out, socket, session);
   await bestEffort(`titling pane ${pane.paneId}`, tmux(bin, socket, ['select-pane', '-t', pane.paneId, '-T', req.title]), warnToStderr);
@@ -78,7 +92,7 @@ async function createPane(req: PaneRequest): Promise<Pane> {
 }
 
 export function openPane(req: PaneRequest): Promise<Pane> {
-  const socket = socketName(req.runId);
+  const { socket } = paneTarget(req);
   // A failed creation is its own caller's error; the next one in the queue goes ahead regardless.
   const next = (queues.get(socket) ?? Promise.resolve()).catch(() => undefined).then(() => createPane(req));
   queues.set(socket, next);

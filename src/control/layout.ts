@@ -1,0 +1,164 @@
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { bestEffort, DaedalusError, warnToStderr } from '../common/index.js';
+import { AGENTS_WINDOW, hasSession, retileHook, runTmux } from '../tmux/index.js';
+import { CONTROL_SESSION, SWARM_SESSION } from './names.js';
+
+/**
+ * The control plane's tmux layout, on a server of its own:
+ *
+ *   ┌──────────────┬──────────────────────────┐
+ *   │ 0 Daedalus   │ 1 icarus-swarm (nested): │
+ *   │   (fixed     │   one pane per worker,   │
+ *   │    width)    │   re-tiled as they come  │
+ *   ├──────────────┴──────────────────────────┤
+ *   │ 2 git: lazygit, tig or git log --graph  │
+ *   └─────────────────────────────────────────┘
+ *
+ * Tmux hooks keep it that way without a process of ours: `window-resized` puts the chief's width
+ * and the git height back after the terminal changes size, `pane-exited` re-tiles the swarm.
+ */
+
+export interface LayoutOptions {
+  socket: string;
+  /** Working directory of every pane: the repository. */
+  cwd: string;
+  /** Pane 0's command (the Daedalus agent). */
+  chief: string;
+  /** Pane 2's command; default: see gitViewer. */
+  git?: string;
+  /** Pane 0's width: columns ("90") or a share of the window ("35%"). Default 40%. */
+  chiefWidth?: string;
+  /** Pane 2's height, the same way. Default 25%. */
+  gitHeight?: string;
+  /** Size of a session built without a terminal (`--detach`); an attaching client resizes it. */
+  cols?: number;
+  rows?: number;
+  /** Set in every pane of the control plane (the bus, the scope, where the swarm's panes go). */
+  env: Record<string, string>;
+  tmux?: string;
+}
+
+export const PANE_TITLES = ['Daedalus', 'Icarus swarm', 'git'] as const;
+
+/** What a pane that ended shows in place of its program: why, and how to bring it back. */
+const DEAD_PANE_FORMAT =
+  '#[reverse] #{pane_title} ended (#{?#{pane_dead_signal},signal #{pane_dead_signal},status #{pane_dead_status}})#[default] restart: prefix R or `daedalus`';
+
+const SIZE = /^(\d{1,4})(%?)$/;
+
+export function checkSize(value: string, option: string): string {
+  const m = SIZE.exec(value.trim());
+  if (!m || Number(m[1]) === 0 || (m[2] === '%' && Number(m[1]) >= 100)) {
+    throw new DaedalusError('INVALID_INPUT', `${option} "${value}" is not a size`, `give columns (e.g. 90) or a share of the window (e.g. 35%)`);
+  }
+  return value.trim();
+}
+
+function onPath(name: string, path: string | undefined): boolean {
+  for (const dir of (path ?? '').split(delimiter).filter(Boolean)) {
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return true;
+    } catch {
+      // not in this folder
+    }
+  }
+  return false;
+}
+
+/** lazygit when installed, else tig, else a live `git log --graph` of the runs' branches. */
+export function gitViewer(path = process.env.PATH): string {
+  if (onPath('lazygit', path)) return 'lazygit';
+  if (onPath('tig', path)) return 'tig --all';
+  return `sh -c 'while :; do clear; git --no-pager log --graph --oneline --decorate --color=always -n "$(($(tput lines 2>/dev/null || echo 12) - 1))" --branches 2>/dev/null || echo "no commits yet"; sleep 2; done'`;
+}
+
+/** The swarm's resting pane: the session needs one before any worker opens. */
+const SWARM_IDLE = `sh -c 'printf "Icarus swarm: workers open here as panes.\\nStart some with: daedalus spawn N\\n"; exec tail -f /dev/null'`;
+
+export async function buildLayout(o: LayoutOptions): Promise<void> {
+  const t = (args: string[]) => runTmux(o.socket, args, o.tmux);
+  const chiefWidth = checkSize(o.chiefWidth ?? '40%', '--chief-width');
+  const gitHeight = checkSize(o.gitHeight ?? '25%', '--git-height');
+  const size = ['-x', String(o.cols ?? 200), '-y', String(o.rows ?? 50)];
+  const envArgs = Object.entries(o.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+
+  if (!(await hasSession(o.socket, SWARM_SESSION, o.tmux))) {
+    await t(['new-session', '-d', '-s', SWARM_SESSION, '-n', AGENTS_WINDOW, ...size, '-c', o.cwd, ...envArgs, SWARM_IDLE]);
+    await t(['select-pane', '-t', `=${SWARM_SESSION}:${AGENTS_WINDOW}.0`, '-T', 'swarm']);
+    await t(retileHook(SWARM_SESSION));
+  }
+  // Server-wide, so windows opened later (persistent agents, workers) get them too.
+  for (const [k, v] of Object.entries(o.env)) await t(['set-environment', '-g', k, v]);
+
+  const win = `=${CONTROL_SESSION}:control`;
+  await t(['new-session', '-d', '-s', CONTROL_SESSION, '-n', 'control', ...size, '-c', o.cwd, ...envArgs, o.chief]);
+  await t(['set-option', '-w', '-t', win, 'remain-on-exit', 'on']);
+  await t(['set-option', '-w', '-t', win, 'remain-on-exit-format', DEAD_PANE_FORMAT]);
+  await t(['set-option', '-w', '-t', win, 'pane-border-status', 'top']);
+  await t(['set-option', '-w', '-t', win, 'pane-border-format', ' #{pane_index} #{pane_title} ']);
+  // The nested client is this same tmux, started with TMUX unset: otherwise tmux refuses to nest.
+  const bin = o.tmux ?? 'tmux';
+  const nested = `env -u TMUX -u TMUX_PANE ${bin} -L ${o.socket} -f /dev/null attach-session -t =${SWARM_SESSION}`;
+  await t(['split-window', '-h', '-t', `${win}.0`, '-c', o.cwd, ...envArgs, nested]);
+  await t(['split-window', '-v', '-f', '-l', gitHeight, '-t', win, '-c', o.cwd, ...envArgs, o.git ?? gitViewer(o.env.PATH ?? process.env.PATH)]);
+  for (const [i, title] of PANE_TITLES.entries()) await t(['select-pane', '-t', `${win}.${i}`, '-T', title]);
+  const keep = `resize-pane -t '${win}.0' -x ${chiefWidth} ; resize-pane -t '${win}.2' -y ${gitHeight}`;
+  await t(['resize-pane', '-t', `${win}.0`, '-x', chiefWidth]);
+  await t(['set-hook', '-t', CONTROL_SESSION, 'window-resized', keep]);
+  await t(['bind-key', 'R', 'respawn-pane', '-k']);
+  await t(['select-pane', '-t', `${win}.0`]);
+}
+
+export interface PaneInfo {
+  index: number;
+  id: string;
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+  title: string;
+  dead: boolean;
+  deadStatus: number | null;
+  pid: number;
+  command: string;
+}
+
+// tmux escapes tabs in its output, so fields are split on `|`; the title, which may hold one, comes last.
+const FORMAT = '#{pane_index}|#{pane_id}|#{pane_left}|#{pane_top}|#{pane_width}|#{pane_height}|#{pane_dead}|#{pane_dead_status}|#{pane_pid}|#{pane_current_command}|#{pane_title}';
+
+/** The panes of one session's window as tmux reports them (`list-panes -F`). */
+export async function listPanes(socket: string, target: string, bin?: string): Promise<PaneInfo[]> {
+  const out = await runTmux(socket, ['list-panes', '-t', target, '-F', FORMAT], bin);
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [index, id, left, top, width, height, dead, status, pid, command, ...title] = line.split('|');
+      return {
+        index: Number(index),
+        id: id!,
+        left: Number(left),
+        top: Number(top),
+        width: Number(width),
+        height: Number(height),
+        dead: dead === '1',
+        deadStatus: status ? Number(status) : null,
+        pid: Number(pid),
+        command: command ?? '',
+        title: title.join('|'),
+      };
+    });
+}
+
+/** Restarts the control plane's panes whose program ended (same command), e.g. when a person comes back with `daedalus`. */
+export async function respawnDeadPanes(socket: string, bin?: string): Promise<number> {
+  const panes = await listPanes(socket, `=${CONTROL_SESSION}:control`, bin);
+  let n = 0;
+  for (const p of panes.filter((x) => x.dead)) {
+    await bestEffort(`restarting pane ${p.index}`, runTmux(socket, ['respawn-pane', '-t', p.id], bin), warnToStderr);
+    n++;
+  }
+  return n;
+}
