@@ -4,6 +4,7 @@ import type { Store, Task } from '../bus/index.js';
 import type { Harness } from '../harness/index.js';
 import type { Package, Plan } from '../plan/index.js';
 import type { TaskUsageTracker } from '../resources/index.js';
+import type { RemoteSide } from './remote-integration.js';
 
 /** What every part of one run shares. It holds no state that is not also on the bus. */
 export interface RunContext {
@@ -29,6 +30,8 @@ export interface RunContext {
   note(line: string): void;
   /** Keep done tasks' worktrees (normally each goes as soon as its work is merged). */
   keepWorktrees: boolean;
+  /** Hosts sharing a git remote (docs/multi-machine.md): this one owns the run, or hands its tasks over. */
+  remote?: RemoteSide;
 }
 
 export { taskIdFor } from '../records/index.js';

@@ -10,6 +10,7 @@ import { provisionTask } from '../workspace/index.js';
 import { attemptDir, dropWorktree, LEASE_FILE, packageOf, type RunContext } from './context.js';
 import { integrateCompleted } from './integrate.js';
 import { Overseer, type Stop } from './overseer.js';
+import { syncBeforeProvision } from './remote-integration.js';
 
 /** How many of the agent's last readable lines a failure quotes. */
 const SAID_LINES = 30;
@@ -116,14 +117,14 @@ export class Execution {
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, LEASE_FILE), JSON.stringify({ taskId: task.id, attempt: task.attempt, token: lease.token }), { mode: 0o600 });
       const provisionStart = Date.now();
-      const ws = await provisionTask({
+      const ws = await syncBeforeProvision(ctx).then(() => provisionTask({
         repo: ctx.repo,
         home: ctx.home,
         run: ctx.runId,
         task: pkg.id,
         include: ctx.plan.defaults.setup.include.length > 0 ? ctx.plan.defaults.setup.include : undefined,
         setupCommand: ctx.plan.defaults.setup.command,
-      }).catch(async (e: unknown) => {
+      })).catch(async (e: unknown) => {
         outcome = 'setup';
         await this.fail('setup', `worktree setup failed: ${describeError(e)}`, true);
         return null;

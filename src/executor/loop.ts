@@ -5,7 +5,9 @@ import { concurrencyFor, mayStart, STRATEGY_INFO, type Concurrency } from '../sc
 import type { AgentPool } from './agent-pool.js';
 import { knownPackage, type RunContext } from './context.js';
 import { Execution, type AttemptOutcome } from './execution.js';
+import { integrateCompleted } from './integrate.js';
 import { PauseWatch } from './pause.js';
+import { integratePushed } from './remote-integration.js';
 
 const TICK_MS = 500;
 /** How long a reserved agent instance waits to be adopted: claim, worktree, setup, agent start. */
@@ -112,6 +114,8 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
         }
       }
 
+      // Work other hosts pushed for this run (its owner only; see remote-integration.ts).
+      await integratePushed(ctx, integrateCompleted).catch((e: unknown) => ctx.note(`integrating pushed work failed: ${describeError(e)}`));
       const counts = await store.countTasks(ctx.scope, ctx.runId);
       // Blocked tasks do not keep it going: with nothing else left, they wait on dependencies that
       // failed under on_failure keep, and would keep the loop going forever.
