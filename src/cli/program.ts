@@ -44,7 +44,8 @@ export function buildProgram(): Command {
     bus
       .command(name)
       .description(description)
-      .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
+      .option('--lease-ms <ms>', 'how long a task stays claimed without renewal (default 300000): a dead host\'s tasks go back to ready after it', int('--lease-ms'))
+    .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
       .option('--json', 'print JSON');
 
   const bus = program.command('bus').description('inspect and talk to the coordination bus');
@@ -118,7 +119,7 @@ export function buildProgram(): Command {
     .option('--detach', 'start in the background, logging under $DAEDALUS_HOME/logs')
     .option('--stop', 'stop this repository\'s workers on this host (their tasks go back to ready)')
     .addOption(new Option('--singleton', 'exit at once if another worker serves this repository').hideHelp())
-    .action(async (o: { agents?: number; harness?: string; types?: string[]; run?: string; mode?: 'headless' | 'interactive'; repo?: string; remote?: string; scope?: string; detach?: boolean; stop?: boolean; singleton?: boolean }, cmd: Command) => {
+    .action(async (o: { agents?: number; harness?: string; types?: string[]; run?: string; mode?: 'headless' | 'interactive'; repo?: string; remote?: string; scope?: string; leaseMs?: number; detach?: boolean; stop?: boolean; singleton?: boolean }, cmd: Command) => {
       const { workerCommand } = await commands.worker();
       process.exitCode = await workerCommand({ ...o, bus: cmd.optsWithGlobals<{ bus?: string }>().bus });
     });

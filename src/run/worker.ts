@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { openStore, resolveBusAddress, resolveScope, type Store } from '../bus/index.js';
+import { openStore, resolveBusAddress, resolveScope, type Store, type StoreOptions } from '../bus/index.js';
 import { bestEffort, daedalusHome, describeError, isDaedalusError, withReleasers } from '../common/index.js';
 import { AgentPool } from '../executor/index.js';
 import type { Harness } from '../harness/index.js';
@@ -35,6 +35,8 @@ export interface WorkerOptions {
   singleton?: boolean;
   signal?: AbortSignal;
   leaseMs?: number;
+  /** Injected for tests: how soon silent instances count as stale and gone (a dead host's fences lift then). */
+  busOptions?: Pick<StoreOptions, 'staleAfterMs' | 'goneAfterMs'>;
   /** Injected for tests. */
   sampler?: Sampler;
   harnesses?: Record<string, Harness>;
@@ -67,7 +69,7 @@ const RETRY_TAKE_MS = 30_000;
 export async function runWorker(opts: WorkerOptions): Promise<WorkerResult> {
   const repo = resolveScope(resolve(opts.repo ?? process.cwd()), {});
   const home = opts.home ?? daedalusHome();
-  const store = await openStore(resolveBusAddress(opts.bus));
+  const store = await openStore(resolveBusAddress(opts.bus), opts.busOptions);
   const note = (line: string) => opts.onNote?.(line);
   return withReleasers(async (defer) => {
     defer(() => store.close());

@@ -25,6 +25,7 @@ function workerArgs(o: WorkerCommandOptions): string[] {
     ...(o.singleton ? ['--singleton'] : []),
     ...(o.remote ? ['--remote', o.remote] : []),
     ...(o.scope ? ['--scope', o.scope] : []),
+    ...(o.leaseMs !== undefined ? ['--lease-ms', String(o.leaseMs)] : []),
   ];
 }
 
