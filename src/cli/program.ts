@@ -44,8 +44,7 @@ export function buildProgram(): Command {
     bus
       .command(name)
       .description(description)
-      .option('--lease-ms <ms>', 'how long a task stays claimed without renewal (default 300000): a dead host\'s tasks go back to ready after it', int('--lease-ms'))
-    .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
+      .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
       .option('--json', 'print JSON');
 
   const bus = program.command('bus').description('inspect and talk to the coordination bus');
@@ -115,6 +114,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--mode <mode>', 'start agents in tmux panes or headless, whatever packages say').choices(['headless', 'interactive']))
     .option('--repo <path>', 'the repository (default: the current directory)')
     .option('--remote <name>', 'share runs with workers on other hosts through this git remote (docs/multi-machine.md)')
+    .option('--lease-ms <ms>', 'how long a task stays claimed without renewal (default 300000): a dead host\'s tasks go back to ready after it', int('--lease-ms'))
     .option('--scope <scope>', 'the bus scope every host of the swarm names (default $DAEDALUS_SCOPE, else the repository root)')
     .option('--detach', 'start in the background, logging under $DAEDALUS_HOME/logs')
     .option('--stop', 'stop this repository\'s workers on this host (their tasks go back to ready)')

@@ -18,7 +18,11 @@ const RUN = 'planner-chief';
 /** Waits for a condition, re-checked on every bus event of the scope (never on a clock). */
 async function until(store: Store, scope: string, check: () => Promise<boolean>): Promise<void> {
   let cursor = 0;
-  while (!(await check())) cursor = (await store.waitForEvents(scope, { after: cursor, timeoutMs: 1000 })).cursor;
+  while (!(await check())) {
+    const r = await store.waitForEvents(scope, { after: cursor, timeoutMs: 1000 });
+    if (process.env.DEBUG_MULTI) for (const e of r.events) console.log(`  event ${e.type} ${e.taskId ?? ''} ${JSON.stringify(e.data).slice(0, 200)}`);
+    cursor = r.cursor;
+  }
 }
 
 describe('many hosts: workers with separate clones and homes share one PostgreSQL bus and one git remote', () => {
@@ -50,7 +54,8 @@ describe('many hosts: workers with separate clones and homes share one PostgreSQ
   function worker(host: SwarmHost, extra: Partial<WorkerOptions> = {}): void {
     const ac = new AbortController();
     stops.push(ac);
-    workers.push(runWorker({ repo: host.clone, home: host.home, bus, scope: swarm.scope, remote: 'origin', agents: 1, signal: ac.signal, ...extra }));
+    const onNote = process.env.DEBUG_MULTI ? (l: string) => console.log(`[${host.name}] ${l}`) : undefined;
+    workers.push(runWorker({ repo: host.clone, home: host.home, bus, scope: swarm.scope, remote: 'origin', agents: 1, signal: ac.signal, onNote, ...extra }));
   }
 
   /** A worker "host" as its own process, started the way docs/multi-machine.md says. */
@@ -61,7 +66,10 @@ describe('many hosts: workers with separate clones and homes share one PostgreSQ
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (process.env.DEBUG_MULTI) console.log(`[${host.name}] ${d.toString().trim()}`);
+    });
     children.push(child);
     return { child, log: () => err };
   }
@@ -134,7 +142,10 @@ describe('many hosts: workers with separate clones and homes share one PostgreSQ
     worker(a, { busOptions: { staleAfterMs: 8000, goneAfterMs: 12_000 } });
     await until(store, swarm.scope, claimed);
     const hostB = workerProcess(b, ['--lease-ms', '3000']);
-    await until(store, swarm.scope, async () => existsSync(started) && (await store.listTasks(swarm.scope, { runId: RUN, states: ['running'] })).length === 2);
+    await until(store, swarm.scope, async () => {
+      if (hostB.child.exitCode !== null) throw new Error(`host b's worker exited early: ${hostB.log()}`);
+      return existsSync(started) && (await store.getTask(`${RUN}:t2`))?.state === 'running';
+    });
     hostB.child.kill('SIGKILL');
     await once(hostB.child, 'exit');
 
