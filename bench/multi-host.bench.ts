@@ -18,16 +18,18 @@ import { makeSwarm, type Swarm } from '../test/helpers/swarm.js';
 import { benchPostgres } from './lib/postgres.js';
 import { median, printTable, round } from './lib/stats.js';
 
-const TASKS = Number(process.env.BENCH_TASKS ?? 16);
+const TASKS = Number(process.env.BENCH_TASKS ?? 8);
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 2);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
-const SLEEP_S = Number(process.env.BENCH_SLEEP_S ?? 2);
-const RUN = 'planner-bench';
+const SLEEP_S = Number(process.env.BENCH_SLEEP_S ?? 10);
+/** Which workloads to run: sleep, true, or both (default). */
+const WORKLOADS = (process.env.BENCH_WORKLOADS ?? 'sleep,true').split(',');
+let runs = 0;
 
-async function waitDone(store: Store, scope: string): Promise<void> {
+async function waitDone(store: Store, scope: string, runId: string): Promise<void> {
   let cursor = 0;
   for (;;) {
-    const run = await store.getRun(scope, RUN);
+    const run = await store.getRun(scope, runId);
     if (run && run.status !== 'running') {
       if (run.status !== 'done') throw new Error(`run ended ${run.status}`);
       return;
@@ -50,18 +52,20 @@ async function throughput(bus: string, hosts: number, command: string): Promise<
     while ((await store.listInstances(swarm.scope, { role: 'executor' })).length < hosts) {
       cursor = (await store.waitForEvents(swarm.scope, { after: cursor, timeoutMs: 500 })).cursor;
     }
+    // Task ids are global on the bus: every run is named apart.
+    const name = `bench${++runs}`;
     const t0 = performance.now();
     await spawnTasks({
       store,
       scope: swarm.scope,
       home: swarm.hosts[0]!.home,
       repo: swarm.hosts[0]!.clone,
-      planner: { id: 'bench', name: 'bench' },
+      planner: { id: name, name },
       tasks: Array.from({ length: TASKS }, (_, i) => ({ description: `task ${i}`, harness: 'shell', run: `${command} && echo ${i} > f${i}.txt` })),
       harnesses: ['shell', 'script', 'claude', 'codex'],
       strategy: 'parallel',
     });
-    await waitDone(store, swarm.scope);
+    await waitDone(store, swarm.scope, `planner-${name}`);
     const ms = performance.now() - t0;
     ac.abort();
     await Promise.all(workers);
@@ -81,7 +85,7 @@ async function main(): Promise<void> {
     const workloads = [
       { name: `sleep ${SLEEP_S}`, command: `sleep ${SLEEP_S}` },
       { name: 'true', command: 'true' },
-    ];
+    ].filter((w) => WORKLOADS.includes(w.name.split(' ')[0]!));
     const rows: (string | number)[][] = [];
     const figures: Record<string, number> = {};
     for (const w of workloads) {
