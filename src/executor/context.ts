@@ -4,7 +4,6 @@ import type { Store, Task } from '../bus/index.js';
 import type { Harness } from '../harness/index.js';
 import type { Package, Plan } from '../plan/index.js';
 import type { TaskUsageTracker } from '../resources/index.js';
-import type { RemoteSide } from './remote-integration.js';
 
 /** What every part of one run shares. It holds no state that is not also on the bus. */
 export interface RunContext {
@@ -32,6 +31,17 @@ export interface RunContext {
   keepWorktrees: boolean;
   /** Hosts sharing a git remote (docs/multi-machine.md): this one owns the run, or hands its tasks over. */
   remote?: RemoteSide;
+}
+
+/**
+ * Hosts sharing a git remote (docs/multi-machine.md; the logic is in remote-integration.ts): the
+ * run's owner merges and pushes, every other host hands its tasks' work over through the remote.
+ */
+export interface RemoteSide {
+  /** The git remote's name in this host's clone. */
+  name: string;
+  /** True in the run's owner; false in a host that only executes the run's tasks. */
+  owner: boolean;
 }
 
 export { taskIdFor } from '../records/index.js';

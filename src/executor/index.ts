@@ -7,6 +7,7 @@ export { attemptDir, dropWorktree, knownPackage, LEASE_FILE, packageOf, taskIdFo
 export { agentEnv, Execution, type AttemptOutcome } from './execution.js';
 export { endPreviousAttempt, type PreviousAttempt } from './attempt-fence.js';
 export { integrateCompleted } from './integrate.js';
-export { executedElsewhere, startOwnedRun, type RemoteSide } from './remote-integration.js';
+export { executedElsewhere, startOwnedRun } from './remote-integration.js';
+export type { RemoteSide } from './context.js';
 export { supervise, type SuperviseOptions, type SuperviseResult } from './loop.js';
 export { Overseer, type OverseerDeps, type Stop } from './overseer.js';

@@ -3,7 +3,7 @@ import type { AttemptOutcomeKind, BusEventOf, Json, Task } from '../bus/index.js
 import { describeError, isDaedalusError } from '../common/index.js';
 import type { Package } from '../plan/index.js';
 import { adoptPushedTask, collectTask, fetchIntegration, hasLocalWorktree, pushIntegration, pushTaskBranch } from '../workspace/index.js';
-import { dropWorktree, knownPackage, type RunContext } from './context.js';
+import { dropWorktree, knownPackage, type RemoteSide, type RunContext } from './context.js';
 
 /**
  * Many hosts, one run (docs/multi-machine.md). Every host executes tasks in its own clone; only the
@@ -13,12 +13,6 @@ import { dropWorktree, knownPackage, type RunContext } from './context.js';
  * integration branch before it marks them done, so a dependent, wherever it runs, starts from a
  * remote integration branch that holds its dependencies.
  */
-export interface RemoteSide {
-  /** The git remote's name in this host's clone. */
-  name: string;
-  /** True in the run's owner; false in a host that only executes the run's tasks. */
-  owner: boolean;
-}
 
 /** A push or fetch that fails for a moment (the remote busy, a dropped connection) is tried this often. */
 const GIT_TRIES = 3;
