@@ -125,7 +125,7 @@ describe('many hosts: workers with separate clones and homes share one PostgreSQ
     expect(pushed.length).toBeGreaterThan(0);
     const tasks = await store.listTasks(swarm.scope, { runId: RUN });
     expect(tasks.every((t) => t.state === 'done' && t.attempt === 1)).toBe(true);
-  });
+  }, 180_000);
 
   it('a host killed mid-task loses only its lease: the other host runs the task again and finishes the run', async () => {
     const [a, b] = swarm.hosts as [SwarmHost, SwarmHost];
@@ -154,5 +154,5 @@ describe('many hosts: workers with separate clones and homes share one PostgreSQ
     expect(attempts).toEqual([`1 ${b.home}`, `2 ${a.home}`]);
     expect(Object.fromEntries(await mergesByTask())).toEqual({ t1: 1, t2: 1, t3: 1 });
     expect(await swarm.remoteShow(`daedalus/${RUN}/integration`, 'both.txt')).toBe('alpha\nbeta\n');
-  }, 120_000);
+  }, 180_000);
 });
