@@ -485,6 +485,11 @@ export interface EventMap {
   'task.running': { owner: string; attempt: number };
   'task.progress': { text: string | null };
   'task.integrating': Record<string, never>;
+  /**
+   * Another host executed the task and pushed its branch to the shared git remote: the run's
+   * owner fetches and merges it (docs/multi-machine.md). `base` is the integration head it started from.
+   */
+  'task.pushed': { host: string; remote: string; branch: string; head: string; base: string; attempt: number };
   'task.done': Record<string, never>;
   /**
    * Back to ready for another attempt (claimable from notBefore when set); no task.ready follows.

@@ -122,10 +122,13 @@ export function buildProgram(): Command {
     .option('--run <run>', 'only this run\'s tasks')
     .addOption(new Option('--mode <mode>', 'start agents in tmux panes or headless, whatever packages say').choices(['headless', 'interactive']))
     .option('--repo <path>', 'the repository (default: the current directory)')
+    .option('--remote <name>', 'share runs with workers on other hosts through this git remote (docs/multi-machine.md)')
+    .option('--lease-ms <ms>', 'how long a task stays claimed without renewal (default 300000): a dead host\'s tasks go back to ready after it', int('--lease-ms'))
+    .option('--scope <scope>', 'the bus scope every host of the swarm names (default $DAEDALUS_SCOPE, else the repository root)')
     .option('--detach', 'start in the background, logging under $DAEDALUS_HOME/logs')
     .option('--stop', 'stop this repository\'s workers on this host (their tasks go back to ready)')
     .addOption(new Option('--singleton', 'exit at once if another worker serves this repository').hideHelp())
-    .action(async (o: { agents?: number; harness?: string; types?: string[]; run?: string; mode?: 'headless' | 'interactive'; repo?: string; detach?: boolean; stop?: boolean; singleton?: boolean }, cmd: Command) => {
+    .action(async (o: { agents?: number; harness?: string; types?: string[]; run?: string; mode?: 'headless' | 'interactive'; repo?: string; remote?: string; scope?: string; leaseMs?: number; detach?: boolean; stop?: boolean; singleton?: boolean }, cmd: Command) => {
       const { workerCommand } = await commands.worker();
       process.exitCode = await workerCommand({ ...o, bus: cmd.optsWithGlobals<{ bus?: string }>().bus });
     });

@@ -29,6 +29,19 @@ export interface RunContext {
   note(line: string): void;
   /** Keep done tasks' worktrees (normally each goes as soon as its work is merged). */
   keepWorktrees: boolean;
+  /** Hosts sharing a git remote (docs/multi-machine.md): this one owns the run, or hands its tasks over. */
+  remote?: RemoteSide;
+}
+
+/**
+ * Hosts sharing a git remote (docs/multi-machine.md; the logic is in remote-integration.ts): the
+ * run's owner merges and pushes, every other host hands its tasks' work over through the remote.
+ */
+export interface RemoteSide {
+  /** The git remote's name in this host's clone. */
+  name: string;
+  /** True in the run's owner; false in a host that only executes the run's tasks. */
+  owner: boolean;
 }
 
 export { taskIdFor } from '../records/index.js';

@@ -11,6 +11,7 @@ import { attemptDir, dropWorktree, LEASE_FILE, packageOf, type RunContext } from
 import { integrateCompleted } from './integrate.js';
 import { Overseer, type Stop } from './overseer.js';
 import { expandEnv, slotEnv } from './slots.js';
+import { syncBeforeProvision } from './remote-integration.js';
 
 /** How many of the agent's last readable lines a failure quotes. */
 const SAID_LINES = 30;
@@ -123,14 +124,14 @@ export class Execution {
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, LEASE_FILE), JSON.stringify({ taskId: task.id, attempt: task.attempt, token: lease.token }), { mode: 0o600 });
       const provisionStart = Date.now();
-      const ws = await provisionTask({
+      const ws = await syncBeforeProvision(ctx).then(() => provisionTask({
         repo: ctx.repo,
         home: ctx.home,
         run: ctx.runId,
         task: pkg.id,
         include: ctx.plan.defaults.setup.include.length > 0 ? ctx.plan.defaults.setup.include : undefined,
         setupCommand: ctx.plan.defaults.setup.command,
-      }).catch(async (e: unknown) => {
+      })).catch(async (e: unknown) => {
         outcome = 'setup';
         await this.fail('setup', `worktree setup failed: ${describeError(e)}`, true);
         return null;

@@ -5,6 +5,7 @@ import type { Package } from '../plan/index.js';
 import { checkScope, collectTask, integrateTask, provisionTask, type CollectResult, type IntegrateOptions, type IntegrateResult } from '../workspace/index.js';
 import { dropWorktree, type RunContext } from './context.js';
 import { conflictFollowUp, markersLeft } from './conflict-fix.js';
+import { handOver, publishIntegration } from './remote-integration.js';
 import { writeReportInWorktree } from './report-file.js';
 import { recordVerify, verifyFailure, verifySpecFor } from './verify-gate.js';
 
@@ -29,6 +30,7 @@ export async function integrateCompleted(
   /** What the harness measured (cost, tokens), merged into the task's result. */
   measured: { [key: string]: Json } = {},
 ): Promise<AttemptOutcomeKind> {
+  if (ctx.remote && !ctx.remote.owner) return handOver(ctx, taskId, token, pkg);
   const prior = resultObject(await ctx.store.getTask(taskId));
   const fail: Fail = async (kind, error, retryable, result) => {
     await ctx.store
@@ -101,6 +103,12 @@ export async function integrateCompleted(
       false,
       { git, conflicts: merged.conflicts, integrationHead: merged.integrationHead, taskHead: merged.taskHead, mergeBase: merged.mergeBase },
     );
+  }
+  try {
+    // Before done: a dependent on another host starts from the remote's integration branch.
+    await publishIntegration(ctx);
+  } catch (e) {
+    return fail('integrate', `pushing the integration branch failed: ${describeError(e)}`, true, { git });
   }
   await ctx.store.markIntegrated(taskId, token, {
     ...prior,

@@ -10,6 +10,8 @@ import { LearnedLimits } from './learned-limits.js';
 import { OverlapGuard } from './overlap-guard.js';
 import { PauseWatch } from './pause.js';
 import { Slots } from './slots.js';
+import { integrateCompleted } from './integrate.js';
+import { integratePushed } from './remote-integration.js';
 
 const TICK_MS = 500;
 /** How long a reserved agent instance waits to be adopted: claim, worktree, setup, agent start. */
@@ -139,6 +141,8 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
 
       // Read before counting, so a task made after the count is an event after this cursor.
       const cursor = opts.linger ? ((await store.readEvents(ctx.scope, { after: 0, limit: 1, newest: true }))[0]?.id ?? 0) : 0;
+      // Work other hosts pushed for this run (its owner only; see remote-integration.ts).
+      await integratePushed(ctx, integrateCompleted).catch((e: unknown) => ctx.note(`integrating pushed work failed: ${describeError(e)}`));
       const counts = await store.countTasks(ctx.scope, ctx.runId);
       // Blocked tasks do not keep it going: with nothing else left, they wait on dependencies that
       // failed under on_failure keep, and would keep the loop going forever.

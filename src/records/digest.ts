@@ -27,9 +27,19 @@ function canonical(v: Json): string {
   return JSON.stringify(v);
 }
 
+/**
+ * Hosts that share one bus share one key: DAEDALUS_RUN_KEY_FILE names a copy of the key file that
+ * every host keeps (docs/multi-machine.md). The key itself never goes on the bus.
+ */
+export const RUN_KEY_ENV = 'DAEDALUS_RUN_KEY_FILE';
+
+function keyPath(home: string): string {
+  return process.env[RUN_KEY_ENV]?.trim() || join(home, KEY_FILE);
+}
+
 function readKey(home: string): Buffer | null {
   try {
-    const hex = readFileSync(join(home, KEY_FILE), 'utf8').trim();
+    const hex = readFileSync(keyPath(home), 'utf8').trim();
     return /^[0-9a-f]{64}$/.test(hex) ? Buffer.from(hex, 'hex') : null;
   } catch {
     return null;
@@ -40,6 +50,11 @@ function readKey(home: string): Buffer | null {
 function keyFor(home: string): Buffer {
   const existing = readKey(home);
   if (existing) return existing;
+  const named = process.env[RUN_KEY_ENV]?.trim();
+  if (named) {
+    // A named key is the one the other hosts hold: making a new one here would split them.
+    throw new DaedalusError('INVALID_STATE', `${RUN_KEY_ENV} names ${named}, which is not a run key (missing, or not 64 hex digits)`, `copy the run-key file of the host that made it to ${named}, or unset ${RUN_KEY_ENV}`);
+  }
   mkdirSync(home, { recursive: true });
   const tmp = join(home, `${KEY_FILE}.${process.pid}.${randomBytes(4).toString('hex')}`);
   writeFileSync(tmp, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
@@ -78,7 +93,7 @@ export function checkRunDigest(home: string, d: DigestInput, recorded: string): 
   if (!key) {
     throw new DaedalusError(
       'INVALID_STATE',
-      `cannot check the record of run ${d.runId}: the key it was recorded with (${join(home, KEY_FILE)}) is missing`,
+      `cannot check the record of run ${d.runId}: the key it was recorded with (${keyPath(home)}) is missing`,
       'resume with the DAEDALUS_HOME the run was started with, or start the run again from its plan',
     );
   }

@@ -5,7 +5,7 @@ import type { RunClaim, Store, Task } from '../bus/index.js';
 import { describeError } from '../common/index.js';
 import type { RunContext } from '../executor/index.js';
 import { attemptDir, LEASE_FILE, packageOf } from '../executor/index.js';
-import { endPreviousAttempt, integrateCompleted } from '../executor/index.js';
+import { endPreviousAttempt, executedElsewhere, integrateCompleted } from '../executor/index.js';
 import type { RunRecord } from '../records/index.js';
 
 export function processAlive(pid: number): boolean {
@@ -86,6 +86,8 @@ export async function recoverRun(ctx: RunContext, record: RunRecord): Promise<vo
     if (inst.reservedBy && record.supervisors.includes(inst.reservedBy)) await store.deregisterInstance(inst.id, 'its supervisor died');
   }
   for (const t of await store.listTasks(ctx.scope, { runId: ctx.runId, states: ['integrating'], limit: 100_000 })) {
+    // Completed on another host: merged from the remote by the loop once pushed (remote-integration.ts).
+    if (await executedElsewhere(ctx, t)) continue;
     try {
       const lease = await store.adoptIntegration(t.id, ctx.supervisorId, ctx.leaseMs);
       const outcome = await integrateCompleted(ctx, t.id, lease.token, packageOf(ctx, t.key ?? ''));

@@ -6,7 +6,7 @@ import { availableHarnesses, daedalusCommand, getHarness, type Harness } from '.
 import { planCheck, type Plan } from '../plan/index.js';
 import { SAMPLE_PACE_MS, SystemSampler, TaskUsageTracker, type GateDecision, type Sampler } from '../resources/index.js';
 import { createIntegration, finishRun, cleanupRun, type FinishResult } from '../workspace/index.js';
-import { reviveCancelled, supervise, type AgentPool, type SuperviseResult, type RunContext } from '../executor/index.js';
+import { reviveCancelled, startOwnedRun, supervise, type AgentPool, type SuperviseResult, type RunContext } from '../executor/index.js';
 import { claimSupervision, recoverRun } from './recover.js';
 import { buildReport, writeResults, type RunReport } from './report.js';
 import { createRunRecord, learnFromRun, loadRunForResume, newRunId, recordRunTasks, saveRunRecord, type RunRecord } from '../records/index.js';
@@ -36,6 +36,13 @@ export interface RunOptions {
   harnessOverride?: string;
   /** The repository (default: the current directory's). */
   repo?: string;
+  /** The bus scope (default DAEDALUS_SCOPE, else the repository's root): hosts sharing a run agree on it. */
+  scope?: string;
+  /**
+   * The git remote other hosts share (docs/multi-machine.md): the integration branch is pushed there
+   * after every merge, and tasks other hosts push there are merged by this process.
+   */
+  remote?: string;
   /** Where worktrees and attempt files go (default $DAEDALUS_HOME). */
   home?: string;
   bus?: string;
@@ -97,7 +104,7 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
   const warn = (line: string) => opts.onNote?.(line);
   return withReleasers(async (defer) => {
     if (!opts.store) defer(() => store.close());
-    const scope = resolveScope(repo, {});
+    const scope = opts.scope ?? resolveScope(repo, {});
     let record: RunRecord;
     if (!checked) {
       // What a resume executes must be what the run was created with, whoever wrote the bus since.
@@ -177,17 +184,20 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       note: (line) => opts.onNote?.(line),
       keepWorktrees: opts.cleanup === false,
       refreshPlan: async () => withMode((await loadRunForResume(store, scope, record.runId, home)).plan, opts.modeOverride),
+      ...(opts.remote ? { remote: { name: opts.remote, owner: true } } : {}),
     };
 
     if (opts.resume) {
       // A planner's run has no integration branch until someone executes it; made from its base
       // even when the user's checkout has uncommitted edits (nothing here touches the checkout).
-      if (opts.take) await createIntegration({ repo, home, run: record.runId, base: plan.defaults.base, allowDirty: true });
+      await startOwnedRun(ctx, async () => {
+        if (opts.take || ctx.remote) await createIntegration({ repo, home, run: record.runId, base: plan.defaults.base, allowDirty: true });
+      });
       await recoverRun(ctx, { ...record, supervisors: previous });
       if (opts.includeCancelled) await reviveCancelled(ctx);
     } else {
       try {
-        await createIntegration({ repo, home, run: record.runId, base: plan.defaults.base });
+        await startOwnedRun(ctx, () => createIntegration({ repo, home, run: record.runId, base: plan.defaults.base }));
         await createTasks(ctx);
       } catch (e) {
         // Recorded but never started: say so, rather than leave a "running" run nothing drives.

@@ -1,12 +1,13 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { openStore, resolveBusAddress, resolveScope, type Store } from '../bus/index.js';
+import { openStore, resolveBusAddress, resolveScope, type Store, type StoreOptions } from '../bus/index.js';
 import { bestEffort, daedalusHome, describeError, isDaedalusError, withReleasers } from '../common/index.js';
 import { AgentPool } from '../executor/index.js';
 import type { Harness } from '../harness/index.js';
 import { EXECUTOR_ROLE, liveExecutors } from '../records/index.js';
 import type { GateDecision, Sampler } from '../resources/index.js';
 import { processAlive } from './recover.js';
+import { RunHelpers } from './assist.js';
 import { runPlan, type RunResult } from './run.js';
 
 export interface WorkerOptions {
@@ -21,12 +22,21 @@ export interface WorkerOptions {
   types?: readonly string[];
   /** Only this run's tasks. */
   run?: string;
+  /** The bus scope (default: the repository's root): every host of one swarm names the same. */
+  scope?: string;
+  /**
+   * The git remote the hosts share (docs/multi-machine.md): runs another host owns are executed
+   * here too, their tasks' work pushed for the owner to merge; runs this worker owns are pushed.
+   */
+  remote?: string;
   /** Start every agent in a tmux pane (interactive) or headless, whatever its package says. */
   mode?: 'headless' | 'interactive';
   /** Exit at once when another executor of the scope is alive (the MCP server's background start). */
   singleton?: boolean;
   signal?: AbortSignal;
   leaseMs?: number;
+  /** Injected for tests: how soon silent instances count as stale and gone (a dead host's fences lift then). */
+  busOptions?: Pick<StoreOptions, 'staleAfterMs' | 'goneAfterMs'>;
   /** Injected for tests. */
   sampler?: Sampler;
   harnesses?: Record<string, Harness>;
@@ -59,11 +69,11 @@ const RETRY_TAKE_MS = 30_000;
 export async function runWorker(opts: WorkerOptions): Promise<WorkerResult> {
   const repo = resolveScope(resolve(opts.repo ?? process.cwd()), {});
   const home = opts.home ?? daedalusHome();
-  const store = await openStore(resolveBusAddress(opts.bus));
+  const store = await openStore(resolveBusAddress(opts.bus), opts.busOptions);
   const note = (line: string) => opts.onNote?.(line);
   return withReleasers(async (defer) => {
     defer(() => store.close());
-    const scope = resolveScope(repo, {});
+    const scope = opts.scope ?? resolveScope(repo, {});
     const agents = opts.agents ?? 4;
     const me = await store.registerInstance({
       scope,
@@ -107,6 +117,8 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerResult> {
         take: true,
         store,
         repo,
+        scope,
+        remote: opts.remote,
         home,
         bus: opts.bus,
         pool,
@@ -136,11 +148,24 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerResult> {
       supervising.set(runId, done);
     };
 
+    const address = resolveBusAddress(opts.bus);
+    const helpers = new RunHelpers(
+      { store, busAddress: address.kind === 'sqlite' ? `sqlite:${address.path}` : address.url, scope, repo, home, remote: opts.remote ?? '', pool, types: opts.types, harnessOverride: opts.harness, leaseMs: opts.leaseMs, sampler: opts.sampler, harnesses: opts.harnesses, onNote: note },
+      stopAll.signal,
+      () => wake.abort(),
+    );
+
     let cursor = (await store.readEvents(scope, { after: 0, limit: 1, newest: true }))[0]?.id ?? 0;
     while (!stopAll.signal.aborted) {
       for (const runId of await runsToTake(store, scope, opts.run)) {
-        if (supervising.has(runId) || Date.now() - (refused.get(runId) ?? 0) < RETRY_TAKE_MS) continue;
-        if (!(await unsupervised(store, scope, runId))) continue;
+        if (supervising.has(runId)) continue;
+        if (!(await unsupervised(store, scope, runId))) {
+          // Another host owns it: with a shared remote, its tasks run here too.
+          if (opts.remote && !helpers.has(runId)) helpers.start(runId);
+          continue;
+        }
+        if (Date.now() - (refused.get(runId) ?? 0) < RETRY_TAKE_MS) continue;
+        await helpers.stop(runId);
         take(runId);
       }
       if (stopAll.signal.aborted) break;
@@ -153,7 +178,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerResult> {
         });
       if (r) cursor = r.cursor;
     }
-    await Promise.all(supervising.values());
+    await Promise.all([...supervising.values(), helpers.all()]);
     return { instanceId: me.id, runs, exit: 'stopped' as const };
   }, (e) => note(`shutdown: ${describeError(e)}`));
 }

@@ -41,3 +41,5 @@ export type {
 export { formatWorkspaceTable, workspaceClean, workspaceList } from './inventory.js';
 export type { LockOptions } from './lock.js';
 export { withLock } from './lock.js';
+export type { RemoteRunOptions, RemoteTaskOptions } from './remote.js';
+export { adoptPushedTask, fetchIntegration, hasLocalWorktree, pushIntegration, pushTaskBranch } from './remote.js';

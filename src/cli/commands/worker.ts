@@ -24,6 +24,9 @@ function workerArgs(o: WorkerCommandOptions): string[] {
     ...(o.mode ? ['--mode', o.mode] : []),
     ...(o.repo ? ['--repo', resolve(o.repo)] : []),
     ...(o.singleton ? ['--singleton'] : []),
+    ...(o.remote ? ['--remote', o.remote] : []),
+    ...(o.scope ? ['--scope', o.scope] : []),
+    ...(o.leaseMs !== undefined ? ['--lease-ms', String(o.leaseMs)] : []),
   ];
 }
 
@@ -54,7 +57,8 @@ export async function workerCommand(o: WorkerCommandOptions): Promise<number> {
   }
   o.signal?.addEventListener('abort', () => ac.abort());
   try {
-    const r = await runWorker({ ...o, signal: ac.signal, onNote: (line) => out.err(`daedalus worker: ${line}`) });
+    const scope = o.scope ?? (process.env.DAEDALUS_SCOPE?.trim() || undefined);
+    const r = await runWorker({ ...o, scope, signal: ac.signal, onNote: (line) => out.err(`daedalus worker: ${line}`) });
     out.out(r.exit === 'another-executor' ? 'another executor serves this repository already' : `worker stopped after ${r.runs.length} run(s)`);
     return 0;
   } finally {
