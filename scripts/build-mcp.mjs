@@ -25,8 +25,9 @@ const result = await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // Native or loaded by address: resolved from the installed package's node_modules at runtime.
-  external: ['better-sqlite3', 'pg'],
+  // Native, loaded by address, or CommonJS whose interop a bundle breaks (the plan readers'
+  // parsers): resolved from the installed package's node_modules at runtime.
+  external: ['better-sqlite3', 'pg', 'yaml', 'js-yaml'],
   define: {
     __DAEDALUS_MCP_TOOLS__: JSON.stringify(tools),
     __DAEDALUS_VERSION__: JSON.stringify(version),

@@ -34,6 +34,16 @@ const int = (name: string) => (v: string) => {
 };
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
+/**
+ * An option of the root command (the control plane's --detach, --harness) that commander took
+ * although it was written after a subcommand which has an option of the same name; only when
+ * written on the command line, never the root's default.
+ */
+function givenToRoot(cmd: Command, name: string): unknown {
+  const root = cmd.parent;
+  return root && root.getOptionValueSource(name) === 'cli' ? (root.opts() as Record<string, unknown>)[name] : undefined;
+}
+
 /** Argument parsing only: every action calls a plain async function with an options object. */
 export function buildProgram(): Command {
   const program = new Command('daedalus')
@@ -130,7 +140,11 @@ export function buildProgram(): Command {
     .addOption(new Option('--singleton', 'exit at once if another worker serves this repository').hideHelp())
     .action(async (o: { agents?: number; harness?: string; types?: string[]; run?: string; mode?: 'headless' | 'interactive'; repo?: string; remote?: string; scope?: string; leaseMs?: number; detach?: boolean; stop?: boolean; singleton?: boolean }, cmd: Command) => {
       const { workerCommand } = await commands.worker();
-      process.exitCode = await workerCommand({ ...o, bus: cmd.optsWithGlobals<{ bus?: string }>().bus });
+      // The control plane's root options --detach and --harness are recognised after a subcommand
+      // too, so commander may hand them to the root: take them from there when given there.
+      const detach = o.detach ?? (givenToRoot(cmd, 'detach') as boolean | undefined);
+      const harness = o.harness ?? (givenToRoot(cmd, 'harness') as string | undefined);
+      process.exitCode = await workerCommand({ ...o, detach, harness, bus: cmd.optsWithGlobals<{ bus?: string }>().bus });
     });
 
   program
@@ -314,7 +328,9 @@ function addControlPlaneCommands(program: Command, common: (cmd: Command) => Bus
     .option('--harness <name>', 'run every agent task with this harness')
     .option('--scope <scope>', 'scope (default: the git repository of the current directory)')
     .option('--json', 'print JSON')
-    .action(async (n: number, o: { harness?: string }, cmd: Command) => (await commands.spawn()).spawnCommand({ ...common(cmd), agents: n, harness: o.harness }));
+    .action(async (n: number, o: { harness?: string }, cmd: Command) =>
+      (await commands.spawn()).spawnCommand({ ...common(cmd), agents: n, harness: o.harness ?? (givenToRoot(cmd, 'harness') as string | undefined) }),
+    );
   program
     .command('kill-swarm')
     .description('stop every worker of this repository here: agents stopped, their tasks ready again, panes closed')

@@ -221,15 +221,21 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
 
   async function startAgents(conc: Concurrency, ready: number): Promise<void> {
     let slots = Math.min(conc.total - (running.size - paused.size), ready, opts.pool?.free ?? Number.POSITIVE_INFINITY);
-    const byType: Record<string, number> = {};
-    for (const e of running.values()) byType[e.pkg.type] = (byType[e.pkg.type] ?? 0) + 1;
-    let types = Object.keys(conc.perType).length > 0
-      ? [...new Set(ctx.plan.packages.map((p) => p.type))].filter((t) => mayStart(conc, { total: running.size, byType }, t))
-      : undefined;
-    if (opts.types) types = (types ?? [...new Set(ctx.plan.packages.map((p) => p.type))]).filter((t) => opts.types!.includes(t));
-    if (types && types.length === 0) return;
+    // The types that may start now: asked again before every claim, since each claim of this round
+    // counts against its type's limit (three ready tasks of a type limited to one start one).
+    const allowedTypes = (): string[] | undefined => {
+      const byType: Record<string, number> = {};
+      for (const e of running.values()) byType[e.pkg.type] = (byType[e.pkg.type] ?? 0) + 1;
+      let types = Object.keys(conc.perType).length > 0
+        ? [...new Set(ctx.plan.packages.map((p) => p.type))].filter((t) => mayStart(conc, { total: running.size, byType }, t))
+        : undefined;
+      if (opts.types) types = (types ?? [...new Set(ctx.plan.packages.map((p) => p.type))]).filter((t) => opts.types!.includes(t));
+      return types;
+    };
     const passedOver: string[] = []; // overlap guard: tasks given back this round
     while (slots > 0) {
+      const types = allowedTypes();
+      if (types && types.length === 0) return;
       // A spare kept while nothing could be claimed (backoff, per-type limits) may have lapsed, or
       // be too close to lapsing to last until its agent adopts it: the claim would go to a gone
       // instance whose agent could never start.

@@ -69,15 +69,18 @@ export function globsOverlap(a: string, b: string): boolean {
  * would only be noise.
  */
 export function overlappingPairs(packages: readonly Package[]): OverlapPair[] {
-  const ordered = orderedPairs(packages);
+  // Only packages that name files can overlap; ordering is checked only for pairs whose globs meet
+  // (few), by a walk of depends_on, so a plan of thousands costs neither V² time nor V² memory.
+  const withFiles = packages.filter((p) => p.inputs.files.some((f) => f.trim() !== ''));
+  const reaches = dependencyWalk(packages);
   const out: OverlapPair[] = [];
-  for (let i = 0; i < packages.length; i++) {
-    for (let j = i + 1; j < packages.length; j++) {
-      const a = packages[i]!;
-      const b = packages[j]!;
-      if (ordered(a.id, b.id)) continue;
+  for (let i = 0; i < withFiles.length; i++) {
+    for (let j = i + 1; j < withFiles.length; j++) {
+      const a = withFiles[i]!;
+      const b = withFiles[j]!;
       const hit = firstMeeting(a.inputs.files, b.inputs.files);
-      if (hit) out.push({ a: a.id, b: b.id, globs: hit });
+      if (!hit || reaches(a.id, b.id) || reaches(b.id, a.id)) continue;
+      out.push({ a: a.id, b: b.id, globs: hit });
     }
   }
   return out;
@@ -88,24 +91,21 @@ function firstMeeting(as: readonly string[], bs: readonly string[]): [string, st
   return null;
 }
 
-/** A predicate "one of these two packages depends on the other", from the transitive closure of depends_on. */
-function orderedPairs(packages: readonly Package[]): (a: string, b: string) => boolean {
+/** "from depends on to, directly or through others": a walk of depends_on from `from`. */
+function dependencyWalk(packages: readonly Package[]): (from: string, to: string) => boolean {
   const deps = new Map(packages.map((p) => [p.id, p.dependsOn]));
-  const below = new Map<string, Set<string>>();
-  const reach = (id: string, seen: Set<string> = new Set()): Set<string> => {
-    const done = below.get(id);
-    if (done) return done;
-    const out = new Set<string>();
-    seen.add(id);
-    for (const d of deps.get(id) ?? []) {
-      if (seen.has(d)) continue;
-      out.add(d);
-      for (const x of reach(d, seen)) out.add(x);
+  return (from, to) => {
+    const seen = new Set<string>([from]);
+    const stack = [...(deps.get(from) ?? [])];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (id === to) return true;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      for (const d of deps.get(id) ?? []) if (!seen.has(d)) stack.push(d);
     }
-    below.set(id, out);
-    return out;
+    return false;
   };
-  return (a, b) => reach(a).has(b) || reach(b).has(a);
 }
 
 /** Each package's overlapping partners, for the scheduler. Empty when the plan allows overlap. */
