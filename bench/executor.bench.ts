@@ -157,11 +157,12 @@ git branch integration
 git worktree add -q ../integration integration
 work() {
   i=$1
-  git worktree add -q -b task-$i ../wt-$i integration
+  # git's worktree bookkeeping is not safe against itself in parallel: adds and removes take a lock.
+  ( flock 8; git worktree add -q -b task-$i ../wt-$i integration ) 8>../worktree.lock
   echo $i > ../wt-$i/f$i.txt
   git -C ../wt-$i add -A && git -C ../wt-$i commit -qm "task $i"
   ( flock 9; git -C ../integration merge -q --no-ff -m "merge task $i" task-$i ) 9>../merge.lock
-  git worktree remove ../wt-$i
+  ( flock 8; git worktree remove ../wt-$i ) 8>../worktree.lock
 }
 for i in $(seq 1 $N); do
   work $i &
