@@ -23,8 +23,12 @@ function segmentsOf(glob: string): string[] {
   return p === '' || p === '.' ? ['**'] : [...p.split('/'), '**'];
 }
 
-/** Whether two segment patterns (`*`, `?`, literals) can match one common string. */
-function segmentsMeet(p: string, q: string): boolean {
+/**
+ * Whether two patterns can match one common sequence, where `star` stands for any run of items and
+ * `meet` says whether two other items can match one common item: one memoised search serves both
+ * letters within a segment and segments within a path.
+ */
+function sequencesMeet<T>(p: readonly T[], q: readonly T[], star: T, meet: (a: T, b: T) => boolean): boolean {
   const memo = new Map<number, boolean>();
   const go = (i: number, j: number): boolean => {
     const key = i * (q.length + 1) + j;
@@ -32,35 +36,22 @@ function segmentsMeet(p: string, q: string): boolean {
     if (known !== undefined) return known;
     let r: boolean;
     if (i === p.length && j === q.length) r = true;
-    else if (p[i] === '*') r = go(i + 1, j) || (j < q.length && go(i, j + 1));
-    else if (q[j] === '*') r = go(i, j + 1) || (i < p.length && go(i + 1, j));
+    else if (p[i] === star) r = go(i + 1, j) || (j < q.length && go(i, j + 1));
+    else if (q[j] === star) r = go(i, j + 1) || (i < p.length && go(i + 1, j));
     else if (i === p.length || j === q.length) r = false;
-    else r = (p[i] === '?' || q[j] === '?' || p[i] === q[j]) && go(i + 1, j + 1);
+    else r = meet(p[i]!, q[j]!) && go(i + 1, j + 1);
     memo.set(key, r);
     return r;
   };
   return go(0, 0);
 }
 
-/** Whether two globs can cover one common path: the same search over segments, `**` standing for any run of them. */
+/** Whether two segment patterns (`*`, `?`, literals) can match one common string. */
+const segmentsMeet = (p: string, q: string) => sequencesMeet([...p], [...q], '*', (a, b) => a === '?' || b === '?' || a === b);
+
+/** Whether two globs can cover one common path: `**` stands for any run of segments. */
 export function globsOverlap(a: string, b: string): boolean {
-  const p = segmentsOf(a);
-  const q = segmentsOf(b);
-  const memo = new Map<number, boolean>();
-  const go = (i: number, j: number): boolean => {
-    const key = i * (q.length + 1) + j;
-    const known = memo.get(key);
-    if (known !== undefined) return known;
-    let r: boolean;
-    if (i === p.length && j === q.length) r = true;
-    else if (p[i] === '**') r = go(i + 1, j) || (j < q.length && go(i, j + 1));
-    else if (q[j] === '**') r = go(i, j + 1) || (i < p.length && go(i + 1, j));
-    else if (i === p.length || j === q.length) r = false;
-    else r = segmentsMeet(p[i]!, q[j]!) && go(i + 1, j + 1);
-    memo.set(key, r);
-    return r;
-  };
-  return go(0, 0);
+  return sequencesMeet(segmentsOf(a), segmentsOf(b), '**', segmentsMeet);
 }
 
 /**

@@ -219,13 +219,7 @@ export class SqliteDriver implements SqlDriver {
         this.stmt('COMMIT').run();
         return value;
       } catch (e) {
-        if (this.db.inTransaction) {
-          try {
-            this.stmt('ROLLBACK').run();
-          } catch {
-            // SQLite already rolled back what a full disk or I/O error interrupted; the first error is the one to report.
-          }
-        }
+        this.rollback();
         throw e;
       }
     });
@@ -244,16 +238,20 @@ export class SqliteDriver implements SqlDriver {
         this.stmt('COMMIT').run();
         return value;
       } catch (e) {
-        if (this.db.inTransaction) {
-          try {
-            this.stmt('ROLLBACK').run();
-          } catch {
-            // SQLite already rolled back what a full disk or I/O error interrupted; the first error is the one to report.
-          }
-        }
+        this.rollback();
         throw e;
       }
     });
+  }
+
+  /** Ends a failed write transaction, if SQLite has not already rolled back what a full disk or I/O error interrupted. */
+  private rollback(): void {
+    if (!this.db.inTransaction) return;
+    try {
+      this.stmt('ROLLBACK').run();
+    } catch {
+      // The first error is the one to report.
+    }
   }
 
   writeOne<T>(sql: string, params: readonly Param[]): Promise<T[]> {
