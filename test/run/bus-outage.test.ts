@@ -59,7 +59,7 @@ describe('PostgreSQL restarted in the middle of a run', () => {
       cluster.start();
 
       const end = await cli.exited;
-      expect({ ...end, stderr: cli.stderr }).toMatchObject({ code: 0, signal: null });
+      expect(end, `the supervisor failed:\n${cli.stdout}\n${cli.stderr}`).toMatchObject({ code: 0, signal: null });
       expect(cli.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
 
       store = await openStore(cluster.url);

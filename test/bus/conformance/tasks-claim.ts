@@ -25,6 +25,18 @@ export function taskClaimTests(backend: BusBackend): void {
       expect(order).toEqual(['critical', 'high', 'medium-ranked', 'medium-old', 'medium-new', 'low']);
     });
 
+    it('tasks created in the same instant are claimed in the order they were created', async () => {
+      const { store, scope } = bus;
+      // The injected clock stands still, so every created_at ties and only the id can order them.
+      const titles = Array.from({ length: 30 }, (_, i) => `q${i}`);
+      for (const title of titles) await store.createTask(scope, { title });
+      const order: string[] = [];
+      for (let l = await store.claimNext({ scope, owner: 'w', leaseMs: 60_000 }); l; l = await store.claimNext({ scope, owner: 'w', leaseMs: 60_000 })) {
+        order.push(l.task.title);
+      }
+      expect(order).toEqual(titles);
+    });
+
     it('a lease carries the owner, a fencing token and its deadline, and writes task.leased', async () => {
       const { store, scope, clock } = bus;
       const t = await store.createTask(scope, { title: 'x', runId: 'r' });
