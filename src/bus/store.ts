@@ -1,4 +1,5 @@
 import type {
+  InterceptDetail,
   AdoptInput,
   ApprovalEntry,
   ApprovalInput,
@@ -90,8 +91,13 @@ export interface InstanceStore {
   reserveInstance(input: ReserveInput): Promise<Instance>;
   adoptInstance(id: string, input: AdoptInput): Promise<Instance>;
   registerInstance(input: RegisterInput): Promise<Instance>;
-  /** Renews liveness; a stale instance becomes live again (`idle` unless a status is given). NOT_FOUND for an unknown or gone one. */
-  heartbeat(id: string, status?: Exclude<InstanceStatus, 'stale' | 'gone'>): Promise<Instance>;
+  /**
+   * Renews liveness; a stale instance becomes live again (`idle` unless a status is given). NOT_FOUND
+   * for an unknown or gone one. `intercepted` sticks: later heartbeats keep it whatever they say, and
+   * the first one to set it writes `instance.intercepted` (about `taker.taskId`, else the instance's
+   * own task; with the pane when given).
+   */
+  heartbeat(id: string, status?: Exclude<InstanceStatus, 'stale' | 'gone'>, taker?: InterceptDetail): Promise<Instance>;
   /**
    * Marks it gone at once, as sweep does for a silent one: releases its locks, returns its task
    * leases to ready (attempt + 1; the old tokens are refused), writes `instance.gone` and tells

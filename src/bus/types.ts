@@ -12,9 +12,19 @@ export function toPlainJson(value: unknown): Json {
 
 // ---------------------------------------------------------------------------------- instances
 
-export type InstanceStatus = 'idle' | 'working' | 'blocked' | 'stale' | 'gone';
+/**
+ * `intercepted`: a person has typed into the agent's pane and taken it over. It sticks until the
+ * instance is gone (its own heartbeats do not clear it), so the supervisor leaves it alone.
+ */
+export type InstanceStatus = 'idle' | 'working' | 'blocked' | 'intercepted' | 'stale' | 'gone';
 /** Roles with a policy; any other role string is allowed and gets the worker policy. */
 export type KnownRole = 'supervisor' | 'planner' | 'worker' | 'observer';
+
+/** Where a takeover happened: the pane typed into and the task its agent works on. */
+export interface InterceptDetail {
+  pane?: string | null;
+  taskId?: string | null;
+}
 
 export interface Instance {
   id: string;
@@ -478,6 +488,8 @@ export interface EventMap {
   'instance.adopted': { role: string; pid: number | null };
   'instance.registered': { role: string; pid: number | null };
   'instance.stale': Record<string, never>;
+  /** A person typed into the agent's pane (the pane's tmux id); the instance is `intercepted` from now on. */
+  'instance.intercepted': { pane: string | null };
   'instance.gone': { reason: string; releasedTasks: string[]; releasedLocks: number };
   'task.created': { state: TaskState; key: string | null };
   'task.ready': Record<string, never>;

@@ -10,7 +10,7 @@ export interface ControlStatus {
   scope: string;
   session: { socket: string; running: boolean; attach: string; panes: PaneInfo[]; swarmPanes: PaneInfo[] };
   executors: { id: string; status: string; pid: number | null; host: string | null; agents: number | null; mode: string | null; heartbeatAt: number }[];
-  swarm: { counts: Record<TaskState, number>; workers: { taskId: string; title: string; state: TaskState; owner: string | null; elapsedMs: number }[] };
+  swarm: { counts: Record<TaskState, number>; workers: { taskId: string; title: string; state: TaskState; owner: string | null; elapsedMs: number; intercepted: boolean }[] };
   agents: { name: string; role: string; harness: string; status: AgentState; taskId: string | null; queued: number; summary: string; lastActiveAt: number | null }[];
 }
 
@@ -30,10 +30,12 @@ export async function controlStatus(store: Store, scope: string, o: { env?: Node
       return { id: i.id, status: i.status, pid: i.pid, host: i.host, agents: typeof meta.agents === 'number' ? meta.agents : null, mode: typeof meta.mode === 'string' ? meta.mode : null, heartbeatAt: i.heartbeatAt };
     });
 
+  // A worker a person typed into: its agent's instance says so (the supervisor leaves it alone).
+  const takenOver = new Set(instances.filter((i) => i.status === 'intercepted').map((i) => i.id));
   const active = await store.listTasks(scope, { states: ['leased', 'running', 'integrating'], limit: 10_000 });
   const workers = active
     .filter((t) => !t.assignee?.startsWith('role:agent.'))
-    .map((t) => ({ taskId: t.id, title: t.title, state: t.state, owner: t.leaseOwner, elapsedMs: Math.max(0, now - (t.startedAt ?? t.updatedAt)) }));
+    .map((t) => ({ taskId: t.id, title: t.title, state: t.state, owner: t.leaseOwner, elapsedMs: Math.max(0, now - (t.startedAt ?? t.updatedAt)), intercepted: t.leaseOwner !== null && takenOver.has(t.leaseOwner) }));
 
   const agents = await Promise.all(
     (await listAgents(store, scope)).map(async (a) => {

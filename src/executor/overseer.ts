@@ -26,7 +26,8 @@ const TICK_MS = 500;
 const BEAT_MS = 5000;
 
 /**
- * Watches one agent: wall-clock timeout, idle timeout (no output and no progress on the bus),
+ * Watches one agent: wall-clock timeout, idle timeout (no output and no progress on the bus; not
+ * for an agent a person has taken over by typing into its pane — they may think for a long time),
  * memory cap (its whole process tree), and keeps the task's lease alive while the agent shows
  * signs of life — so a hung agent loses its lease and a busy one never does. Stopping kills the
  * process group: SIGTERM, then SIGKILL.
@@ -42,6 +43,8 @@ export class Overseer {
   /** updatedAt of the task after our own last renewal. */
   private ownUpdate = 0;
   private lastBeat = 0;
+  /** A person typed into the agent's pane: it is theirs now, and silence is no reason to stop it. */
+  private takenOver = false;
 
   private readonly now: () => number;
   private readonly startedAt: number;
@@ -62,6 +65,10 @@ export class Overseer {
     proc.onEvent((e) => {
       this.lastActivity = this.now();
       if (e.kind === 'progress') this.lastProgress = e.text;
+      if (e.kind === 'intercepted' && !this.takenOver) {
+        this.takenOver = true;
+        void bestEffort(`marking ${this.instanceId} intercepted`, this.ctx.store.heartbeat(this.instanceId, 'intercepted', { pane: e.pane, taskId: this.taskId }), this.ctx.warn);
+      }
     });
   }
 
@@ -97,6 +104,10 @@ export class Overseer {
     return this.stop;
   }
 
+  get intercepted(): boolean {
+    return this.takenOver;
+  }
+
   get progress(): string {
     return this.lastProgress;
   }
@@ -127,7 +138,7 @@ export class Overseer {
         reason: `used ${mb(usage.rssBytes)} MB, over its memory limit of ${mb(this.pkg.memoryLimitBytes)} MB`,
       });
     }
-    if (now - this.lastActivity > this.pkg.idleTimeoutMs) {
+    if (!this.takenOver && now - this.lastActivity > this.pkg.idleTimeoutMs) {
       // Output is one sign of life; the agent's own calls on the bus (progress, any tool call that
       // renews its lease) are the other. Our renewals touch the task too, and are no sign of life.
       const t = await this.ctx.store.getTask(this.taskId);

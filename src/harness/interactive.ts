@@ -93,10 +93,11 @@ export async function launchInPane(spec: AgentLaunch, cmd: PaneCommand): Promise
   const logFile = join(spec.attemptDir, 'output.log');
   const script = join(spec.attemptDir, 'launch.sh');
   const goFile = join(spec.attemptDir, 'go');
+  const interceptFile = join(spec.attemptDir, 'intercepted');
   writeFileSync(script, launcherScript(spec, cmd, { status: statusFile, go: goFile }), { mode: 0o700 });
   writeFileSync(logFile, '');
   const startedAt = Date.now();
-  const pane: Pane = await openPane({ runId: spec.runId, title: `${spec.pkg.id} #${spec.attempt}`, cwd: spec.worktree, command: `sh ${shQuote(script)}` });
+  const pane: Pane = await openPane({ runId: spec.runId, title: `${spec.pkg.id} #${spec.attempt}`, cwd: spec.worktree, command: `sh ${shQuote(script)}`, interceptFile });
   await bestEffort(`logging pane ${pane.paneId}`, logPane(pane, logFile), warnToStderr);
   writeFileSync(goFile, '');
   writeFileSync(join(spec.attemptDir, 'pane.json'), JSON.stringify({ ...pane, attach: `tmux -L ${pane.socket} attach -t ${pane.session}` }));
@@ -106,7 +107,13 @@ export async function launchInPane(spec: AgentLaunch, cmd: PaneCommand): Promise
   const emit = (e: HarnessEvent) => listeners.forEach((l) => l(e));
   // Screen activity is a sign of life for the idle timeout, nothing more.
   let seen = 0;
+  // The file is made by the pane's key binding at a person's first keystroke (see interceptBinding).
+  let intercepted = false;
   const activity = setInterval(() => {
+    if (!intercepted && existsSync(interceptFile)) {
+      intercepted = true;
+      emit({ kind: 'intercepted', pane: pane.paneId });
+    }
     const size = existsSync(logFile) ? statSync(logFile).size : 0;
     if (size > seen) {
       seen = size;

@@ -29,7 +29,9 @@ export type HarnessEvent =
   | { kind: 'usage'; costUsd?: number; inputTokens?: number; outputTokens?: number; model?: string }
   /** The agent's own account of what went wrong (an API error, a failed turn), in one line. */
   | { kind: 'error'; text: string }
-  | { kind: 'session'; id: string };
+  | { kind: 'session'; id: string }
+  /** A person typed into the agent's pane (interactive mode): they have taken it over. Once per attempt. */
+  | { kind: 'intercepted'; pane: string };
 
 /** How an agent process ended: processes as data. */
 export interface ProcessEnd {

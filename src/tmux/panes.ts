@@ -22,6 +22,8 @@ export interface PaneRequest {
    * session instead of a server of their own.
    */
   env?: NodeJS.ProcessEnv;
+  /** Created by the first key a person types into the pane (see interceptBinding). */
+  interceptFile?: string;
 }
 
 export interface Pane {
@@ -56,6 +58,23 @@ export function retileHook(session: string): string[] {
   return ['set-hook', '-t', session, 'pane-exited', `select-layout -t '=${session}:${AGENTS_WINDOW}' tiled`];
 }
 
+/** The pane option holding the file a person's first keystroke in that pane creates. */
+export const INTERCEPT_OPTION = '@daedalus_intercept_file';
+
+/**
+ * How a person typing into an agent's pane is told apart from everything else, without a timing
+ * window: every key an attached client presses goes through the server's key tables, and `Any` in
+ * the root table catches each key nothing else is bound to. For a pane that has INTERCEPT_OPTION
+ * and was not typed into yet, the binding marks it and creates the file (one shell, once per
+ * pane); then `send-keys` with no keys passes the very key pressed on to the pane. Keys a program
+ * writes with `tmux send-keys` do not go through key tables, so only a person's keys count —
+ * Daedalus itself never types into an agent's pane (prompts go in as files).
+ */
+export function interceptBinding(): string[] {
+  const mark = `set-option -p @daedalus_typed 1 ; run-shell -b 'touch #{q:${INTERCEPT_OPTION}}'`;
+  return ['bind-key', '-n', 'Any', `if-shell -F '#{&&:#{${INTERCEPT_OPTION}},#{!=:#{@daedalus_typed},1}}' { ${mark} } ; send-keys`];
+}
+
 /** Pane creation per server is serialised: two agents starting at once must not both create the session. */
 const queues = new Map<string, Promise<unknown>>();
 
@@ -87,7 +106,9 @@ async function createPane(req: PaneRequest): Promise<Pane> {
     await bestEffort('tiling the agents window', tmux(bin, socket, ['select-layout', '-t', `=${session}:${AGENTS_WINDOW}`, 'tiled']), warnToStderr);
   }
   const pane = parsePane(out, socket, session);
-  await bestEffort(`titling pane ${pane.paneId}`, tmux(bin, socket, ['select-pane', '-t', pane.paneId, '-T', req.title]), warnToStderr);
+  // One tmux call for the title and the takeover watch (each call is a process of its own).
+  const intercept = req.interceptFile ? [';', 'set-option', '-p', '-t', pane.paneId, INTERCEPT_OPTION, req.interceptFile, ';', ...interceptBinding()] : [];
+  await bestEffort(`titling pane ${pane.paneId}`, tmux(bin, socket, ['select-pane', '-t', pane.paneId, '-T', req.title, ...intercept]), warnToStderr);
   return pane;
 }
 

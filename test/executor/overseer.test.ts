@@ -20,8 +20,8 @@ function watch(o: { leaseMs: number; idleMs: number; timeoutMs?: number }) {
         task.updatedAt = clock.t;
         return { ...task };
       },
-      heartbeat: async (id: string) => {
-        calls.beats.push(id);
+      heartbeat: async (id: string, status?: string) => {
+        calls.beats.push(status === 'intercepted' ? `${id} intercepted` : id);
         return { id } as Instance;
       },
     },
@@ -50,7 +50,7 @@ function watch(o: { leaseMs: number; idleMs: number; timeoutMs?: number }) {
       await overseer.tick();
     }
   };
-  return { overseer, calls, clock, advance, say: (text: string) => listeners.forEach((l) => l({ kind: 'output', text })) };
+  return { overseer, calls, clock, advance, say: (text: string) => listeners.forEach((l) => l({ kind: 'output', text })), emit: (e: HarnessEvent) => listeners.forEach((l) => l(e)) };
 }
 
 describe('the overseer', () => {
@@ -101,5 +101,15 @@ describe('the overseer', () => {
     expect(overseer.stopped).toBeNull();
     await advance(200);
     expect(overseer.stopped).toMatchObject({ kind: 'timeout', reason: 'ran past its timeout of 2s' });
+  });
+
+  it('an agent a person took over is never stopped for silence; its instance is marked and its lease still renewed', async () => {
+    const { overseer, calls, advance, emit } = watch({ leaseMs: 600, idleMs: 500 });
+    emit({ kind: 'intercepted', pane: '%7' });
+    await advance(10_000);
+    expect(overseer.stopped).toBeNull();
+    expect(overseer.intercepted).toBe(true);
+    expect(calls.beats).toEqual(['agent-1 intercepted']);
+    expect(calls.renew).toBeGreaterThanOrEqual(10);
   });
 });

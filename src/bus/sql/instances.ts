@@ -1,5 +1,5 @@
 import { DaedalusError } from '../../common/index.js';
-import type { AdoptInput, Instance, InstanceStatus, RegisterInput, ReserveInput } from '../types.js';
+import type { AdoptInput, Instance, InstanceStatus, InterceptDetail, RegisterInput, ReserveInput } from '../types.js';
 import type { SqlTx } from './driver.js';
 import type { WriteCtx } from './context.js';
 import { newId } from './ids.js';
@@ -126,7 +126,8 @@ export async function adoptInstance(c: WriteCtx, id: string, input: AdoptInput):
     throw new DaedalusError('ALREADY_ADOPTED', `instance ${id} is already adopted by pid ${inst.pid}`, 'each agent process needs its own instance');
   }
   const row = await c.tx.get(
-    `UPDATE instances SET adopted = 1, pid = ?, host = ?, lease_until = NULL, heartbeat_at = ?, status = 'idle'
+    `UPDATE instances SET adopted = 1, pid = ?, host = ?, lease_until = NULL, heartbeat_at = ?,
+       status = CASE WHEN status = 'intercepted' THEN status ELSE 'idle' END
      WHERE id = ? AND status <> 'gone' RETURNING *`,
     [input.pid ?? null, input.host ?? null, c.now, id],
   );
@@ -137,11 +138,13 @@ export async function adoptInstance(c: WriteCtx, id: string, input: AdoptInput):
   return adopted;
 }
 
-export async function heartbeat(c: WriteCtx, id: string, status?: InstanceStatus): Promise<Instance> {
+export async function heartbeat(c: WriteCtx, id: string, status?: InstanceStatus, taker: InterceptDetail = {}): Promise<Instance> {
+  const before = status === 'intercepted' ? await getInstance(c.tx, id) : null;
   const row = await c.tx.get(
     // COALESCE rather than `? IS NOT NULL`: PostgreSQL cannot type a bare parameter in IS NULL.
+    // A person's takeover is not undone by the agent's own heartbeats saying `working`.
     `UPDATE instances SET heartbeat_at = ?,
-       status = COALESCE(?, CASE WHEN status = 'stale' THEN 'idle' ELSE status END)
+       status = CASE WHEN status = 'intercepted' THEN status ELSE COALESCE(?, CASE WHEN status = 'stale' THEN 'idle' ELSE status END) END
      WHERE id = ? AND status <> 'gone' RETURNING *`,
     [c.now, status ?? null, id],
   );
@@ -150,7 +153,9 @@ export async function heartbeat(c: WriteCtx, id: string, status?: InstanceStatus
     if (!inst) throw new DaedalusError('NOT_FOUND', `no instance ${id}`, 'register again');
     throw new DaedalusError('NOT_FOUND', `instance ${id} is gone: it was silent too long`, 'register again to rejoin');
   }
-  return rowToInstance(row);
+  const inst = rowToInstance(row);
+  if (before && before.status !== 'intercepted') c.emit(inst.scope, 'instance.intercepted', { pane: taker.pane ?? null }, { instanceId: id, taskId: taker.taskId ?? inst.taskId });
+  return inst;
 }
 
 /**

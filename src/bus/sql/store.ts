@@ -21,6 +21,7 @@ import type {
   HistoryQuery,
   Instance,
   InstanceStatus,
+  InterceptDetail,
   Json,
   KvEntry,
   KvSetInput,
@@ -119,8 +120,8 @@ export class SqlStore implements Store {
   registerInstance(input: RegisterInput): Promise<Instance> {
     return this.write((c) => instances.registerInstance(c, input));
   }
-  heartbeat(id: string, status?: Exclude<InstanceStatus, 'stale' | 'gone'>): Promise<Instance> {
-    return this.write((c) => instances.heartbeat(c, id, status));
+  heartbeat(id: string, status?: Exclude<InstanceStatus, 'stale' | 'gone'>, taker?: InterceptDetail): Promise<Instance> {
+    return this.write((c) => instances.heartbeat(c, id, status, taker));
   }
   deregisterInstance(id: string, reason = 'deregistered'): Promise<void> {
     return this.write((c) => instances.deregisterInstance(c, id, reason));

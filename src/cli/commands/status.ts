@@ -14,7 +14,7 @@ export function statusCommand(opts: BusCommandOptions): Promise<void> {
     out.out(s.executors.length === 0 ? 'executor: none (daedalus spawn N starts workers)' : `executors: ${s.executors.map((e) => `${e.id} pid ${e.pid ?? '?'} ${e.status}${e.agents !== null ? `, ${e.agents} agents` : ''}${e.mode ? `, ${e.mode}` : ''}`).join('; ')}`);
     const counts = Object.entries(s.swarm.counts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
     out.out(`swarm: ${counts || 'no tasks'}`);
-    if (s.swarm.workers.length > 0) out.out(table(['task', 'state', 'elapsed', 'title'], s.swarm.workers.map((w) => [w.taskId, w.state, formatDuration(w.elapsedMs, { approx: 2 }), clip(w.title)])));
+    if (s.swarm.workers.length > 0) out.out(table(['task', 'state', 'elapsed', 'title'], s.swarm.workers.map((w) => [w.taskId, w.intercepted ? `${w.state}, intercepted` : w.state, formatDuration(w.elapsedMs, { approx: 2 }), clip(w.title)])));
     if (s.agents.length === 0) return out.out('agents: none (daedalus agents add NAME)');
     out.out(
       table(

@@ -76,6 +76,21 @@ export function instanceTests(backend: BusBackend): void {
       expect((await store.heartbeat(i.id)).status).toBe('idle');
     });
 
+    it('intercepted sticks: the agent\'s own heartbeats keep it, and only the first one writes instance.intercepted', async () => {
+      const { store, scope } = bus;
+      const r = await store.reserveInstance({ scope, role: 'worker', leaseMs: 60_000, taskId: null });
+      const cursor = await store.lastEventId(scope);
+      expect((await store.heartbeat(r.id, 'intercepted', { pane: '%3' })).status).toBe('intercepted');
+      expect((await store.heartbeat(r.id, 'working')).status).toBe('intercepted');
+      expect((await store.adoptInstance(r.id, { pid: 42 })).status).toBe('intercepted');
+      expect((await store.heartbeat(r.id, 'intercepted')).status).toBe('intercepted');
+      const events = await store.readEvents(scope, { after: cursor, types: ['instance.intercepted'] });
+      expect(events.map((e) => [e.instanceId, e.data])).toEqual([[r.id, { pane: '%3' }]]);
+      // Nobody else is touched.
+      const other = await store.registerInstance({ scope, role: 'worker' });
+      expect((await store.heartbeat(other.id, 'working')).status).toBe('working');
+    });
+
     it('a gone instance gives back its leases (attempt + 1, old token refused), its locks, and tells its reserver and the task creator', async () => {
       const { store, scope, clock } = bus;
       const sup = await store.registerInstance({ scope, role: 'supervisor' });
