@@ -1,4 +1,5 @@
-import { spawnGroup } from '../harness/index.js';
+import { approvalTimeoutMs } from '../approvals/index.js';
+import { daedalusCommand, spawnGroup } from '../harness/index.js';
 
 /**
  * One prompt to Claude Code in print mode, continuing the agent's session with `--resume`: the
@@ -14,6 +15,12 @@ export interface TurnInput {
   /** Each line the agent says, for the agent's tmux window. */
   onText?: (text: string) => void;
   signal?: AbortSignal;
+  /**
+   * The bus for the turn's `daedalus mcp` server, whose approve_permission tool becomes Claude
+   * Code's permission prompt: a tool use that needs permission is then a request a person decides
+   * (`daedalus approvals`), not a silent denial of print mode. Without it, no MCP server is started.
+   */
+  approvals?: { bus: string; scope: string; instanceId: string };
 }
 
 export interface TurnResult {
@@ -35,12 +42,28 @@ interface StreamLine {
 export async function claudeTurn(input: TurnInput): Promise<TurnResult> {
   const bin = input.env.DAEDALUS_CLAUDE_BIN?.trim() || 'claude';
   const args = ['-p', input.prompt, '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits'];
+  const env: Record<string, string> = { DISABLE_AUTOUPDATER: '1', ...input.env };
+  if (input.approvals) {
+    const [command, ...rest] = daedalusCommand();
+    const server = {
+      type: 'stdio',
+      command,
+      args: [...rest, 'mcp'],
+      // The instance reserved for this turn: its approval requests name it, which is how the runner
+      // knows they are this agent's.
+      env: { DAEDALUS_BUS: input.approvals.bus, DAEDALUS_SCOPE: input.approvals.scope, DAEDALUS_INSTANCE_ID: input.approvals.instanceId, DAEDALUS_ROLE: 'worker', DAEDALUS_FILE_ROOT: input.cwd },
+    };
+    args.push('--mcp-config', JSON.stringify({ mcpServers: { daedalus: server } }), '--strict-mcp-config', '--allowedTools', 'mcp__daedalus', '--permission-prompt-tool', 'mcp__daedalus__approve_permission');
+    // Wait for the server before the first turn, and longer than a person may take to decide.
+    env.MCP_CONNECTION_NONBLOCKING ??= '0';
+    env.MCP_TOOL_TIMEOUT ??= String(approvalTimeoutMs(input.env) + 60_000);
+  }
   if (input.sessionId) args.push('--resume', input.sessionId);
   let sessionId = input.sessionId;
   let result: StreamLine | null = null;
   const proc = await spawnGroup(bin, args, {
     cwd: input.cwd,
-    env: { DISABLE_AUTOUPDATER: '1', ...input.env },
+    env,
     parseLine: (line) => {
       let msg: StreamLine;
       try {

@@ -24,6 +24,8 @@ export interface AgentRecord {
   sessionId: string | null;
   status: AgentState;
   taskId: string | null;
+  /** While blocked: what it waits for (a permission request and how to answer it). */
+  waitingFor?: string | null;
   /** One line about the latest exchange, for `agents list` and `daedalus status`. */
   summary: string;
   lastActiveAt: number | null;

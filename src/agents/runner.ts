@@ -23,6 +23,11 @@ export interface ServeOptions {
   signal: AbortSignal;
   leaseMs?: number;
   out?: (line: string) => void;
+  /**
+   * The bus address, for the agent CLI's own `daedalus mcp`: with it, a tool use that needs
+   * permission becomes a request on the bus and the agent shows `blocked` until a person decides.
+   */
+  bus?: string;
 }
 
 /** The first turn of a new session: who the agent is and the seed, then the prompt. */
@@ -52,6 +57,12 @@ async function work(o: ServeOptions, instanceId: string, lease: Lease, leaseMs: 
   const renew = setInterval(() => {
     store.reportProgress(task.id, lease.token, leaseMs).catch(() => stop.abort());
   }, Math.max(1000, Math.floor(leaseMs / 3)));
+  // Each turn's MCP server gets an instance of its own (the runner's is adopted by the runner), so
+  // its permission requests are told apart from everyone else's.
+  const turnInstance = o.bus
+    ? await store.reserveInstance({ scope, role: 'worker', label: `agent:${name} task:${task.id}`, reservedBy: instanceId, taskId: task.id, fileRoot: o.cwd, leaseMs: 10 * 60_000 })
+    : null;
+  const blocked = turnInstance ? watchApprovals(o, turnInstance.id, instanceId, await store.lastEventId(scope), stop.signal, say) : Promise.resolve();
   const watcher = (async () => {
     let cursor = await store.lastEventId(scope);
     while (!stop.signal.aborted) {
@@ -70,6 +81,7 @@ async function work(o: ServeOptions, instanceId: string, lease: Lease, leaseMs: 
       cwd: o.cwd,
       env: o.env,
       signal: stop.signal,
+      ...(turnInstance && o.bus ? { approvals: { bus: o.bus, scope, instanceId: turnInstance.id } } : {}),
       onText: (text) => {
         say(text);
         void store.reportProgress(task.id, lease.token, leaseMs, oneLine(text, 200)).catch(() => undefined);
@@ -82,6 +94,8 @@ async function work(o: ServeOptions, instanceId: string, lease: Lease, leaseMs: 
   const cancelled = stop.signal.aborted;
   stop.abort();
   await watcher;
+  await blocked;
+  if (turnInstance) await bestEffort('ending the turn\'s MCP instance', store.deregisterInstance(turnInstance.id, 'the turn ended'), warnToStderr);
 
   const sessionId = r.sessionId ?? agent.sessionId;
   if (r.ok) {
@@ -103,12 +117,52 @@ async function work(o: ServeOptions, instanceId: string, lease: Lease, leaseMs: 
     (a) => ({
       status: 'idle',
       taskId: null,
+      waitingFor: null,
       sessionId,
       lastActiveAt: Date.now(),
       ...(r.ok ? { tasksDone: a.tasksDone + 1, summary: `${oneLine(prompt, 60)} → ${oneLine(r.answer, 60)}` } : {}),
     }),
     instanceId,
   );
+}
+
+/**
+ * `blocked` while a permission request of this turn waits for a person (with what it waits for),
+ * `working` again once every one is decided. Driven by the bus's approval events, not by polling.
+ */
+async function watchApprovals(o: ServeOptions, turnInstanceId: string, by: string, after: number, stop: AbortSignal, say: (l: string) => void): Promise<void> {
+  const { store, scope, name } = o;
+  const pending = new Map<string, string>();
+  let cursor = after;
+  try {
+    while (!stop.aborted) {
+      const r = await store.waitForEvents(scope, { after: cursor, types: ['approval.'], timeoutMs: 30_000, signal: stop });
+      cursor = r.cursor;
+      let changed = false;
+      for (const e of r.events) {
+        if (e.type === 'approval.requested' && e.instanceId === turnInstanceId) {
+          const d = e.data as { id: string; summary: string };
+          pending.set(d.id, d.summary);
+          say(`⏸ waiting for a person: ${d.summary} — daedalus approvals approve|deny ${d.id}`);
+          changed = true;
+        } else if (e.type === 'approval.decided' && pending.delete((e.data as { id: string }).id)) {
+          say(`▶ ${(e.data as { status: string }).status} by ${(e.data as { by: string }).by}`);
+          changed = true;
+        }
+      }
+      if (!changed || stop.aborted) continue;
+      const first = [...pending.entries()][0];
+      await updateAgent(
+        store,
+        scope,
+        name,
+        () => (first ? { status: 'blocked', waitingFor: `approval ${first[0]}: ${first[1]}${pending.size > 1 ? ` (+${pending.size - 1} more)` : ''}` } : { status: 'working', waitingFor: null }),
+        by,
+      );
+    }
+  } catch (e) {
+    if (!stop.aborted) warnToStderr(`${name}: watching its permission requests: ${describeError(e)}`);
+  }
 }
 
 export async function serveAgent(o: ServeOptions): Promise<void> {

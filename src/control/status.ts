@@ -11,7 +11,7 @@ export interface ControlStatus {
   session: { socket: string; running: boolean; attach: string; panes: PaneInfo[]; swarmPanes: PaneInfo[] };
   executors: { id: string; status: string; pid: number | null; host: string | null; agents: number | null; mode: string | null; heartbeatAt: number }[];
   swarm: { counts: Record<TaskState, number>; workers: { taskId: string; title: string; state: TaskState; owner: string | null; elapsedMs: number; intercepted: boolean }[] };
-  agents: { name: string; role: string; harness: string; status: AgentState; taskId: string | null; queued: number; summary: string; lastActiveAt: number | null }[];
+  agents: { name: string; role: string; harness: string; status: AgentState; taskId: string | null; waitingFor: string | null; queued: number; summary: string; lastActiveAt: number | null }[];
 }
 
 export async function controlStatus(store: Store, scope: string, o: { env?: NodeJS.ProcessEnv; tmux?: string; now?: number } = {}): Promise<ControlStatus> {
@@ -42,7 +42,7 @@ export async function controlStatus(store: Store, scope: string, o: { env?: Node
       // A runner killed outright never wrote "stopped": its instance being gone says it.
       const inst = a.instanceId ? live.get(a.instanceId) : undefined;
       const status: AgentState = a.status !== 'stopped' && (!inst || inst.status === 'gone') ? 'stopped' : a.status;
-      return { name: a.name, role: a.role, harness: a.harness, status, taskId: a.taskId, queued: (await agentQueue(store, scope, a.name)).length, summary: a.summary, lastActiveAt: a.lastActiveAt };
+      return { name: a.name, role: a.role, harness: a.harness, status, taskId: a.taskId, waitingFor: status === 'blocked' ? (a.waitingFor ?? null) : null, queued: (await agentQueue(store, scope, a.name)).length, summary: a.summary, lastActiveAt: a.lastActiveAt };
     }),
   );
   return {

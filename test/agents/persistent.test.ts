@@ -1,5 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { addAgent, getAgent, serveAgent, submitPrompt, waitForAnswer } from '../../src/agents/index.js';
+import { decideApproval, listApprovals } from '../../src/approvals/index.js';
+import { controlStatus } from '../../src/control/index.js';
+import { addAgent, getAgent, serveAgent, submitPrompt, waitForAnswer, type AgentRecord } from '../../src/agents/index.js';
+import type { Store } from '../../src/bus/index.js';
 import type { TurnContext } from '../helpers/model-server/index.js';
 import { useE2eWorld } from '../e2e/helpers.js';
 
@@ -80,6 +83,41 @@ describe('persistent named agents, real Claude Code against the scripted model',
     expect(r2.answer).toContain('SECOND-ANSWER');
   });
 
+  test('a turn that needs permission: the agent is blocked on the request (saying which) until a person decides, then working, then idle', async () => {
+    w.script([
+      (ctx) => (/run the check/.test(ctx.lastUserText) ? { calls: [{ tool: 'Bash', input: { command: `node -e "console.log('permitted-check')"`, description: 'the check' } }] } : { text: 'unexpected' }),
+      (ctx) => ({ text: `CHECK-RAN: ${ctx.results[0]?.text.trim() ?? 'no result'}` }),
+    ]);
+    const store = await w.store();
+    await addAgent(store, w.scope, { name: 'dee', role: 'testing' });
+    const ac = new AbortController();
+    const lines: string[] = [];
+    const done = serveAgent({ store, scope: w.scope, name: 'dee', cwd: w.repo.root, env: agentEnv(), signal: ac.signal, out: (l) => lines.push(l), bus: w.bus });
+    try {
+      const { task } = await submitPrompt(store, w.scope, 'dee', 'run the check, please');
+      const blocked = await agentBecomes(store, 'dee', (a) => a.status === 'blocked');
+      const [request] = await listApprovals(store, w.scope);
+      expect(request).toMatchObject({ tool: 'Bash', status: 'pending' });
+      expect(blocked).toMatchObject({ status: 'blocked', taskId: task.id });
+      expect(blocked.waitingFor).toContain(`approval ${request!.id}`);
+      expect(blocked.waitingFor).toContain('Bash(node -e');
+      // `daedalus status` says so too.
+      const s = await controlStatus(store, w.scope);
+      expect(s.agents).toEqual([expect.objectContaining({ name: 'dee', status: 'blocked', waitingFor: blocked.waitingFor })]);
+
+      await decideApproval(store, w.scope, request!.id, 'allow', { by: 'a person' });
+      const working = await agentBecomes(store, 'dee', (a) => a.status !== 'blocked');
+      expect(working).toMatchObject({ waitingFor: null });
+      const answer = await waitForAnswer(store, w.scope, task.id);
+      expect(answer.answer).toBe('CHECK-RAN: permitted-check');
+      expect(await getAgent(store, w.scope, 'dee')).toMatchObject({ status: 'idle', waitingFor: null });
+      expect(lines.join('\n')).toContain('waiting for a person');
+    } finally {
+      ac.abort();
+      await done;
+    }
+  });
+
   test('unknown targets and bad names are clear errors', async () => {
     const store = await w.store();
     await expect(submitPrompt(store, w.scope, 'nobody', 'hi')).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('"nobody"') });
@@ -88,3 +126,15 @@ describe('persistent named agents, real Claude Code against the scripted model',
     await expect(addAgent(store, w.scope, { name: 'cy' })).rejects.toMatchObject({ code: 'INVALID_STATE', message: 'agent "cy" already exists' });
   });
 });
+
+/** The agent's record once `ok` holds, waiting on the bus's kv events (the record is a kv entry). */
+async function agentBecomes(store: Store, name: string, ok: (a: AgentRecord) => boolean): Promise<AgentRecord> {
+  let cursor = 0;
+  for (;;) {
+    const a = await getAgent(store, w.scope, name);
+    if (a && ok(a)) return a;
+    const r = await store.waitForEvents(w.scope, { after: cursor, types: ['kv.'], timeoutMs: 30_000 });
+    if (r.timedOut) throw new Error(`agent ${name} never got there; last: ${JSON.stringify(a)}`);
+    cursor = r.cursor;
+  }
+}

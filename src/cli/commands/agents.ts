@@ -28,7 +28,7 @@ export function agentsList(o: BusCommandOptions): Promise<void> {
     if (o.json) return printJson(out, rows);
     if (rows.length === 0) return out.out('no agents (add one with: daedalus agents add NAME --harness claude)');
     const now = Date.now();
-    out.out(table(['agent', 'harness', 'role', 'status', 'queued', 'last active', 'context'], rows.map((a) => [a.name, a.harness, a.role, a.status, a.queued, a.lastActiveAt ? `${formatDuration(now - a.lastActiveAt, { approx: 1 })} ago` : '-', clip(a.summary, 50)])));
+    out.out(table(['agent', 'harness', 'role', 'status', 'queued', 'last active', 'context'], rows.map((a) => [a.name, a.harness, a.role, a.status, a.queued, a.lastActiveAt ? `${formatDuration(now - a.lastActiveAt, { approx: 1 })} ago` : '-', clip(a.status === 'blocked' && a.waitingFor ? `waiting for ${a.waitingFor}` : a.summary, 70)])));
   });
 }
 
@@ -38,6 +38,7 @@ export function agentsShow(o: BusCommandOptions & { name: string }): Promise<voi
     const queue = await agentQueue(store, scope, a.name);
     if (o.json) return printJson(out, { ...a, queue: queue.map((t) => ({ id: t.id, state: t.state, title: t.title })) });
     out.out(`${a.name}: ${a.harness}, role ${a.role}, ${a.status}${a.taskId ? ` on ${a.taskId}` : ''}`);
+    if (a.status === 'blocked' && a.waitingFor) out.out(`waiting for: ${a.waitingFor}`);
     out.out(`session: ${a.sessionId ?? 'none yet'}; tasks done: ${a.tasksDone}`);
     out.out(`context: ${a.summary}`);
     for (const t of queue) out.out(`  ${t.id} ${t.state.padEnd(8)} ${clip(t.title)}`);
@@ -91,6 +92,6 @@ export function agentsServe(o: BusCommandOptions & { name: string }): Promise<vo
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
     if (!scope) throw new DaedalusError('INVALID_INPUT', 'no scope', 'run it in the repository');
-    await serveAgent({ store, scope, name: o.name, cwd: scope, env, signal: ac.signal });
+    await serveAgent({ store, scope, name: o.name, cwd: scope, env, signal: ac.signal, bus: busAddress(o) });
   });
 }

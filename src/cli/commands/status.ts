@@ -19,7 +19,7 @@ export function statusCommand(opts: BusCommandOptions): Promise<void> {
     out.out(
       table(
         ['agent', 'role', 'status', 'task', 'queued', 'last active', 'context'],
-        s.agents.map((a) => [a.name, a.role, a.status, a.taskId ?? '-', a.queued, a.lastActiveAt ? `${formatDuration(now - a.lastActiveAt, { approx: 1 })} ago` : '-', clip(a.summary, 50)]),
+        s.agents.map((a) => [a.name, a.role, a.status, a.taskId ?? '-', a.queued, a.lastActiveAt ? `${formatDuration(now - a.lastActiveAt, { approx: 1 })} ago` : '-', clip(a.waitingFor ? `waiting for ${a.waitingFor}` : a.summary, 70)]),
       ),
     );
   });
