@@ -21,6 +21,8 @@ export interface TurnInput {
    * (`daedalus approvals`), not a silent denial of print mode. Without it, no MCP server is started.
    */
   approvals?: { bus: string; scope: string; instanceId: string };
+  /** More flags for the CLI (options only: they go before --resume). */
+  extraArgs?: string[];
 }
 
 export interface TurnResult {
@@ -58,6 +60,7 @@ export async function claudeTurn(input: TurnInput): Promise<TurnResult> {
     env.MCP_CONNECTION_NONBLOCKING ??= '0';
     env.MCP_TOOL_TIMEOUT ??= String(approvalTimeoutMs(input.env) + 60_000);
   }
+  args.push(...(input.extraArgs ?? []));
   if (input.sessionId) args.push('--resume', input.sessionId);
   let sessionId = input.sessionId;
   let result: StreamLine | null = null;

@@ -20,3 +20,4 @@ export {
 export { routeTarget, submitPrompt, waitForAnswer, AGENT_TASK_TYPE, type Answer, type AgentPayload } from './route.js';
 export { firstTurn, serveAgent, type ServeOptions } from './runner.js';
 export { claudeTurn, type TurnInput, type TurnResult } from './claude-turn.js';
+export { runDialogue, MAX_EXCHANGES, type DialogueOptions, type DialogueResult } from './dialogue.js';

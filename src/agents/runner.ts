@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Lease, Store } from '../bus/index.js';
 import { bestEffort, describeError, warnToStderr } from '../common/index.js';
+import { readSeed } from '../harness/index.js';
 import { claudeTurn, type TurnResult } from './claude-turn.js';
 import { agentClaimRole, mustGetAgent, updateAgent, type AgentRecord } from './registry.js';
 import type { AgentPayload } from './route.js';
@@ -31,9 +32,17 @@ export interface ServeOptions {
 }
 
 /** The first turn of a new session: who the agent is and the seed, then the prompt. */
-export function firstTurn(agent: AgentRecord, prompt: string): string {
+export function firstTurn(agent: AgentRecord, prompt: string, projectSeed: string | null = null): string {
   const intro = `You are ${agent.name}, a persistent agent of the Daedalus swarm (role: ${agent.role}). You keep this conversation across tasks: later prompts may refer to earlier ones. Answer each prompt directly; your answer is handed back to whoever asked.`;
-  return [intro, agent.seed ? `## Seed\n${agent.seed.trim()}` : '', `## Prompt\n${prompt}`].filter(Boolean).join('\n\n');
+  return [
+    intro,
+    // The project's founding context, as every worker gets it; then the agent's own.
+    projectSeed ? `## The project seed\n${projectSeed.trim()}` : '',
+    agent.seed ? `## Seed\n${agent.seed.trim()}` : '',
+    `## Prompt\n${prompt}`,
+  ]
+    .filter(Boolean)
+    .join('\n\n');
 }
 
 const oneLine = (s: string, n: number) => {
@@ -76,7 +85,7 @@ async function work(o: ServeOptions, instanceId: string, lease: Lease, leaseMs: 
   let r: TurnResult;
   try {
     r = await claudeTurn({
-      prompt: agent.sessionId ? prompt : firstTurn(agent, prompt),
+      prompt: agent.sessionId ? prompt : firstTurn(agent, prompt, readSeed(scope)),
       sessionId: agent.sessionId,
       cwd: o.cwd,
       env: o.env,

@@ -197,6 +197,15 @@ export function buildProgram(): Command {
     .option('--repo <path>', 'repository (default: the current directory)')
     .action(async (o: { repo?: string }) => (await commands.seed()).seedEditCommand(o));
   seed
+    .command('dialogue')
+    .description('Daedalus talks with a nascent Icarus (two Claude Code sessions); in the control plane when one runs')
+    .option('--repo <path>', 'repository (default: the current directory)')
+    .option('--turns <n>', 'exchanges: Daedalus speaks, Icarus answers', '4')
+    .option('--capture', 'store the transcript as the seed when they are done')
+    .option('--out <file>', 'the transcript (default .daedalus/dialogue.md)')
+    .option('--here', 'run in this terminal even when a control plane is running')
+    .action(async (o: { repo?: string; turns?: string; capture?: boolean; out?: string; here?: boolean }) => (await commands.seed()).seedDialogueCommand(o));
+  seed
     .command('capture')
     .description('store a conversation transcript as the seed')
     .argument('<file>', 'a transcript (text, markdown, or Claude Code JSONL)')

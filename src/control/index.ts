@@ -10,3 +10,4 @@ export { controlStatus, type ControlStatus } from './status.js';
 export { editorHook, parseDelegation, realEditor, type EditorHookOptions, type EditorHookResult } from './editor-hook.js';
 export { openAgentWindow, closeAgentWindow } from './agent-window.js';
 export { killSwarm, spawnWorkers, type KillSwarmResult, type SpawnInput } from './swarm.js';
+export { openDialogueWindow } from './dialogue-window.js';
