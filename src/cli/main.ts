@@ -18,9 +18,25 @@ function isPlainMcp(args: string[]): boolean {
   return commands === 1;
 }
 
+/** `[--bus ADDRESS] [--scope SCOPE] editor-hook FILE`: Ctrl-G waits on it, so it skips the CLI too. */
+function isPlainEditorHook(args: string[]): boolean {
+  const words: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if ((a === '--bus' || a === '--scope') && i + 1 < args.length) i++;
+    else if (a.startsWith('-') && !a.startsWith('--bus=') && !a.startsWith('--scope=')) return false;
+    else if (!a.startsWith('-')) words.push(a);
+  }
+  return words.length === 2 && words[0] === 'editor-hook';
+}
+
 const bundled = new URL('../mcp.js', import.meta.url);
-if (isPlainMcp(process.argv.slice(2)) && existsSync(fileURLToPath(bundled))) {
+const hook = new URL('../editor-hook.js', import.meta.url);
+const args = process.argv.slice(2);
+if (isPlainMcp(args) && existsSync(fileURLToPath(bundled))) {
   await import(bundled.href);
+} else if (isPlainEditorHook(args) && existsSync(fileURLToPath(hook))) {
+  await import(hook.href);
 } else {
   (await import('./cli.js')).runCli(process.argv);
 }

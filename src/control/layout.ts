@@ -1,7 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { bestEffort, DaedalusError, warnToStderr } from '../common/index.js';
-import { AGENTS_WINDOW, hasSession, retileHook, runTmux } from '../tmux/index.js';
+import { AGENTS_WINDOW, hasSession, interceptBinding, retileHook, runTmux } from '../tmux/index.js';
 import { CONTROL_SESSION, SWARM_SESSION } from './names.js';
 
 /**
@@ -77,38 +77,50 @@ export function gitViewer(path = process.env.PATH): string {
 /** The swarm's resting pane: the session needs one before any worker opens. */
 const SWARM_IDLE = `sh -c 'printf "Icarus swarm: workers open here as panes.\\nStart some with: daedalus spawn N\\n"; exec tail -f /dev/null'`;
 
+/**
+ * Commands joined into one tmux invocation (`a ; b ; c`): each tmux call is a process of its own,
+ * and the layout is two dozen commands — one process instead of two dozen is most of what `daedalus`
+ * costs on top of tmux. An argument ending in `;` would be read as a separator: none here does.
+ */
+export function tmuxSequence(commands: string[][]): string[] {
+  return commands.flatMap((c, i) => (i === 0 ? c : [';', ...c]));
+}
+
 export async function buildLayout(o: LayoutOptions): Promise<void> {
-  const t = (args: string[]) => runTmux(o.socket, args, o.tmux);
   const chiefWidth = checkSize(o.chiefWidth ?? '40%', '--chief-width');
   const gitHeight = checkSize(o.gitHeight ?? '25%', '--git-height');
   const size = ['-x', String(o.cols ?? 200), '-y', String(o.rows ?? 50)];
   const envArgs = Object.entries(o.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+  const cmds: string[][] = [];
 
   if (!(await hasSession(o.socket, SWARM_SESSION, o.tmux))) {
-    await t(['new-session', '-d', '-s', SWARM_SESSION, '-n', AGENTS_WINDOW, ...size, '-c', o.cwd, ...envArgs, SWARM_IDLE]);
-    await t(['select-pane', '-t', `=${SWARM_SESSION}:${AGENTS_WINDOW}.0`, '-T', 'swarm']);
-    await t(retileHook(SWARM_SESSION));
+    cmds.push(['new-session', '-d', '-s', SWARM_SESSION, '-n', AGENTS_WINDOW, ...size, '-c', o.cwd, ...envArgs, SWARM_IDLE]);
+    cmds.push(['select-pane', '-t', `=${SWARM_SESSION}:${AGENTS_WINDOW}.0`, '-T', 'swarm']);
+    cmds.push(retileHook(SWARM_SESSION));
   }
   // Server-wide, so windows opened later (persistent agents, workers) get them too.
-  for (const [k, v] of Object.entries(o.env)) await t(['set-environment', '-g', k, v]);
+  for (const [k, v] of Object.entries(o.env)) cmds.push(['set-environment', '-g', k, v]);
 
   const win = `=${CONTROL_SESSION}:control`;
-  await t(['new-session', '-d', '-s', CONTROL_SESSION, '-n', 'control', ...size, '-c', o.cwd, ...envArgs, o.chief]);
-  await t(['set-option', '-w', '-t', win, 'remain-on-exit', 'on']);
-  await t(['set-option', '-w', '-t', win, 'remain-on-exit-format', DEAD_PANE_FORMAT]);
-  await t(['set-option', '-w', '-t', win, 'pane-border-status', 'top']);
-  await t(['set-option', '-w', '-t', win, 'pane-border-format', ' #{pane_index} #{pane_title} ']);
+  cmds.push(['new-session', '-d', '-s', CONTROL_SESSION, '-n', 'control', ...size, '-c', o.cwd, ...envArgs, o.chief]);
+  cmds.push(['set-option', '-w', '-t', win, 'remain-on-exit', 'on']);
+  cmds.push(['set-option', '-w', '-t', win, 'remain-on-exit-format', DEAD_PANE_FORMAT]);
+  cmds.push(['set-option', '-w', '-t', win, 'pane-border-status', 'top']);
+  cmds.push(['set-option', '-w', '-t', win, 'pane-border-format', ' #{pane_index} #{pane_title} ']);
   // The nested client is this same tmux, started with TMUX unset: otherwise tmux refuses to nest.
   const bin = o.tmux ?? 'tmux';
   const nested = `env -u TMUX -u TMUX_PANE ${bin} -L ${o.socket} -f /dev/null attach-session -t =${SWARM_SESSION}`;
-  await t(['split-window', '-h', '-t', `${win}.0`, '-c', o.cwd, ...envArgs, nested]);
-  await t(['split-window', '-v', '-f', '-l', gitHeight, '-t', win, '-c', o.cwd, ...envArgs, o.git ?? gitViewer(o.env.PATH ?? process.env.PATH)]);
-  for (const [i, title] of PANE_TITLES.entries()) await t(['select-pane', '-t', `${win}.${i}`, '-T', title]);
+  cmds.push(['split-window', '-h', '-t', `${win}.0`, '-c', o.cwd, ...envArgs, nested]);
+  cmds.push(['split-window', '-v', '-f', '-l', gitHeight, '-t', win, '-c', o.cwd, ...envArgs, o.git ?? gitViewer(o.env.PATH ?? process.env.PATH)]);
+  for (const [i, title] of PANE_TITLES.entries()) cmds.push(['select-pane', '-t', `${win}.${i}`, '-T', title]);
   const keep = `resize-pane -t '${win}.0' -x ${chiefWidth} ; resize-pane -t '${win}.2' -y ${gitHeight}`;
-  await t(['resize-pane', '-t', `${win}.0`, '-x', chiefWidth]);
-  await t(['set-hook', '-t', CONTROL_SESSION, 'window-resized', keep]);
-  await t(['bind-key', 'R', 'respawn-pane', '-k']);
-  await t(['select-pane', '-t', `${win}.0`]);
+  cmds.push(['resize-pane', '-t', `${win}.0`, '-x', chiefWidth]);
+  cmds.push(['set-hook', '-t', CONTROL_SESSION, 'window-resized', keep]);
+  cmds.push(['bind-key', 'R', 'respawn-pane', '-k']);
+  // A person's first key in a worker's pane marks it taken over (see interceptBinding).
+  cmds.push(interceptBinding());
+  cmds.push(['select-pane', '-t', `${win}.0`]);
+  await runTmux(o.socket, tmuxSequence(cmds), o.tmux);
 }
 
 export interface PaneInfo {
