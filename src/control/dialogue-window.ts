@@ -11,6 +11,6 @@ export async function openDialogueWindow(o: { socket: string; cwd: string; args:
   if (!(await hasSession(o.socket, CONTROL_SESSION, o.tmux))) return null;
   const command = [process.execPath, builtFile('cli/main.js'), 'seed', 'dialogue', '--here', ...o.args].map(shQuote).join(' ');
   await runTmux(o.socket, ['kill-window', '-t', `=${CONTROL_SESSION}:dialogue`], o.tmux).catch(() => undefined);
-  await runTmux(o.socket, ['new-window', '-t', `=${CONTROL_SESSION}:`, '-n', 'dialogue', '-c', o.cwd, command, ';', 'set-option', '-w', 'remain-on-exit', 'on'], o.tmux);
+  await runTmux(o.socket, ['new-window', '-t', `=${CONTROL_SESSION}:`, '-n', 'dialogue', '-c', o.cwd, command, ';', 'set-option', '-w', '-t', `=${CONTROL_SESSION}:dialogue`, 'remain-on-exit', 'on'], o.tmux);
   return 'dialogue';
 }

@@ -36,7 +36,9 @@ export async function spawnWorkers(o: SpawnInput): Promise<{ window: string }> {
   const window = `worker-${Math.max(0, ...taken) + 1}`;
   const cli = [process.execPath, builtFile('cli/main.js'), '--bus', o.bus, 'worker', '--agents', String(o.agents), '--mode', 'interactive', ...(o.harness ? ['--harness', o.harness] : [])];
   // remain-on-exit: a worker that dies keeps its last words on screen (`daedalus status` shows the window).
-  await runTmux(o.socket, ['new-window', '-d', '-t', `=${CONTROL_SESSION}:`, '-n', window, '-c', o.scope, cli.map(shQuote).join(' '), ';', 'set-option', '-w', 'remain-on-exit', 'on'], o.tmux);
+  // Targeted: without -t, set-option after `new-window -d` sets the window of whichever session
+  // tmux takes as current — the swarm's, whose finished agents' panes would then never close.
+  await runTmux(o.socket, ['new-window', '-d', '-t', `=${CONTROL_SESSION}:`, '-n', window, '-c', o.scope, cli.map(shQuote).join(' '), ';', 'set-option', '-w', '-t', `=${CONTROL_SESSION}:${window}`, 'remain-on-exit', 'on'], o.tmux);
   return { window };
 }
 

@@ -27,6 +27,10 @@ describe('spawn N and kill-swarm on a private tmux server', () => {
       });
       const r = await spawnWorkers({ socket: server.socket, scope: w.scope, bus: w.bus, agents: 3 });
       expect(r.window).toBe('worker-1');
+      // The worker's window keeps a dead worker on screen; the swarm's panes still close when their agent ends.
+      const remain = server.tmux(['list-windows', '-a', '-F', '#{session_name}:#{window_name}=#{remain-on-exit}']).split('\n');
+      expect(remain).toContain('daedalus:worker-1=on');
+      expect(remain).toContain(`${SWARM_SESSION}:agents=off`);
 
       const panes = await eventually('three agents run in the swarm', async () => {
         const running = await store.listTasks(w.scope, { states: ['running'] });
