@@ -109,7 +109,9 @@ export async function buildLayout(o: LayoutOptions): Promise<void> {
   cmds.push(['set-option', '-w', '-t', win, 'pane-border-format', ' #{pane_index} #{pane_title} ']);
   // The nested client is this same tmux, started with TMUX unset: otherwise tmux refuses to nest.
   const bin = o.tmux ?? 'tmux';
-  const nested = `env -u TMUX -u TMUX_PANE ${bin} -L ${o.socket} -f /dev/null attach-session -t =${SWARM_SESSION}`;
+  // -u: the client draws in UTF-8 (pane 1 is a tmux pane, which takes it) even where no UTF-8
+  // locale is set, instead of falling back to line-drawing letters.
+  const nested = `env -u TMUX -u TMUX_PANE ${bin} -u -L ${o.socket} -f /dev/null attach-session -t =${SWARM_SESSION}`;
   cmds.push(['split-window', '-h', '-t', `${win}.0`, '-c', o.cwd, ...envArgs, nested]);
   cmds.push(['split-window', '-v', '-f', '-l', gitHeight, '-t', win, '-c', o.cwd, ...envArgs, o.git ?? gitViewer(o.env.PATH ?? process.env.PATH)]);
   for (const [i, title] of PANE_TITLES.entries()) cmds.push(['select-pane', '-t', `${win}.${i}`, '-T', title]);
