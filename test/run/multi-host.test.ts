@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -154,5 +154,39 @@ describe('many hosts: workers with separate clones and homes share one PostgreSQ
     expect(attempts).toEqual([`1 ${b.home}`, `2 ${a.home}`]);
     expect(Object.fromEntries(await mergesByTask())).toEqual({ t1: 1, t2: 1, t3: 1 });
     expect(await swarm.remoteShow(`daedalus/${RUN}/integration`, 'both.txt')).toBe('alpha\nbeta\n');
+  }, 180_000);
+  it('the owner host killed mid-run: another host takes the run over from the remote, and every task is merged once', async () => {
+    const [a, b] = swarm.hosts as [SwarmHost, SwarmHost];
+    const go = join(swarm.dir, 'go');
+    const ledger = join(swarm.dir, 'ledger');
+    await spawnRun([
+      { description: 'alpha', harness: 'shell', run: `echo "alpha $DAEDALUS_HOME" >> '${ledger}'; echo alpha > alpha.txt` },
+      // Holds whoever runs it until the owner is dead, so the kill lands with work in flight.
+      { description: 'beta', harness: 'shell', run: `echo "beta $DAEDALUS_HOME" >> '${ledger}'; while [ ! -e '${go}' ]; do sleep 0.05; done; echo beta > beta.txt`, max_attempts: 3 },
+      { description: 'join', harness: 'shell', run: 'cat alpha.txt beta.txt > both.txt', depends_on: ['$1', '$2'] },
+    ]);
+    // Host a owns the run as its own process; alpha is merged and pushed before it dies.
+    const hostA = workerProcess(a, []);
+    await until(store, swarm.scope, async () => {
+      if (hostA.child.exitCode !== null) throw new Error(`host a's worker exited early: ${hostA.log()}`);
+      return (await store.getTask(`${RUN}:t1`))?.state === 'done' && (await store.getTask(`${RUN}:t2`))?.state === 'running';
+    });
+    const owner = (await store.getRun(swarm.scope, RUN))!.supervisor;
+    worker(b);
+    hostA.child.kill('SIGKILL');
+    await once(hostA.child, 'exit');
+    // Host b never saw alpha's merge in its clone: it has to take the integration branch from the remote.
+    await until(store, swarm.scope, async () => (await store.getRun(swarm.scope, RUN))?.supervisor !== owner && (await store.getRun(swarm.scope, RUN))?.supervisor != null);
+    writeFileSync(go, '');
+    await until(store, swarm.scope, runDone);
+
+    expect(Object.fromEntries(await mergesByTask())).toEqual({ t1: 1, t2: 1, t3: 1 });
+    expect(await swarm.remoteShow(`daedalus/${RUN}/integration`, 'both.txt')).toBe('alpha\nbeta\n');
+    const ran = readFileSync(ledger, 'utf8').trim().split('\n');
+    expect(ran.filter((l) => l.startsWith('alpha '))).toEqual([`alpha ${a.home}`]);
+    // beta's attempt on the dead owner died with it; it ran again, to the end, on host b.
+    expect(ran.filter((l) => l.startsWith('beta ')).at(-1)).toBe(`beta ${b.home}`);
+    const tasks = await store.listTasks(swarm.scope, { runId: RUN });
+    expect(tasks.every((t) => t.state === 'done')).toBe(true);
   }, 180_000);
 });
