@@ -189,4 +189,51 @@ describe('many hosts: workers with separate clones and homes share one PostgreSQ
     const tasks = await store.listTasks(swarm.scope, { runId: RUN });
     expect(tasks.every((t) => t.state === 'done')).toBe(true);
   }, 180_000);
+  it('daedalus run PLAN --remote: the plan owner merges what a worker on another host ran', async () => {
+    const [a, b] = swarm.hosts as [SwarmHost, SwarmHost];
+    const ledger = join(swarm.dir, 'ledger');
+    const barrier = join(swarm.dir, 'barrier');
+    const meet = (name: string) => `touch '${barrier}-${name}'; while [ ! -e '${barrier}-left' ] || [ ! -e '${barrier}-right' ]; do sleep 0.05; done`;
+    const log = `echo "$DAEDALUS_TASK_ID $DAEDALUS_HOME" >> '${ledger}'`;
+    const plan = join(swarm.dir, 'plan.yaml');
+    writeFileSync(
+      plan,
+      [
+        'plan: shared',
+        'defaults: { harness: shell, max_agents: 1, scope: off }',
+        'packages:',
+        ...['left', 'right'].flatMap((id) => [`  - id: ${id}`, `    description: one side`, '    run: |', `      ${meet(id)}; ${log}; echo ${id} > ${id}.txt`]),
+        '  - id: join',
+        '    description: both sides',
+        '    depends_on: [left, right]',
+        '    run: cat left.txt right.txt > both.txt',
+        '',
+      ].join('\n'),
+    );
+    // One agent on the owner and two packages that wait for each other: the helper must run one.
+    const owner = spawn(process.execPath, [CLI, 'run', plan, '--remote', 'origin', '--scope', swarm.scope, '--run-id', 'shared'], {
+      cwd: a.clone,
+      env: { ...process.env, ...TEST_GIT_ENV, DAEDALUS_HOME: a.home, DAEDALUS_BUS: bus },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(owner);
+    let out = '';
+    owner.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    owner.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    if (process.env.DEBUG_MULTI) owner.stderr!.on('data', (d: Buffer) => console.log(`[owner] ${d.toString().trim()}`));
+    await until(store, swarm.scope, async () => {
+      if (owner.exitCode !== null) throw new Error(`daedalus run exited early: ${out}`);
+      return Boolean((await store.getRun(swarm.scope, 'shared'))?.supervisor);
+    });
+    worker(b);
+    const [code] = (await once(owner, 'exit')) as [number | null];
+    expect(code, out).toBe(0);
+
+    const homes = readFileSync(ledger, 'utf8').trim().split('\n').map((l) => l.split(' ')[1]);
+    expect(new Set(homes)).toEqual(new Set([a.home, b.home]));
+    const merged = (await swarm.remoteLog('shared')).filter((s) => s.startsWith('daedalus: integrate task ')).map((s) => s.split(' ').pop());
+    expect([...merged].sort()).toEqual(['join', 'left', 'right']);
+    expect(merged.at(-1)).toBe('join');
+    expect(await swarm.remoteShow('daedalus/shared/integration', 'both.txt')).toBe('left\nright\n');
+  }, 180_000);
 });
