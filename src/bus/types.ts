@@ -527,8 +527,11 @@ export interface EventMap {
   'run.resumed': { by: string | null };
   /** A supervisor decision worth a line in the log: resource gate, budget, stop, conflict. */
   'run.decision': { kind: string; reason: string; data?: Json };
-  /** One run of the verify gate after a merge: whether it passed and how long it took. */
-  'run.verify': { package: string; ok: boolean; duration_ms: number; failed: string | null; exit_code: number | null; timed_out: boolean };
+  /**
+   * One run of the verify gate after a merge, or after a batch of merges (`packages` lists them,
+   * `package` joins them with commas): whether it passed and how long it took.
+   */
+  'run.verify': { package: string; packages?: string[]; ok: boolean; duration_ms: number; failed: string | null; exit_code: number | null; timed_out: boolean };
   /** A supervisor took the run over (epoch counts the claims). */
   'run.claimed': { supervisor: string; epoch: number };
   /** A growing run (a planner's) got more packages: it has this many now. */

@@ -104,8 +104,10 @@ export function buildProgram(): Command {
     .option('--run-id <id>', 'name the run (default: plan name + time)')
     .option('--finish', 'merge the integration branch into the base branch when every task is done')
     .option('--keep-worktrees', 'keep done tasks\' worktrees (failed ones are always kept)')
+    .option('--remote <name>', 'let workers on other hosts help through this git remote (docs/multi-machine.md)')
+    .option('--scope <scope>', 'the bus scope every host of the swarm names (default $DAEDALUS_SCOPE, else the repository root)')
     .option('--json', 'NDJSON events, then the report as one JSON line')
-    .action(async (plan: string | undefined, o: { resume?: string; includeCancelled?: boolean; agents?: number; repo?: string; runId?: string; finish?: boolean; keepWorktrees?: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (plan: string | undefined, o: { resume?: string; includeCancelled?: boolean; agents?: number; repo?: string; runId?: string; finish?: boolean; keepWorktrees?: boolean; remote?: string; scope?: string; json?: boolean }, cmd: Command) => {
       const { requirePlanOrResume, runCommand, runExitCode } = await commands.run();
       requirePlanOrResume(plan, o.resume);
       const r = await runCommand({
@@ -117,6 +119,8 @@ export function buildProgram(): Command {
         runId: o.runId,
         finish: o.finish,
         cleanup: !o.keepWorktrees,
+        remote: o.remote,
+        scope: o.scope ?? (process.env.DAEDALUS_SCOPE?.trim() || undefined),
         json: o.json,
         bus: cmd.optsWithGlobals<{ bus?: string }>().bus,
       });

@@ -8,7 +8,7 @@ export { agentEnv, Execution, type AttemptOutcome } from './execution.js';
 export { endPreviousAttempt, type PreviousAttempt } from './attempt-fence.js';
 export { integrateCompleted } from './integrate.js';
 export { reviveCancelled, shedLowPriority } from './degrade.js';
-export { executedElsewhere, startOwnedRun } from './remote-integration.js';
+export { executedElsewhere, integratePushed, startOwnedRun } from './remote-integration.js';
 export type { RemoteSide } from './context.js';
 export { supervise, type SuperviseOptions, type SuperviseResult } from './loop.js';
 export { Overseer, type OverseerDeps, type Stop } from './overseer.js';

@@ -7,6 +7,7 @@ import { dropWorktree, type RunContext } from './context.js';
 import { conflictFollowUp, markersLeft } from './conflict-fix.js';
 import { handOver, publishIntegration } from './remote-integration.js';
 import { writeReportInWorktree } from './report-file.js';
+import { verifyInBatch } from './verify-batch.js';
 import { recordVerify, verifyFailure, verifySpecFor } from './verify-gate.js';
 
 /** Merge failures that are not conflicts (a lock, a full disk for a moment) get this many tries. */
@@ -79,13 +80,18 @@ export async function integrateCompleted(
   }
   let merged: IntegrateResult;
   try {
-    merged = await mergeRetrying({ ...ws, taskHead: collected.headCommit, verify: verifySpecFor(ctx, pkg) });
+    const verify = verifySpecFor(ctx, pkg);
+    merged =
+      verify && ctx.plan.defaults.verifyAfter === 'batch'
+        ? await verifyInBatch(ctx, pkg, collected.headCommit, verify)
+        : await mergeRetrying({ ...ws, taskHead: collected.headCommit, ...(verify ? { verify } : {}) });
   } catch (e) {
     return fail('integrate', `merging failed ${MERGE_TRIES} times: ${describeError(e)}`, true, { git });
   }
   // --- verify gate and conflict follow-ups (verify-gate.ts, conflict-fix.ts) ---
-  if (merged.status === 'rejected' || (merged.status === 'merged' && merged.verify)) {
-    await recordVerify(ctx, taskId, pkg, merged.verify!);
+  // A batch's shared verify run was recorded once, by the batch (verify-batch.ts).
+  if ((merged.status === 'rejected' || merged.status === 'merged') && merged.verify && !merged.sharedVerify) {
+    await recordVerify(ctx, taskId, pkg, merged.verify);
   }
   if (merged.status === 'rejected') {
     const v = verifyFailure(pkg, merged.verify, merged.integrationHead);
@@ -114,7 +120,7 @@ export async function integrateCompleted(
     ...prior,
     git: { ...git, merge: merged.integrationHead, stray_commits: collected.strayCommits, repaired: collected.repaired },
     scope_violations: scope.violations,
-    ...(merged.status === 'merged' && merged.verify ? { verify: { ok: true, duration_ms: merged.verify.durationMs } } : {}),
+    ...(merged.status === 'merged' && merged.verify ? { verify: { ok: true, duration_ms: merged.verify.durationMs, ...(merged.sharedVerify ? { batch: true } : {}) } } : {}),
     ...measured,
   });
   await dropWorktree(ctx, pkg.id);

@@ -110,6 +110,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
   let fatal: { error: unknown } | null = null;
   let quiet = false;
   let quietReported = false;
+  let mergingPushed: Promise<void> | null = null;
   const onAbort = () => kick.poke();
   opts.signal?.addEventListener('abort', onAbort);
   const unsubscribe = opts.pool?.onFree(() => kick.poke());
@@ -141,14 +142,29 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
 
       // Read before counting, so a task made after the count is an event after this cursor.
       const cursor = opts.linger ? ((await store.readEvents(ctx.scope, { after: 0, limit: 1, newest: true }))[0]?.id ?? 0) : 0;
-      // Work other hosts pushed for this run (its owner only; see remote-integration.ts).
-      await integratePushed(ctx, integrateCompleted).catch((e: unknown) => ctx.note(`integrating pushed work failed: ${describeError(e)}`));
       const counts = await store.countTasks(ctx.scope, ctx.runId);
+      // Work other hosts pushed for this run (its owner only; see remote-integration.ts). Merged
+      // beside the loop, one pass at a time: waiting for the merges here would keep this host's
+      // free agents from claiming while other hosts' work lands.
+      if (ctx.remote?.owner && !mergingPushed && counts.integrating > 0 && stoppedBy === null) {
+        mergingPushed = integratePushed(ctx, integrateCompleted)
+          .then((acted) => {
+            if (acted > 0) kick.poke();
+          })
+          .catch((e: unknown) => ctx.note(`integrating pushed work failed: ${describeError(e)}`))
+          .finally(() => {
+            mergingPushed = null;
+          });
+      }
       // Blocked tasks do not keep it going: with nothing else left, they wait on dependencies that
       // failed under on_failure keep, and would keep the loop going forever.
       const open = LIVE_TASK_STATES.reduce((n, s) => n + counts[s], 0);
       quiet = open === 0;
       if ((open === 0 || stoppedBy !== null) && running.size === 0) {
+        if (mergingPushed) {
+          await mergingPushed;
+          continue;
+        }
         if (!opts.linger || stoppedBy !== null) break;
         if (!quietReported) {
           quietReported = true;
@@ -213,6 +229,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
     await Promise.allSettled([...running.values()].map((e) => e.done));
     throw error;
   } finally {
+    await mergingPushed;
     opts.signal?.removeEventListener('abort', onAbort);
     unsubscribe?.();
     if (spare) await bestEffort('dropping the spare reservation', store.deregisterInstance(spare.id, 'run finished'), ctx.note);

@@ -108,19 +108,36 @@ type Pushed = BusEventOf<'task.pushed'>;
 export async function integratePushed(
   ctx: RunContext,
   merge: (ctx: RunContext, taskId: string, token: string, pkg: Package) => Promise<AttemptOutcomeKind>,
-): Promise<void> {
+): Promise<number> {
   const remote = ctx.remote;
-  if (!remote?.owner) return;
+  if (!remote?.owner) return 0;
   const integrating = await ctx.store.listTasks(ctx.scope, { runId: ctx.runId, states: ['integrating'], limit: 10_000 });
-  if (integrating.length === 0) return;
-  const events = await ctx.store.readEvents(ctx.scope, { after: 0, types: ['task.pushed'], taskIds: integrating.map((t) => t.id), limit: 10_000 });
-  const latest = new Map<string, Pushed>();
-  for (const e of events) if (e.type === 'task.pushed' && e.taskId) latest.set(e.taskId, e);
+  if (integrating.length === 0) return 0;
+  const latest = await pushedEvents(ctx, integrating.map((t) => t.id));
+  let acted = 0;
   for (const t of [...integrating].sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0) || a.id.localeCompare(b.id))) {
     const pushed = latest.get(t.id);
-    if (pushed && pushed.data.attempt === t.attempt) await mergePushed(ctx, remote, t, pushed, merge);
-    else if (await abandoned(ctx, t)) await failAbandoned(ctx, t);
+    if (pushed && pushed.data.attempt === t.attempt) {
+      await mergePushed(ctx, remote, t, pushed, merge);
+      acted++;
+    } else if (await abandoned(ctx, t)) {
+      // Its host may have pushed since the events were read (merges before it take seconds), and
+      // left once it had: the push is recorded before its agent leaves, so read again, now.
+      const late = (await pushedEvents(ctx, [t.id])).get(t.id);
+      if (late && late.data.attempt === t.attempt) await mergePushed(ctx, remote, t, late, merge);
+      else await failAbandoned(ctx, t);
+      acted++;
+    }
   }
+  return acted;
+}
+
+/** The latest `task.pushed` of each task. */
+async function pushedEvents(ctx: RunContext, taskIds: string[]): Promise<Map<string, Pushed>> {
+  const events = await ctx.store.readEvents(ctx.scope, { after: 0, types: ['task.pushed'], taskIds, limit: 10_000 });
+  const latest = new Map<string, Pushed>();
+  for (const e of events) if (e.type === 'task.pushed' && e.taskId) latest.set(e.taskId, e);
+  return latest;
 }
 
 async function mergePushed(

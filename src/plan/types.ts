@@ -41,10 +41,10 @@ export const OVERLAP_POLICIES = ['avoid', 'allow'] as const;
 export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
 
 /**
- * When the verify commands run. Only after every merge so far; verifying once per batch of merges
- * that queued up together (bisecting a failed batch) is yet to come, and is refused until then.
+ * When the verify commands run: after every merge, or once per batch of merges that completed
+ * while the previous verify ran (a failed batch is undone and its merges verified one by one).
  */
-export const VERIFY_CADENCES = ['merge'] as const;
+export const VERIFY_CADENCES = ['merge', 'batch'] as const;
 export type VerifyCadence = (typeof VERIFY_CADENCES)[number];
 
 export const SUSTAINED_DANGER_ACTIONS = ['pause', 'requeue'] as const;

@@ -39,8 +39,12 @@ export interface RunReport {
   ratioToLowerBound: number;
   costUsd: number;
   dispatchMs: { p50: number | null; max: number | null; samples: number };
-  /** The verify gate: how often it ran after a merge, how often it undid one, and the time it took. */
-  verify: { runs: number; failed: number; totalMs: number };
+  /**
+   * The verify gate: how often it ran, how many of those failed (undoing a merge, or a batch that
+   * was then verified merge by merge), how many merges its runs covered (more than runs with
+   * `verify_after: batch`), and the time it took.
+   */
+  verify: { runs: number; failed: number; merges: number; totalMs: number };
   summary: Record<string, unknown>;
 }
 
@@ -113,10 +117,11 @@ export async function buildReport(ctx: RunContext, record: RunRecord, outcome: S
   const lowerBoundMs = makespanLowerBound(nodes, actual, record.maxAgents);
   const dispatch = outcome.attempts.map((a: AttemptOutcome) => a.dispatchMs).filter((x): x is number => x !== null);
   const costUsd = rows.reduce((s, r) => s + (r.costUsd ?? 0), 0);
-  const verify = { runs: 0, failed: 0, totalMs: 0 };
+  const verify = { runs: 0, failed: 0, merges: 0, totalMs: 0 };
   for (const e of await ctx.store.readEvents(ctx.scope, { after: 0, runId: ctx.runId, types: ['run.verify'], limit: 100_000 })) {
-    const v = e.data as { ok: boolean; duration_ms: number };
+    const v = e.data as { ok: boolean; duration_ms: number; packages?: string[] };
     verify.runs++;
+    verify.merges += v.packages?.length ?? 1;
     if (!v.ok) verify.failed++;
     verify.totalMs += v.duration_ms;
   }
@@ -215,7 +220,7 @@ export function formatReport(r: RunReport): string {
   lines.push(`lower bound ${dur(r.lowerBoundMs)} · makespan / lower bound ${r.ratioToLowerBound.toFixed(2)}`);
   if (r.costUsd > 0) lines.push(`cost $${r.costUsd.toFixed(2)}`);
   if (r.dispatchMs.p50 !== null) lines.push(`dispatch (claim → agent running, worktree excluded) p50 ${r.dispatchMs.p50} ms`);
-  if (r.verify.runs > 0) lines.push(`verify ${r.verify.runs} run(s), ${r.verify.failed} undid a merge, ${dur(r.verify.totalMs)} in all`);
+  if (r.verify.runs > 0) lines.push(`verify ${r.verify.runs} run(s) covering ${r.verify.merges} merge(s), ${r.verify.failed} failed, ${dur(r.verify.totalMs)} in all`);
   lines.push(`integration branch ${r.integrationBranch}`);
   return lines.join('\n');
 }

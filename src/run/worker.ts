@@ -183,10 +183,14 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerResult> {
   }, (e) => note(`shutdown: ${describeError(e)}`));
 }
 
-/** Runs with ready tasks: the ones an executor has work in. */
+/**
+ * Runs with work ready or in flight: the ones an executor may have to take up. In-flight work
+ * counts too, because a supervisor that died mid-run may leave nothing ready: its tasks are still
+ * leased, running or integrating, and would wait for their leases to lapse before anyone noticed.
+ */
 async function runsToTake(store: Store, scope: string, only: string | undefined): Promise<string[]> {
-  const ready = await store.listTasks(scope, { states: ['ready'], runId: only, limit: 2000 });
-  return [...new Set(ready.map((t) => t.runId).filter((r): r is string => r !== null))];
+  const open = await store.listTasks(scope, { states: ['ready', 'leased', 'running', 'integrating'], runId: only, limit: 2000 });
+  return [...new Set(open.map((t) => t.runId).filter((r): r is string => r !== null))];
 }
 
 /** True when nobody holds the run's claim: no supervisor, a lapsed claim, or a gone one. */

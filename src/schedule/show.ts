@@ -4,7 +4,7 @@
  * It lives here rather than in src/plan because it needs the simulator.
  */
 import { DaedalusError } from '../common/index.js';
-import type { EstimateOptions, EstimateOrigin, LoadPlanOptions, Plan, Priority } from '../plan/index.js';
+import type { EstimateOptions, EstimateOrigin, LoadPlanOptions, Plan, Priority, VerifyCadence } from '../plan/index.js';
 import { formatDuration } from '../common/index.js';
 import { analyzeDag, loadPlan, overlappingPairs, resolveEstimates, type OverlapPair } from '../plan/index.js';
 import { dispatchKeys } from './ranks.js';
@@ -46,7 +46,7 @@ export interface PlanReport {
    * The verify gate: its commands, how many verify runs the plan makes at most (one per merge, or
    * per batch), and what one run took before (null when nothing was measured yet).
    */
-  verify: { commands: string[]; after: 'merge'; runs: number; perRunMs: number | null; totalMs: number | null };
+  verify: { commands: string[]; after: VerifyCadence; runs: number; perRunMs: number | null; totalMs: number | null };
 }
 
 export async function planShow(opts: PlanShowOptions): Promise<{ plan: Plan; report: PlanReport; text: string }> {
@@ -123,7 +123,10 @@ export function formatPlanReport(r: PlanReport): string {
   lines.push(`makespan       ours ${human(r.makespan.oursMs)}${ratio(r.makespan.oursMs)}, waves ${human(r.makespan.wavesMs)}${ratio(r.makespan.wavesMs)}`);
   if (r.verify.commands.length > 0) {
     const time = r.verify.perRunMs === null ? 'not measured yet' : `${human(r.verify.perRunMs)} per run, up to ${human(r.verify.totalMs ?? 0)} in all`;
-    lines.push(`verify         ${r.verify.commands.join(' && ')} after each ${r.verify.after}: ${r.verify.runs} run(s) at most, ${time}`);
+    // A batch's count is the bound when every batch holds one merge and passes; batches of several
+    // make fewer runs, a failed batch one more per merge in it.
+    const when = r.verify.after === 'batch' ? 'after each batch of merges' : 'after each merge';
+    lines.push(`verify         ${r.verify.commands.join(' && ')} ${when}: ${r.verify.runs} run(s) at most${r.verify.after === 'batch' ? ' while batches pass' : ''}, ${time}`);
   }
   if (r.overlaps.pairs.length > 0) {
     const how = r.overlaps.policy === 'allow' ? 'may run at once (overlap: allow)' : 'never run at once';

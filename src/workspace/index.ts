@@ -23,6 +23,8 @@ export { assertScope, checkScope } from './scope.js';
 export { compileGlobs, globToRegExp } from './glob.js';
 export type { IntegrateOptions, IntegrateResult } from './integrate.js';
 export { integrateTask } from './integrate.js';
+export type { BatchMember, BatchOutcome, IntegrateBatchOptions } from './integrate-batch.js';
+export { integrateBatch } from './integrate-batch.js';
 export type { VerifyResult, VerifySpec } from './verify.js';
 export { runVerify } from './verify.js';
 export type { ConflictMergeOptions, ConflictMergeResult } from './conflict-merge.js';

@@ -3,7 +3,7 @@ import type { RunContext, TaskOptions } from './context.js';
 import { commitOf, openRun } from './context.js';
 import { COMMIT_CONFIG, DAEDALUS_IDENTITY, gitError, splitZ } from './git.js';
 import { ensureIntegrationWorktree } from './integration.js';
-import { taskLayout } from './layout.js';
+import { taskLayout, type RunLayout } from './layout.js';
 import type { TaskMeta } from './meta.js';
 import { readJson, updateTaskMeta } from './meta.js';
 import { withLock } from './lock.js';
@@ -31,6 +31,11 @@ export type IntegrateResult =
       integrationHead: string;
       /** The verify gate's verdict, when the merge was gated. */
       verify?: VerifyResult;
+      /**
+       * True when `verify` is the verdict of a batch this merge was verified with (integrate-batch.ts):
+       * one verify run shared by every merge of the batch, recorded once by whoever ran the batch.
+       */
+      sharedVerify?: boolean;
     }
   | {
       /** Merged, but the verify gate failed: the merge was undone, the integration head is as before. */
@@ -39,6 +44,8 @@ export type IntegrateResult =
       taskHead: string;
       integrationHead: string;
       verify: VerifyResult;
+      /** As on `merged`: the verdict of a batch of one, recorded by the batch. */
+      sharedVerify?: boolean;
     }
   | { status: 'already-merged'; task: string; taskHead: string; integrationHead: string }
   | {
@@ -69,7 +76,7 @@ export async function integrateTask(o: IntegrateOptions): Promise<IntegrateResul
   });
 }
 
-async function mergeLocked(
+export async function mergeLocked(
   ctx: RunContext,
   task: string,
   branch: string,
@@ -87,8 +94,7 @@ async function mergeLocked(
   const meta = await readJson<TaskMeta>(metaPath);
   // One git process under the lock: a branch the integration branch already contains merges as
   // "already up to date" and leaves HEAD where it was, which is how it is told apart.
-  const message = `daedalus: integrate task ${task}\n\nMerges ${branch} into ${layout.integrationBranch} (run ${layout.run}).`;
-  const args = [...COMMIT_CONFIG, 'merge', '--no-ff', '--no-verify', '--no-edit', '--quiet', '-m', message, taskHead];
+  const args = mergeArgs(layout, task, branch, taskHead);
   const r = await git.try(path, args, { env: DAEDALUS_IDENTITY });
   if (r.exitCode === 0) {
     const integrationHead = (await git.ok(path, ['rev-parse', 'HEAD'], 'rev-parse')).trim();
@@ -123,4 +129,10 @@ async function mergeLocked(
     taskHead,
     mergeBase: base.exitCode === 0 ? base.stdout.trim() : null,
   };
+}
+
+/** The one git command that merges a task's head into the integration worktree's HEAD. */
+export function mergeArgs(layout: RunLayout, task: string, branch: string, taskHead: string): string[] {
+  const message = `daedalus: integrate task ${task}\n\nMerges ${branch} into ${layout.integrationBranch} (run ${layout.run}).`;
+  return [...COMMIT_CONFIG, 'merge', '--no-ff', '--no-verify', '--no-edit', '--quiet', '-m', message, taskHead];
 }

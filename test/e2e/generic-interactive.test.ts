@@ -13,7 +13,7 @@ const MINI = resolve('test/e2e/fixtures/mini-agent.mjs');
 const planFor = (mode: 'headless' | 'interactive', args = '') =>
   w.plan({
     plan: `generic-${mode}`,
-    defaults: { harness: 'generic', mode, max_attempts: 1, timeout: '60s', env: { DAEDALUS_INTERACTIVE_LINGER: '200ms' } },
+    defaults: { harness: 'generic', mode, max_attempts: 1, timeout: '60s', env: { DAEDALUS_INTERACTIVE_LINGER: '60s' } },
     packages: [{ id: 'gen', description: 'Write generic.txt.', run: `${JSON.stringify(process.execPath)} ${JSON.stringify(MINI)} {prompt_file} {mcp_config} ${args}`.trim() }],
   });
 

@@ -5,10 +5,14 @@ import { startCluster, type Cluster } from '../setup/postgres-cluster.js';
 import { CliRun } from './cli-run.js';
 import { byPackage, defaults, runningPeriods, useRunWorld, waitFor } from './helpers.js';
 
-/** Two agents hold at the release file, so the server goes away while both talk to the bus. */
+/**
+ * Two agents hold at the release file, so the server goes away while both talk to the bus. The
+ * timeouts are generous: on a loaded machine the outage and the restart alone can outlast the
+ * helpers' 30 s default, and this test is about the outage, not about timeouts.
+ */
 const plan = (release: string) => `
 plan: outage
-defaults: ${defaults({ max_agents: '2' })}
+defaults: ${defaults({ max_agents: '2', timeout: '5m', idle_timeout: '2m' })}
 packages:
   - id: left
     description: running when the server goes

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -154,5 +154,86 @@ describe('many hosts: workers with separate clones and homes share one PostgreSQ
     expect(attempts).toEqual([`1 ${b.home}`, `2 ${a.home}`]);
     expect(Object.fromEntries(await mergesByTask())).toEqual({ t1: 1, t2: 1, t3: 1 });
     expect(await swarm.remoteShow(`daedalus/${RUN}/integration`, 'both.txt')).toBe('alpha\nbeta\n');
+  }, 180_000);
+  it('the owner host killed mid-run: another host takes the run over from the remote, and every task is merged once', async () => {
+    const [a, b] = swarm.hosts as [SwarmHost, SwarmHost];
+    const go = join(swarm.dir, 'go');
+    const ledger = join(swarm.dir, 'ledger');
+    await spawnRun([
+      { description: 'alpha', harness: 'shell', run: `echo "alpha $DAEDALUS_HOME" >> '${ledger}'; echo alpha > alpha.txt` },
+      // Holds whoever runs it until the owner is dead, so the kill lands with work in flight.
+      { description: 'beta', harness: 'shell', run: `echo "beta $DAEDALUS_HOME" >> '${ledger}'; while [ ! -e '${go}' ]; do sleep 0.05; done; echo beta > beta.txt`, max_attempts: 3 },
+      { description: 'join', harness: 'shell', run: 'cat alpha.txt beta.txt > both.txt', depends_on: ['$1', '$2'] },
+    ]);
+    // Host a owns the run as its own process; alpha is merged and pushed before it dies.
+    const hostA = workerProcess(a, []);
+    await until(store, swarm.scope, async () => {
+      if (hostA.child.exitCode !== null) throw new Error(`host a's worker exited early: ${hostA.log()}`);
+      return (await store.getTask(`${RUN}:t1`))?.state === 'done' && (await store.getTask(`${RUN}:t2`))?.state === 'running';
+    });
+    const owner = (await store.getRun(swarm.scope, RUN))!.supervisor;
+    worker(b);
+    hostA.child.kill('SIGKILL');
+    await once(hostA.child, 'exit');
+    // Host b never saw alpha's merge in its clone: it has to take the integration branch from the remote.
+    await until(store, swarm.scope, async () => (await store.getRun(swarm.scope, RUN))?.supervisor !== owner && (await store.getRun(swarm.scope, RUN))?.supervisor != null);
+    writeFileSync(go, '');
+    await until(store, swarm.scope, runDone);
+
+    expect(Object.fromEntries(await mergesByTask())).toEqual({ t1: 1, t2: 1, t3: 1 });
+    expect(await swarm.remoteShow(`daedalus/${RUN}/integration`, 'both.txt')).toBe('alpha\nbeta\n');
+    const ran = readFileSync(ledger, 'utf8').trim().split('\n');
+    expect(ran.filter((l) => l.startsWith('alpha '))).toEqual([`alpha ${a.home}`]);
+    // beta's attempt on the dead owner died with it; it ran again, to the end, on host b.
+    expect(ran.filter((l) => l.startsWith('beta ')).at(-1)).toBe(`beta ${b.home}`);
+    const tasks = await store.listTasks(swarm.scope, { runId: RUN });
+    expect(tasks.every((t) => t.state === 'done')).toBe(true);
+  }, 180_000);
+  it('daedalus run PLAN --remote: the plan owner merges what a worker on another host ran', async () => {
+    const [a, b] = swarm.hosts as [SwarmHost, SwarmHost];
+    const ledger = join(swarm.dir, 'ledger');
+    const barrier = join(swarm.dir, 'barrier');
+    const meet = (name: string) => `touch '${barrier}-${name}'; while [ ! -e '${barrier}-left' ] || [ ! -e '${barrier}-right' ]; do sleep 0.05; done`;
+    const log = `echo "$DAEDALUS_TASK_ID $DAEDALUS_HOME" >> '${ledger}'`;
+    const plan = join(swarm.dir, 'plan.yaml');
+    writeFileSync(
+      plan,
+      [
+        'plan: shared',
+        'defaults: { harness: shell, max_agents: 1, scope: off }',
+        'packages:',
+        ...['left', 'right'].flatMap((id) => [`  - id: ${id}`, `    description: one side`, '    run: |', `      ${meet(id)}; ${log}; echo ${id} > ${id}.txt`]),
+        '  - id: join',
+        '    description: both sides',
+        '    depends_on: [left, right]',
+        '    run: cat left.txt right.txt > both.txt',
+        '',
+      ].join('\n'),
+    );
+    // One agent on the owner and two packages that wait for each other: the helper must run one.
+    const owner = spawn(process.execPath, [CLI, 'run', plan, '--remote', 'origin', '--scope', swarm.scope, '--run-id', 'shared'], {
+      cwd: a.clone,
+      env: { ...process.env, ...TEST_GIT_ENV, DAEDALUS_HOME: a.home, DAEDALUS_BUS: bus },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(owner);
+    let out = '';
+    owner.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    owner.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    if (process.env.DEBUG_MULTI) owner.stderr!.on('data', (d: Buffer) => console.log(`[owner] ${d.toString().trim()}`));
+    await until(store, swarm.scope, async () => {
+      if (owner.exitCode !== null) throw new Error(`daedalus run exited early: ${out}`);
+      return Boolean((await store.getRun(swarm.scope, 'shared'))?.supervisor);
+    });
+    worker(b);
+    const [code] = (await once(owner, 'exit')) as [number | null];
+    expect(code, out).toBe(0);
+
+    const homes = readFileSync(ledger, 'utf8').trim().split('\n').map((l) => l.split(' ')[1]);
+    expect(new Set(homes)).toEqual(new Set([a.home, b.home]));
+    const merged = (await swarm.remoteLog('shared')).filter((s) => s.startsWith('daedalus: integrate task ')).map((s) => s.split(' ').pop());
+    expect([...merged].sort()).toEqual(['join', 'left', 'right']);
+    expect(merged.at(-1)).toBe('join');
+    expect(await swarm.remoteShow('daedalus/shared/integration', 'both.txt')).toBe('left\nright\n');
   }, 180_000);
 });

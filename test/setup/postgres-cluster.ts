@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +40,16 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startCluster(): Promise<Cluster> {
+export interface ClusterOptions {
+  /** A network namespace to run the server in (`ip netns exec`); it listens on `listen` there. */
+  netns?: string;
+  /** Addresses to listen on, in the namespace; 127.0.0.1 unless given. */
+  listen?: string[];
+  /** A fixed port (a private namespace has no one to clash with); a free one unless given. */
+  port?: number;
+}
+
+export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
   const bin = findBinDir();
   const dir = mkdtempSync(join(tmpdir(), 'daedalus-pg-'));
   chmodSync(dir, 0o777);
@@ -49,15 +58,18 @@ export async function startCluster(): Promise<Cluster> {
   const asRoot = process.getuid?.() === 0;
   const run = (cmd: string, args: string[]) => {
     const full = join(bin, cmd);
-    if (asRoot) execFileSync('runuser', ['-u', 'postgres', '--', full, ...args], { stdio: 'pipe' });
-    else execFileSync(full, args, { stdio: 'pipe' });
+    const argv = asRoot ? ['runuser', '-u', 'postgres', '--', full, ...args] : [full, ...args];
+    if (o.netns) argv.unshift('ip', 'netns', 'exec', o.netns);
+    execFileSync(argv[0]!, argv.slice(1), { stdio: 'pipe' });
   };
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
-  const port = await freePort();
+  // initdb trusts only 127.0.0.1 over TCP; the hosts of a namespace test come from their own addresses.
+  for (const address of o.netns ? (o.listen ?? []) : []) appendFileSync(join(data, 'pg_hba.conf'), `host all all ${address.replace(/\.\d+$/, '.0')}/24 trust\n`);
+  const port = o.port ?? (await freePort());
   const opts = [
     `-k ${dir}`,
     `-p ${port}`,
-    '-c listen_addresses=127.0.0.1',
+    `-c listen_addresses=${(o.listen ?? ['127.0.0.1']).join(',')}`,
     '-c max_connections=300',
     '-c fsync=off',
     '-c full_page_writes=off',
@@ -66,7 +78,8 @@ export async function startCluster(): Promise<Cluster> {
   const start = () => run('pg_ctl', ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', 'start']);
   start();
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    // In a namespace the server is reached from here through its Unix socket, like a local admin would.
+    url: o.netns ? `postgres://postgres@localhost:${port}/postgres?host=${dir}` : `postgres://postgres@127.0.0.1:${port}/postgres`,
     pause(mode = 'fast') {
       run('pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']);
     },
