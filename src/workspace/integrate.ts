@@ -7,7 +7,7 @@ import { taskLayout, type RunLayout } from './layout.js';
 import type { TaskMeta } from './meta.js';
 import { readJson, updateTaskMeta } from './meta.js';
 import { withLock } from './lock.js';
-import { verifyOrUndo, type VerifyResult, type VerifySpec } from './verify.js';
+import { runVerify, type VerifyResult, type VerifySpec } from './verify.js';
 
 export interface IntegrateOptions extends TaskOptions {
   /** Wait at most this long for another merge of the run. Default 10 minutes. */
@@ -95,16 +95,32 @@ export async function mergeLocked(
   // One git process under the lock: a branch the integration branch already contains merges as
   // "already up to date" and leaves HEAD where it was, which is how it is told apart.
   const args = mergeArgs(layout, task, branch, taskHead);
+  // A gated merge is made on a detached HEAD and the branch moves only once the verify passed: a
+  // task provisioned while the verify runs starts from the last green head, never from a merge
+  // that may yet be undone (it would carry that merge back in with its own).
+  const gated = verify !== undefined && verify.commands.length > 0;
+  const reattach = () => git.ok(path, ['checkout', '--quiet', '--force', layout.integrationBranch], 'checkout (integration)');
+  if (gated) await git.ok(path, ['checkout', '--quiet', '--detach'], 'checkout --detach (gated merge)');
   const r = await git.try(path, args, { env: DAEDALUS_IDENTITY });
   if (r.exitCode === 0) {
     const integrationHead = (await git.ok(path, ['rev-parse', 'HEAD'], 'rev-parse')).trim();
     if (integrationHead === head) {
+      if (gated) await reattach();
       if (meta && meta.phase !== 'integrated') await updateTaskMeta(metaPath, meta, { phase: 'integrated' });
       return { status: 'already-merged', task, taskHead, integrationHead: head };
     }
     // --- verify gate (verify.ts) ---
-    const verdict = verify && verify.commands.length > 0 ? await verifyOrUndo(git, path, head, verify) : undefined;
-    if (verdict && !verdict.ok) return { status: 'rejected', task, taskHead, integrationHead: head, verify: verdict };
+    let verdict: VerifyResult | undefined;
+    if (gated) {
+      verdict = await runVerify(path, verify);
+      if (verdict.ok) await git.ok(path, ['update-ref', '-m', `daedalus: verified task ${task}`, `refs/heads/${layout.integrationBranch}`, integrationHead, head], 'update-ref (verified)');
+      await reattach();
+      if (!verdict.ok) {
+        // The commands may have left build output behind; the next merge starts from a clean tree.
+        await git.ok(path, ['clean', '-fdq'], 'clean (verify failed)');
+        return { status: 'rejected', task, taskHead, integrationHead: head, verify: verdict };
+      }
+    }
     // --- end verify gate ---
     if (meta) await updateTaskMeta(metaPath, meta, { phase: 'integrated', mergeCommit: integrationHead, headCommit: taskHead });
     return { status: 'merged', task, taskHead, previousHead: head, integrationHead, ...(verdict ? { verify: verdict } : {}) };
@@ -113,6 +129,7 @@ export async function mergeLocked(
   // Whatever happened, the integration worktree goes back to the head it had, untracked files
   // included: one the merge would have overwritten is the likeliest cause of a failure without conflicts.
   await git.try(path, ['merge', '--abort']);
+  if (gated) await reattach();
   await ensureIntegrationWorktree(ctx, { thorough: true });
   if (conflicts.length === 0) {
     // Once more on a worktree cleaned of untracked files too, which the quick check leaves alone.

@@ -68,23 +68,3 @@ function runOne(cwd: string, command: string, spec: VerifySpec): Promise<{ exitC
     });
   });
 }
-
-/** Minimal git surface the gate needs (workspace's Git). */
-interface GitLike {
-  ok(cwd: string, args: string[], what: string): Promise<string>;
-}
-
-/**
- * Runs the gate on a merge just made in the integration worktree; on failure the branch and the
- * worktree go back to `before` (the head without this merge), so the integration branch only ever
- * holds merges that passed. Called with the run's merge lock held.
- */
-export async function verifyOrUndo(git: GitLike, path: string, before: string, spec: VerifySpec): Promise<VerifyResult> {
-  const verdict = await runVerify(path, spec);
-  if (!verdict.ok) {
-    await git.ok(path, ['reset', '--quiet', '--hard', before], 'reset (verify failed)');
-    // The commands may have left build output behind; the next merge starts from a clean tree.
-    await git.ok(path, ['clean', '-fdq'], 'clean (verify failed)');
-  }
-  return verdict;
-}

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { integrateBatch, type VerifySpec } from '../../src/workspace/index.js';
+import { integrateBatch, integrateTask, type VerifySpec } from '../../src/workspace/index.js';
 import { doTask, useFixture, type Fixture } from './fixture.js';
 
 const BRANCH = 'daedalus/r1/integration';
@@ -70,5 +70,23 @@ describe('integrateBatch (verify_after: batch)', () => {
     expect(out.results[0]).toMatchObject({ status: 'rejected', sharedVerify: true, integrationHead: green });
     expect(await seen()).toEqual([green]);
     expect(await head(f)).toBe(green);
+  });
+  it('verify_after: merge gates each merge the same way: the branch never holds a merge under verification', async () => {
+    const f = fx();
+    await doTask(f, 'a', { 'a.txt': 'a\n' });
+    await doTask(f, 'bad', { 'bad.txt': 'BROKEN\n' });
+    const green = await head(f);
+    const a = await integrateTask({ repo: f.repo.root, run: f.run, task: 'a', verify: gate() });
+    expect(a.status).toBe('merged');
+    const afterA = await head(f);
+    expect(a.status === 'merged' && a.integrationHead).toBe(afterA);
+    const bad = await integrateTask({ repo: f.repo.root, run: f.run, task: 'bad', verify: gate() });
+    expect(bad).toMatchObject({ status: 'rejected', integrationHead: afterA });
+    // While each verify ran, a task provisioned from the branch would have started from green heads only.
+    expect(await seen()).toEqual([green, afterA]);
+    expect(await head(f)).toBe(afterA);
+    const wt = join(f.integration.runDir, '_integration');
+    expect((await f.repo.git(['symbolic-ref', 'HEAD'], wt)).trim()).toBe(`refs/heads/${BRANCH}`);
+    expect(await f.repo.git(['status', '--porcelain', '--untracked-files=all'], wt)).toBe('');
   });
 });
