@@ -1,6 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { bestEffort, DaedalusError, warnToStderr } from '../common/index.js';
+import { shQuote } from '../harness/index.js';
 import { AGENTS_WINDOW, hasSession, interceptBinding, retileHook, runTmux } from '../tmux/index.js';
 import { CONTROL_SESSION, SWARM_SESSION } from './names.js';
 
@@ -41,9 +42,24 @@ export interface LayoutOptions {
 
 export const PANE_TITLES = ['Daedalus', 'Icarus swarm', 'git'] as const;
 
-/** What a pane that ended shows in place of its program: why, and how to bring it back. */
-const DEAD_PANE_FORMAT =
-  '#[reverse] #{pane_title} ended (#{?#{pane_dead_signal},signal #{pane_dead_signal},status #{pane_dead_status}})#[default] restart: prefix R or `daedalus`';
+/** The pane option where a pane's own wrapper records how its program ended (see endsVisibly). */
+export const ENDED_OPTION = '@daedalus_status';
+
+/**
+ * A pane's program wrapped so that its end is said on the pane itself: why it ended and how to
+ * bring it back, and its status in a pane option. tmux's own `pane_dead_status` (and with it the
+ * remain-on-exit-format line) is sometimes never filled in (tmux 3.3 loses the exit status of a
+ * pane now and then), so it cannot be the only record. The pane then stays (remain-on-exit).
+ */
+export function endsVisibly(title: string, command: string, bin = 'tmux'): string {
+  const say = `printf '\\n\\033[7m %s ended (status %s) \\033[0m restart: prefix R or \\140daedalus\\140\\n' ${shQuote(title)} "$s"`;
+  const option = `${shQuote(bin)} set-option -p -t "$TMUX_PANE"`;
+  // A restarted pane forgets how it ended the last time.
+  return `sh -c ${shQuote(`${option} -u ${ENDED_OPTION} 2>/dev/null; ${command}; s=$?; ${say}; ${option} ${ENDED_OPTION} "$s" 2>/dev/null; exit $s`)}`;
+}
+
+/** What tmux draws over a dead pane when it has its status; the wrapper has said it already. */
+const DEAD_PANE_FORMAT = '#[reverse] #{pane_title} #[default]';
 
 const SIZE = /^(\d{1,4})(%?)$/;
 
@@ -102,7 +118,7 @@ export async function buildLayout(o: LayoutOptions): Promise<void> {
   for (const [k, v] of Object.entries(o.env)) cmds.push(['set-environment', '-g', k, v]);
 
   const win = `=${CONTROL_SESSION}:control`;
-  cmds.push(['new-session', '-d', '-s', CONTROL_SESSION, '-n', 'control', ...size, '-c', o.cwd, ...envArgs, o.chief]);
+  cmds.push(['new-session', '-d', '-s', CONTROL_SESSION, '-n', 'control', ...size, '-c', o.cwd, ...envArgs, endsVisibly(PANE_TITLES[0], o.chief, o.tmux)]);
   cmds.push(['set-option', '-w', '-t', win, 'remain-on-exit', 'on']);
   cmds.push(['set-option', '-w', '-t', win, 'remain-on-exit-format', DEAD_PANE_FORMAT]);
   cmds.push(['set-option', '-w', '-t', win, 'pane-border-status', 'top']);
@@ -113,7 +129,7 @@ export async function buildLayout(o: LayoutOptions): Promise<void> {
   // locale is set, instead of falling back to line-drawing letters.
   const nested = `env -u TMUX -u TMUX_PANE ${bin} -u -L ${o.socket} -f /dev/null attach-session -t =${SWARM_SESSION}`;
   cmds.push(['split-window', '-h', '-t', `${win}.0`, '-c', o.cwd, ...envArgs, nested]);
-  cmds.push(['split-window', '-v', '-f', '-l', gitHeight, '-t', win, '-c', o.cwd, ...envArgs, o.git ?? gitViewer(o.env.PATH ?? process.env.PATH)]);
+  cmds.push(['split-window', '-v', '-f', '-l', gitHeight, '-t', win, '-c', o.cwd, ...envArgs, endsVisibly(PANE_TITLES[2], o.git ?? gitViewer(o.env.PATH ?? process.env.PATH), o.tmux)]);
   for (const [i, title] of PANE_TITLES.entries()) cmds.push(['select-pane', '-t', `${win}.${i}`, '-T', title]);
   const keep = `resize-pane -t '${win}.0' -x ${chiefWidth} ; resize-pane -t '${win}.2' -y ${gitHeight}`;
   cmds.push(['resize-pane', '-t', `${win}.0`, '-x', chiefWidth]);
@@ -140,7 +156,7 @@ export interface PaneInfo {
 }
 
 // tmux escapes tabs in its output, so fields are split on `|`; the title, which may hold one, comes last.
-const FORMAT = '#{pane_index}|#{pane_id}|#{pane_left}|#{pane_top}|#{pane_width}|#{pane_height}|#{pane_dead}|#{pane_dead_status}|#{pane_pid}|#{pane_current_command}|#{pane_title}';
+const FORMAT = `#{pane_index}|#{pane_id}|#{pane_left}|#{pane_top}|#{pane_width}|#{pane_height}|#{pane_dead}|#{?pane_dead_status,#{pane_dead_status},#{${ENDED_OPTION}}}|#{pane_pid}|#{pane_current_command}|#{pane_title}`;
 
 /** The panes of one session's window as tmux reports them (`list-panes -F`). */
 export async function listPanes(socket: string, target: string, bin?: string): Promise<PaneInfo[]> {
