@@ -3,21 +3,15 @@
 // modules of the full CLI (see bench/control-plane.bench.ts).
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
+import { nodeBundle, root } from './bundle-options.mjs';
 
-const root = new URL('..', import.meta.url);
 rmSync(new URL('dist/hook-chunks/', root), { recursive: true, force: true });
 const result = await build({
-  absWorkingDir: new URL('.', root).pathname,
+  ...nodeBundle,
   entryPoints: { 'editor-hook': 'src/cli/editor-hook-entry.ts' },
-  outdir: 'dist',
   // Chunks for what loads on demand (the PostgreSQL driver when the bus is SQLite, and the reverse):
   // one bundle would hoist every external import to its top and load them all.
   chunkNames: 'hook-chunks/[name]-[hash]',
-  splitting: true,
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
   // Native, or CommonJS whose interop a bundle breaks: resolved from node_modules at runtime.
   external: ['better-sqlite3', 'pg'],
   // The plan readers' YAML parsers come in through modules the hook never calls: external (see
@@ -30,13 +24,6 @@ const result = await build({
       },
     },
   ],
-  minifyWhitespace: true,
-  minifySyntax: true,
-  legalComments: 'none',
-  banner: { js: "import { createRequire as __daedalusRequire } from 'node:module'; const require = __daedalusRequire(import.meta.url);" },
-  sourcemap: false,
-  metafile: true,
-  logLevel: 'warning',
 });
 const bytes = result.metafile.outputs['dist/editor-hook.js']?.bytes;
 if (!bytes) throw new Error('build-editor-hook: esbuild produced no dist/editor-hook.js');

@@ -5,8 +5,8 @@
 // server most of its start; see bench/mcp-start.bench.ts.
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
+import { nodeBundle, root } from './bundle-options.mjs';
 
-const root = new URL('..', import.meta.url);
 const dist = new URL('dist/', root);
 const version = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')).version;
 
@@ -16,15 +16,9 @@ const tools = describeTools();
 
 rmSync(new URL('mcp-chunks/', dist), { recursive: true, force: true });
 const result = await build({
-  absWorkingDir: new URL('.', root).pathname,
+  ...nodeBundle,
   entryPoints: { mcp: 'src/mcp/stdio-entry.ts' },
-  outdir: 'dist',
   chunkNames: 'mcp-chunks/[name]-[hash]',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
   // Native, loaded by address, or CommonJS whose interop a bundle breaks (the plan readers'
   // parsers): resolved from the installed package's node_modules at runtime.
   external: ['better-sqlite3', 'pg', 'yaml', 'js-yaml'],
@@ -32,14 +26,6 @@ const result = await build({
     __DAEDALUS_MCP_TOOLS__: JSON.stringify(tools),
     __DAEDALUS_VERSION__: JSON.stringify(version),
   },
-  minifyWhitespace: true,
-  minifySyntax: true,
-  legalComments: 'none',
-  // CommonJS packages the planner tools load (yaml, picomatch) call require(); ESM output has none.
-  banner: { js: "import { createRequire as __daedalusRequire } from 'node:module'; const require = __daedalusRequire(import.meta.url);" },
-  sourcemap: false,
-  metafile: true,
-  logLevel: 'warning',
 });
 
 const outputs = Object.entries(result.metafile.outputs);
