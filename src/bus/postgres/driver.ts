@@ -114,7 +114,6 @@ export class PostgresDriver implements SqlDriver {
   private closed = false;
   /** True once a connection was made: from then on a lost server is waited out. */
   private reached = false;
-  private readonly watched = new WeakSet<pg.PoolClient>();
   private readonly retryMs: number;
   readonly fast: FastPath = {
     claimNext: (input, now) => fastClaimNext(this, input, now),
@@ -137,6 +136,11 @@ export class PostgresDriver implements SqlDriver {
     this.pool = new pg.Pool({ connectionString: url, max: poolSize, types, idleTimeoutMillis: 10_000 });
     // An idle client that dies (server restart) must not crash the process; the pool replaces it.
     this.pool.on('error', () => undefined);
+    // The pool stops listening for a client's errors the moment it hands it out, in the same tick
+    // as the connection's ReadyForQuery: a server going down as the client connects can send its
+    // goodbye in that very packet, before whoever asked for the client could listen. So every
+    // client is listened to from birth; its query fails too, and that is handled where it was sent.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   /**
@@ -202,7 +206,6 @@ export class PostgresDriver implements SqlDriver {
         client = await this.pool.connect();
         // A server that accepted a connection is there: whatever cuts it later is a fault that passes.
         this.reached = true;
-        this.watch(client);
         const value = await fn(client);
         client.release();
         return value;
@@ -279,7 +282,6 @@ export class PostgresDriver implements SqlDriver {
   private async once<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     this.reached = true;
-    this.watch(client);
     try {
       const value = await fn(wrap(client, this.texts));
       client.release();
@@ -288,17 +290,6 @@ export class PostgresDriver implements SqlDriver {
       client.release(isConnectionFault(e));
       throw e;
     }
-  }
-
-  /**
-   * While a client is checked out the pool does not listen for its errors, and a server that goes
-   * away makes it emit one even with a query in flight: unheard, that ends the process. The query
-   * itself fails too, and is handled where it was sent.
-   */
-  private watch(client: pg.PoolClient): void {
-    if (this.watched.has(client)) return;
-    this.watched.add(client);
-    client.on('error', () => undefined);
   }
 
   /**
