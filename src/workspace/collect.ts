@@ -4,11 +4,12 @@ import { DaedalusError } from '../common/index.js';
 import type { TaskOptions } from './context.js';
 import { exists, openRun } from './context.js';
 import type { Git } from './git.js';
-import { COMMIT_CONFIG, DAEDALUS_IDENTITY, splitZ } from './git.js';
+import { COMMIT_CONFIG, DAEDALUS_IDENTITY, gitError, splitZ } from './git.js';
 import { taskLayout } from './layout.js';
 import type { TaskMeta } from './meta.js';
 import { readJson, updateTaskMeta } from './meta.js';
 import { clearStaleLocks, linkedGitDir, pinnedEnv, repairLink } from './pin.js';
+import { headFromFiles, headOnlyMovedForward } from './ref-files.js';
 
 export interface CollectOptions extends TaskOptions {
   /** Message for the commit of leftovers. Default names the task and the run. */
@@ -67,23 +68,30 @@ export async function collectTask(o: CollectOptions): Promise<CollectResult> {
   let committedLeftovers = false;
   if (pending !== '') {
     await g(['add', '--all'], `add (task ${o.task})`);
-    // Status can list what add cannot stage (a submodule's own dirt): no empty commits for that.
-    committedLeftovers = (await git.try(t.path, ['diff', '--cached', '--quiet'], { env })).exitCode === 1;
-  }
-  if (committedLeftovers) {
     const message = o.message ?? `daedalus: uncommitted work of task ${o.task}\n\nLeft uncommitted by the agent of task ${o.task} in run ${o.run}; committed by Daedalus.`;
-    await g([...COMMIT_CONFIG, 'commit', '--quiet', '--no-verify', '-m', message], `commit (task ${o.task})`, DAEDALUS_IDENTITY);
+    const args = [...COMMIT_CONFIG, 'commit', '--quiet', '--no-verify', '-m', message];
+    const commit = await git.try(t.path, args, { env: { ...env, ...DAEDALUS_IDENTITY } });
+    committedLeftovers = commit.exitCode === 0;
+    // Status can list what add cannot stage (a submodule's own dirt): the commit then finds nothing
+    // to commit, which is no error. Asked only when the commit failed, so the common path is one call.
+    if (!committedLeftovers && (await git.try(t.path, ['diff', '--cached', '--quiet'], { env })).exitCode !== 0) {
+      throw gitError(`commit (task ${o.task})`, commit, args);
+    }
   }
-  const strayCommits = await mergeStrayCommits(git, t.path, env, o.task, meta.baseCommit);
-  const [head = '', symbolic = ''] = (await g(['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD'], 'rev-parse')).split('\n');
+  const strayCommits = await mergeStrayCommits(git, t.path, env, o.task, meta.baseCommit, gitDir, repo.commonDir);
+  const known = await headFromFiles(gitDir, repo.commonDir);
+  const [head = '', symbolic = ''] = known
+    ? [known.commit, known.symbolic ?? 'HEAD']
+    : (await g(['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD'], 'rev-parse')).split('\n');
   // An agent that switched branches or detached HEAD still produced this work: the task branch follows it.
   if (symbolic !== `refs/heads/${t.branch}`) {
     await g(['update-ref', `refs/heads/${t.branch}`, head], `update-ref (task ${o.task})`);
   }
   // A task that committed nothing changed nothing: no diff to measure or to check for size.
   const unchanged = head === meta.baseCommit;
-  const stats = unchanged ? { filesChanged: [], insertions: 0, deletions: 0 } : await diffStats(git, t.path, meta.baseCommit, head, env);
-  if (o.maxFileBytes !== undefined && !unchanged) await refuseLargeFiles(git, t.path, env, meta.baseCommit, head, o.maxFileBytes, o.task);
+  const change = unchanged ? { filesChanged: [], insertions: 0, deletions: 0, blobs: [] } : await changeBetween(git, t.path, meta.baseCommit, head, env);
+  if (o.maxFileBytes !== undefined) await refuseLargeFiles(git, t.path, env, change.blobs, o.maxFileBytes, o.task);
+  const stats = { filesChanged: change.filesChanged, insertions: change.insertions, deletions: change.deletions };
   await updateTaskMeta(t.metaPath, meta, { phase: 'collected', headCommit: head, gitDir });
   return { worktree: t.path, baseCommit: meta.baseCommit, headCommit: head, committedLeftovers, strayCommits, repaired, ...stats };
 }
@@ -100,7 +108,18 @@ async function clearStaleRefLock(commonDir: string, branch: string): Promise<str
  * Commits the agent made on a detached HEAD and then left (checking its branch out again) are in
  * the worktree's reflog but on no branch: the newest of them is merged back, so no work is dropped.
  */
-async function mergeStrayCommits(git: Git, cwd: string, env: Record<string, string>, task: string, base: string): Promise<string[]> {
+async function mergeStrayCommits(
+  git: Git,
+  cwd: string,
+  env: Record<string, string>,
+  task: string,
+  base: string,
+  gitDir: string,
+  commonDir: string,
+): Promise<string[]> {
+  // The common case, read from the reflog file: HEAD only ever moved forward, so nothing was left.
+  const now = await headFromFiles(gitDir, commonDir);
+  if (now && (await headOnlyMovedForward(gitDir, now.commit))) return [];
   const log = await git.try(cwd, ['reflog', 'show', '--format=%H', '-n', '200', 'HEAD'], { env });
   const seen = [...new Set(log.stdout.split('\n').filter(Boolean))];
   // HEAD never left the base, which is on the integration branch: nothing can be stray.
@@ -121,14 +140,7 @@ async function mergeStrayCommits(git: Git, cwd: string, env: Record<string, stri
 }
 
 /** A changed file over the size limit fails the collection, naming each one and its size. */
-async function refuseLargeFiles(git: Git, cwd: string, env: Record<string, string>, from: string, to: string, limit: number, task: string): Promise<void> {
-  const raw = await git.ok(cwd, ['diff', '--raw', '-z', '--no-renames', '--no-abbrev', from, to, '--'], 'diff --raw', { env });
-  const fields = splitZ(raw);
-  const blobs: { path: string; blob: string }[] = [];
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const blob = fields[i]!.split(' ')[3] ?? '';
-    if (!/^0+$/.test(blob)) blobs.push({ path: fields[i + 1]!, blob });
-  }
+async function refuseLargeFiles(git: Git, cwd: string, env: Record<string, string>, blobs: readonly ChangedBlob[], limit: number, task: string): Promise<void> {
   if (blobs.length === 0) return;
   const sizes = (await git.ok(cwd, ['cat-file', '--batch-check=%(objectsize)'], 'cat-file', { env, input: `${blobs.map((b) => b.blob).join('\n')}\n` })).split('\n');
   const over = blobs.map((b, i) => ({ path: b.path, bytes: Number(sizes[i]) })).filter((f) => f.bytes > limit);
@@ -141,23 +153,38 @@ async function refuseLargeFiles(git: Git, cwd: string, env: Record<string, strin
   );
 }
 
-export async function diffStats(
-  git: Git,
-  cwd: string,
-  from: string,
-  to: string,
-  env?: Record<string, string>,
-): Promise<{ filesChanged: string[]; insertions: number; deletions: number }> {
-  const out = await git.ok(cwd, ['diff', '--numstat', '-z', '--no-renames', from, to, '--'], 'diff --numstat', env ? { env } : {});
-  const filesChanged: string[] = [];
-  let insertions = 0;
-  let deletions = 0;
-  for (const record of splitZ(out)) {
-    const [ins = '', del = '', ...rest] = record.split('\t');
-    // Binary files count as changed with no line figures ("-").
-    insertions += Number(ins) || 0;
-    deletions += Number(del) || 0;
-    filesChanged.push(rest.join('\t'));
+interface ChangedBlob {
+  path: string;
+  blob: string;
+}
+
+interface Change {
+  filesChanged: string[];
+  insertions: number;
+  deletions: number;
+  /** The blobs the change adds or modifies (not deletions), for the size check. */
+  blobs: ChangedBlob[];
+}
+
+/** What changed between two commits, line counts and blobs both, from one `git diff`. */
+async function changeBetween(git: Git, cwd: string, from: string, to: string, env: Record<string, string>): Promise<Change> {
+  const out = await git.ok(cwd, ['diff', '--raw', '--numstat', '-z', '--no-renames', '--no-abbrev', from, to, '--'], 'diff --raw --numstat', { env });
+  const change: Change = { filesChanged: [], insertions: 0, deletions: 0, blobs: [] };
+  const fields = splitZ(out);
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    if (field.startsWith(':')) {
+      // Raw: ":mode mode blob blob status", then the path as a field of its own.
+      const blob = field.split(' ')[3] ?? '';
+      const path = fields[++i] ?? '';
+      if (!/^0+$/.test(blob)) change.blobs.push({ path, blob });
+      continue;
+    }
+    // Numstat: "insertions<TAB>deletions<TAB>path"; binary files count as changed with "-".
+    const [ins = '', del = '', ...rest] = field.split('\t');
+    change.insertions += Number(ins) || 0;
+    change.deletions += Number(del) || 0;
+    change.filesChanged.push(rest.join('\t'));
   }
-  return { filesChanged, insertions, deletions };
+  return change;
 }

@@ -10,7 +10,7 @@
 import type { RunOptions } from './context.js';
 import { openRun } from './context.js';
 import { DAEDALUS_IDENTITY } from './git.js';
-import { mergeArgs, mergeLocked, type IntegrateResult } from './integrate.js';
+import { headOf, mergeArgs, mergeLocked, type IntegrateResult } from './integrate.js';
 import { ensureIntegrationWorktree } from './integration.js';
 import { taskLayout } from './layout.js';
 import { withLock } from './lock.js';
@@ -68,7 +68,7 @@ async function batchLocked(ctx: Ctx, o: IntegrateBatchOptions): Promise<BatchOut
       await git.ok(path, ['reset', '--quiet', '--hard', head], 'reset (batch merge failed)');
       continue;
     }
-    const now = (await git.ok(path, ['rev-parse', 'HEAD'], 'rev-parse')).trim();
+    const now = await headOf(ctx, path);
     // Already contained: merged alone below, where that is told against the branch itself.
     if (now === head) continue;
     landed.push({ index, previous: head, commit: now });

@@ -7,6 +7,8 @@ import { taskLayout, type RunLayout } from './layout.js';
 import type { TaskMeta } from './meta.js';
 import { readJson, updateTaskMeta } from './meta.js';
 import { withLock } from './lock.js';
+import { linkedGitDir } from './pin.js';
+import { headFromFiles } from './ref-files.js';
 import { runVerify, type VerifyResult, type VerifySpec } from './verify.js';
 
 export interface IntegrateOptions extends TaskOptions {
@@ -103,7 +105,7 @@ export async function mergeLocked(
   if (gated) await git.ok(path, ['checkout', '--quiet', '--detach'], 'checkout --detach (gated merge)');
   const r = await git.try(path, args, { env: DAEDALUS_IDENTITY });
   if (r.exitCode === 0) {
-    const integrationHead = (await git.ok(path, ['rev-parse', 'HEAD'], 'rev-parse')).trim();
+    const integrationHead = await headOf(ctx, path);
     if (integrationHead === head) {
       if (gated) await reattach();
       if (meta && meta.phase !== 'integrated') await updateTaskMeta(metaPath, meta, { phase: 'integrated' });
@@ -146,6 +148,13 @@ export async function mergeLocked(
     taskHead,
     mergeBase: base.exitCode === 0 ? base.stdout.trim() : null,
   };
+}
+
+/** The head of a worktree: from its files when they settle it, which spares a process under the lock. */
+export async function headOf(ctx: RunContext, path: string): Promise<string> {
+  const gitDir = await linkedGitDir(path).catch(() => null);
+  const known = gitDir ? await headFromFiles(gitDir, ctx.repo.commonDir) : null;
+  return known?.commit ?? (await ctx.git.ok(path, ['rev-parse', 'HEAD'], 'rev-parse')).trim();
 }
 
 /** The one git command that merges a task's head into the integration worktree's HEAD. */

@@ -8,6 +8,7 @@ import type { TaskMeta } from './meta.js';
 import { readJson, updateTaskMeta, writeJson } from './meta.js';
 import { copyIncluded, runSetupCommand } from './setup.js';
 import { clearStaleLocks, linkedGitDir, repairLink } from './pin.js';
+import { looseRef } from './ref-files.js';
 import { addWorktree, pruneWorktrees, removeWorktree } from './worktrees.js';
 
 export interface ProvisionOptions extends TaskOptions {
@@ -52,8 +53,8 @@ export interface TaskWorkspace {
  * starts over from the current integration head. Discarded heads are kept in the record
  * (`previousHeads`) so that work can still be found.
  *
- * The common path is four git calls: find the repo, read the integration head, register the
- * worktree, check it out.
+ * The common path is two git calls once the repository is known: register the worktree and check
+ * it out (the integration head is read from its ref file).
  */
 export async function provisionTask(o: ProvisionOptions): Promise<TaskWorkspace> {
   const ctx = await openRun(o);
@@ -61,7 +62,8 @@ export async function provisionTask(o: ProvisionOptions): Promise<TaskWorkspace>
   const t = taskLayout(layout, o.task);
   const continued = o.fresh ? null : await continueTask(ctx, t, o);
   if (continued) return continued;
-  const base = await commitOf(git, repo.root, `refs/heads/${layout.integrationBranch}`);
+  const integrationRef = `refs/heads/${layout.integrationBranch}`;
+  const base = (await looseRef(repo.commonDir, integrationRef)) ?? (await commitOf(git, repo.root, integrationRef));
   if (!base) {
     throw new DaedalusError(
       'WORKSPACE_ERROR',

@@ -43,13 +43,21 @@ describe('provisionTask', () => {
     expect(await f.repo.git(['status', '--porcelain'])).toBe('');
   });
 
-  it('uses four git calls when there is nothing to copy or set up', async () => {
+  it('uses three git calls when there is nothing to copy or set up: the integration head is read from its ref file', async () => {
     const f = fx();
     const real = createGitRunner();
     const calls: string[][] = [];
     const counting: GitRunner = { run: (args, o) => (calls.push([...args]), real.run(args, o)) };
     await provisionTask({ repo: f.repo.root, run: f.run, task: 'lean', git: counting });
-    expect(calls.map((c) => c.find((a) => !a.startsWith('-')))).toEqual(['rev-parse', 'rev-parse', 'worktree', 'reset']);
+    expect(calls.map((c) => c.find((a) => !a.startsWith('-')))).toEqual(['rev-parse', 'worktree', 'reset']);
+  });
+
+  it('still finds the integration head when git packed the branch away from its ref file', async () => {
+    const f = fx();
+    await f.repo.git(['pack-refs', '--all', '--prune']);
+    const w = await provisionTask({ repo: f.repo.root, run: f.run, task: 'packed' });
+    expect(w.baseCommit).toBe((await f.repo.git(['rev-parse', `daedalus/${f.run}/integration`])).trim());
+    expect(await f.repo.head(w.path)).toBe(w.baseCommit);
   });
 
   it('a retry continues from what the previous attempt committed and left uncommitted', async () => {
