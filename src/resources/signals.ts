@@ -57,6 +57,17 @@ function ownProcessGroup(): number | undefined {
   return ownGroup;
 }
 
+/** False once no process of the group is left, not even a zombie (kill with signal 0). */
+function groupExists(pgid: number): boolean {
+  if (!Number.isInteger(pgid) || pgid <= 1) return true;
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
 /** Live pids of the process group, from /proc; zombies are dead and do not count. */
 export function groupMembers(pgid: number, procRoot = '/proc'): number[] {
   return (scanProcesses(procRoot) ?? []).filter((p) => p.pgrp === pgid && p.state !== 'Z').map((p) => p.pid);
@@ -69,8 +80,10 @@ export function groupMembers(pgid: number, procRoot = '/proc'): number[] {
  */
 export async function killGroupAndWait(pgid: number, timeoutMs = 15_000, everyMs = 50): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (groupMembers(pgid).length === 0) return true;
+  for (let round = 0; ; round++) {
+    // One syscall answers the usual case, a group with nothing left in it at all. A group still
+    // there after a SIGKILL may hold only zombies, which only a scan of /proc tells apart.
+    if (!groupExists(pgid) || (round > 0 && groupMembers(pgid).length === 0)) return true;
     signalGroup(pgid, 'SIGKILL');
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, everyMs));

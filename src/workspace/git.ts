@@ -71,13 +71,14 @@ export function createGitRunner(options: RealGitRunnerOptions = {}): GitRunner {
         const child = spawn(binary, args, {
           cwd,
           env: env ? { ...baseEnv, ...env } : baseEnv,
-          stdio: ['pipe', 'pipe', 'pipe'],
+          // No stdin pipe unless there is input: one socket pair less per git process.
+          stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
           signal,
         });
         const out: Buffer[] = [];
         const err: Buffer[] = [];
-        child.stdout.on('data', (b: Buffer) => out.push(b));
-        child.stderr.on('data', (b: Buffer) => err.push(b));
+        child.stdout!.on('data', (b: Buffer) => out.push(b));
+        child.stderr!.on('data', (b: Buffer) => err.push(b));
         child.on('error', (e: NodeJS.ErrnoException) => {
           const what = e.code === 'ENOENT' ? `git not found or directory missing (${cwd})` : e.message;
           reject(new DaedalusError('GIT_ERROR', `could not start git ${args[0] ?? ''}: ${what}`));
@@ -89,9 +90,11 @@ export function createGitRunner(options: RealGitRunnerOptions = {}): GitRunner {
             exitCode: code ?? (sig ? 128 : 1),
           });
         });
-        // An early-exiting git closes stdin; the EPIPE is not ours to report.
-        child.stdin.on('error', () => undefined);
-        child.stdin.end(input ?? '');
+        if (child.stdin) {
+          // An early-exiting git closes stdin; the EPIPE is not ours to report.
+          child.stdin.on('error', () => undefined);
+          child.stdin.end(input ?? '');
+        }
       });
     },
   };

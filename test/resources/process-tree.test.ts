@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isDaedalusError } from '../../src/common/errors.js';
-import { TaskUsageTracker, overMemoryCap, parsePidStat, pauseProcessGroup, resumeProcessGroup } from '../../src/resources/index.js';
+import { TaskUsageTracker, groupMembers, killGroupAndWait, overMemoryCap, parsePidStat, pauseProcessGroup, resumeProcessGroup } from '../../src/resources/index.js';
 
 const MiB = 1024 * 1024;
 const linux = process.platform === 'linux';
@@ -157,5 +157,24 @@ describe.runIf(linux)('pausing and resuming a process group', () => {
       }
       expect(isDaedalusError(err, 'INVALID_INPUT')).toBe(true);
     }
+  });
+});
+
+describe.runIf(linux)('killing a process group and waiting for it to be gone', () => {
+  it('kills a group whose leader left members ignoring SIGTERM behind, and answers a gone group at once', async () => {
+    // The leader exits at once and leaves a member that ignores SIGTERM, as an agent's tool might.
+    const leader = spawn('/bin/sh', ['-c', `sh -c 'trap "" TERM; while :; do sleep 1; done' & echo $!`], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    const pgid = leader.pid as number;
+    cleanups.push(() => killQuietly(pgid, true));
+    const [line] = (await once(leader.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
+    const member = Number(line.toString().trim());
+    await once(leader, 'exit');
+    expect(groupMembers(pgid)).toContain(member);
+
+    expect(await killGroupAndWait(pgid)).toBe(true);
+    expect(groupMembers(pgid)).toEqual([]);
+    expect(stateOf(member) === undefined || stateOf(member) === 'Z').toBe(true);
+    // Nothing of it is left: answered without waiting, and true again.
+    expect(await killGroupAndWait(pgid, 0)).toBe(true);
   });
 });
