@@ -2,7 +2,7 @@ import { DaedalusError } from '../common/index.js';
 import type { RunContext, TaskOptions } from './context.js';
 import { commitOf, openRun } from './context.js';
 import { COMMIT_CONFIG, DAEDALUS_IDENTITY, gitError, splitZ } from './git.js';
-import { ensureIntegrationWorktree } from './integration.js';
+import { ensureIntegrationWorktree, markClean } from './integration.js';
 import { taskLayout, type RunLayout } from './layout.js';
 import type { TaskMeta } from './meta.js';
 import { readJson, updateTaskMeta } from './meta.js';
@@ -124,6 +124,8 @@ export async function mergeLocked(
       }
     }
     // --- end verify gate ---
+    // A merge that went through leaves the tree clean at its commit: the next needs no status.
+    if (!gated) markClean(path, integrationHead);
     if (meta) await updateTaskMeta(metaPath, meta, { phase: 'integrated', mergeCommit: integrationHead, headCommit: taskHead });
     return { status: 'merged', task, taskHead, previousHead: head, integrationHead, ...(verdict ? { verify: verdict } : {}) };
   }

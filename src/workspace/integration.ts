@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { DaedalusError } from '../common/index.js';
 import type { RunContext, RunOptions } from './context.js';
 import { commitOf, exists, openRun } from './context.js';
+import { linkedGitDir } from './pin.js';
+import { headFromFiles } from './ref-files.js';
 import { splitZ } from './git.js';
 import type { RunMeta } from './meta.js';
 import { readRunMeta, writeJson } from './meta.js';
@@ -166,12 +168,20 @@ export interface IntegrationCheckout {
 export async function ensureIntegrationWorktree(ctx: RunContext, opts: { thorough?: boolean } = {}): Promise<IntegrationCheckout> {
   const { git, layout } = ctx;
   const path = layout.integrationPath;
+  if (!opts.thorough) {
+    const known = await stillClean(ctx, path);
+    if (known) return { path, head: known };
+  }
+  cleanAt.delete(path);
   if (!(await exists(join(path, '.git')))) {
     if (await exists(path)) await removeWorktree(ctx, path);
     await addWorktree(ctx, { path, branch: layout.integrationBranch, operation: 'worktree add (integration)' });
   }
   const state = await integrationState(ctx, path, opts.thorough === true);
-  if (state.clean) return { path, head: state.head };
+  if (state.clean) {
+    markClean(path, state.head);
+    return { path, head: state.head };
+  }
   await git.try(path, ['merge', '--abort']);
   await git.ok(path, ['checkout', '--quiet', '--force', layout.integrationBranch], 'checkout (integration)');
   await git.ok(path, ['reset', '--quiet', '--hard', 'HEAD'], 'reset (integration)');
@@ -182,7 +192,33 @@ export async function ensureIntegrationWorktree(ctx: RunContext, opts: { thoroug
       reason: 'integration-dirty',
     });
   }
+  markClean(path, after.head);
   return { path, head: after.head };
+}
+
+/**
+ * Integration worktrees this process saw clean, with their head then. Nothing but this process
+ * works there while it holds the run's merge lock, so as long as HEAD is still on the integration
+ * branch at that head (read from git's files) and no merge is half done, the status before the
+ * next merge, a git process under the lock for every task, can be skipped. Whatever else could
+ * leave it dirty at the same head (a failed merge) is followed by a thorough check, which does not
+ * use this; and a merge that still meets a dirty tree fails and is retried after such a check.
+ */
+const cleanAt = new Map<string, string>();
+
+/** Records that the worktree is clean at this head (a status said so, or a merge just made it). */
+export function markClean(path: string, head: string): void {
+  if (cleanAt.size > 256) cleanAt.clear();
+  cleanAt.set(path, head);
+}
+
+async function stillClean(ctx: RunContext, path: string): Promise<string | null> {
+  const head = cleanAt.get(path);
+  if (!head) return null;
+  const gitDir = await linkedGitDir(path).catch(() => null);
+  if (!gitDir || (await exists(join(gitDir, 'MERGE_HEAD')))) return null;
+  const now = await headFromFiles(gitDir, ctx.repo.commonDir);
+  return now && now.commit === head && now.symbolic === `refs/heads/${ctx.layout.integrationBranch}` ? head : null;
 }
 
 async function integrationState(ctx: RunContext, path: string, untracked: boolean): Promise<{ clean: boolean; head: string }> {

@@ -52,9 +52,13 @@ packages:
     description: writes a file
     run: "echo hi > out.txt"
     depends_on: [quiet-b]
+  - id: second
+    description: writes another file
+    run: "echo again > again.txt"
+    depends_on: [writer]
 `);
     const r = await w.run(plan, { runId: 'cost' });
-    expect(r.report.tasks.map((t) => t.state)).toEqual(['done', 'done', 'done']);
+    expect(r.report.tasks.map((t) => t.state)).toEqual(['done', 'done', 'done', 'done']);
     expect(await w.repo.git(['show', 'daedalus/cost/integration:out.txt'])).toBe('hi\n');
     const tasks = await w.tasks('cost');
     expect((tasks.get('quiet-a')!.result as { git: { merge: unknown } }).git.merge).toBeNull();
@@ -63,14 +67,16 @@ packages:
     const all = calls();
     // The repository is worked out from the path once, not again by every workspace operation.
     expect(all.filter((c) => c.args.includes('--show-toplevel'))).toHaveLength(1);
-    // Only the writer reaches the integration worktree: one merge and the read of its result,
-    // after a check of tracked files only.
+    // Only the writers reach the integration worktree: one merge each, after one check of tracked
+    // files only.
     const inIntegration = all.filter((c) => c.cwd.endsWith('/_integration'));
-    expect(inIntegration.filter((c) => /^(-c \S+ )*merge /.test(c.args))).toHaveLength(1);
+    expect(inIntegration.filter((c) => /^(-c \S+ )*merge /.test(c.args))).toHaveLength(2);
+    // The tree is checked once; after a merge that went through, the next merge needs no status.
+    expect(inIntegration.filter((c) => c.args.startsWith('status'))).toHaveLength(1);
     expect(all.filter((c) => c.args.startsWith('merge-base'))).toEqual([]);
     expect(inIntegration.filter((c) => c.args.includes('--untracked-files=all'))).toEqual([]);
     // The heads, the integration head a task starts from and the reflog are read from git's files.
-    const perTask = all.filter((c) => /\/(quiet-a|quiet-b|writer|_integration)$/.test(c.cwd));
+    const perTask = all.filter((c) => /\/(quiet-a|quiet-b|writer|second|_integration)$/.test(c.cwd));
     expect(perTask.filter((c) => /^(rev-parse|reflog|rev-list)\b/.test(c.args))).toEqual([]);
     // A task that committed nothing: worktree add and reset, status, worktree remove.
     const quiet = all.filter((c) => c.cwd.endsWith('/quiet-b') || c.args.includes('quiet-b'));

@@ -118,6 +118,25 @@ describe('integrateTask', () => {
     expect(await f.repo.git(['status', '--porcelain', '--untracked-files=all'], integrationDir)).toBe('');
   });
 
+  it('after a merge that went through, skips the check before the next, yet no hand-made change ever gets into a merge', async () => {
+    const f = fx();
+    const integrationDir = join(f.integration.runDir, '_integration');
+    await doTask(f, 'first', { 'first.txt': '1\n' });
+    expect((await integrate(f, 'first')).status).toBe('merged');
+    // Someone edits the integration worktree by hand: a change staged, and one in the file the
+    // next merge changes. The next merge skips its status check (nothing moved HEAD), so git itself
+    // must refuse, and the merge is made again on a worktree made clean.
+    await writeFile(join(integrationDir, 'README.md'), '# staged by hand\n');
+    await f.repo.git(['add', 'README.md'], integrationDir);
+    await writeFile(join(integrationDir, 'shared.txt'), 'edited by hand\n');
+    await doTask(f, 'second', { 'shared.txt': LINES.replace('line 2', 'line two') });
+    const second = await integrate(f, 'second');
+    expect(second.status).toBe('merged');
+    expect(await f.repo.git(['show', 'daedalus/r1/integration:shared.txt'])).toBe(LINES.replace('line 2', 'line two'));
+    expect(await f.repo.git(['show', 'daedalus/r1/integration:README.md'])).toBe('# r\n');
+    expect(await f.repo.git(['status', '--porcelain', '--untracked-files=all'], integrationDir)).toBe('');
+  });
+
   it('tells a branch the integration branch already contains from a new one with a single merge', async () => {
     const f = fx();
     await doTask(f, 'once', { 'once.txt': '1\n' });
