@@ -1,10 +1,12 @@
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RepoContext } from './context.js';
 import type { Git, GitRunOptions } from './git.js';
 import { gitError, splitZ } from './git.js';
 import { withLock } from './lock.js';
+import { linkedGitDir } from './pin.js';
 
 /**
  * Git's worktree registry (`.git/worktrees/*`) is not safe to read while another process is in the
@@ -59,12 +61,33 @@ export async function addWorktree(ctx: RepoContext, o: AddWorktreeOptions): Prom
 /** Removes a worktree git knows about, or the leftovers of one it has forgotten. */
 export async function removeWorktree(ctx: RepoContext, path: string): Promise<void> {
   const { git, repo } = ctx;
+  if (await removeByHand(ctx, path)) return;
   await withRegistry(ctx, async () => {
     const r = await git.try(repo.root, ['worktree', 'remove', '--force', '--force', path]);
     if (r.exitCode === 0) return;
     await rm(path, { recursive: true, force: true });
     await gitRetrying(git, repo.root, ['worktree', 'prune'], 'worktree prune');
   });
+}
+
+/**
+ * What `git worktree remove --force --force` does, without a git process, for a worktree that is
+ * plainly one git registered: its `.git` names an entry directly under the registry, and that
+ * entry names this very worktree back. The entry leaves the registry in one rename under the lock
+ * (nothing walking the registry ever sees half of it), and both are deleted after. Anything else
+ * (an agent pointed `.git` elsewhere, git recorded another path) goes to git: false.
+ */
+async function removeByHand(ctx: RepoContext, path: string): Promise<boolean> {
+  const registry = join(ctx.repo.commonDir, 'worktrees');
+  const gitDir = await linkedGitDir(path).catch(() => null);
+  if (!gitDir || dirname(gitDir) !== registry) return false;
+  const back = (await readFile(join(gitDir, 'gitdir'), 'utf8').catch(() => '')).trim();
+  if (back === '' || resolve(back) !== join(resolve(path), '.git')) return false;
+  const trash = join(ctx.repo.commonDir, `daedalus-removed-${basename(gitDir)}-${randomBytes(4).toString('hex')}`);
+  const moved = await withRegistry(ctx, () => rename(gitDir, trash).then(() => true, () => false));
+  if (!moved) return false;
+  await Promise.all([rm(path, { recursive: true, force: true }), rm(trash, { recursive: true, force: true })]);
+  return true;
 }
 
 export async function pruneWorktrees(ctx: RepoContext): Promise<void> {

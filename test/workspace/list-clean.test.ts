@@ -1,4 +1,5 @@
-import { rm, stat } from 'node:fs/promises';
+import { rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isDaedalusError } from '../../src/common/errors.js';
 import {
@@ -6,6 +7,7 @@ import {
   finishRun,
   formatWorkspaceTable,
   provisionTask,
+  removeTaskWorktree,
   workspaceClean,
   workspaceList,
 } from '../../src/workspace/index.js';
@@ -24,6 +26,25 @@ async function branches(f: ReturnType<ReturnType<typeof useFixture>>): Promise<s
 
 describe('workspace list and clean', () => {
   const fx = useFixture({ files: { 'README.md': '# r\n', 'data.txt': 'x\n'.repeat(1000) } });
+
+  it('removes a worktree and its registry entry without git, and a worktree whose .git an agent pointed elsewhere deletes nothing else', async () => {
+    const f = fx();
+    const plain = await provisionTask({ repo: f.repo.root, run: f.run, task: 'plain' });
+    const gitDir = (await f.repo.git(['rev-parse', '--absolute-git-dir'], plain.path)).trim();
+    expect(await removeTaskWorktree({ repo: f.repo.root, run: f.run, task: 'plain' })).toBe(true);
+    expect(await exists(plain.path)).toBe(false);
+    expect(await exists(gitDir)).toBe(false);
+    expect(await f.repo.git(['worktree', 'list', '--porcelain'])).not.toContain('plain');
+
+    // An agent points its worktree's .git at the repository's own git dir, then the worktree goes.
+    const vandal = await provisionTask({ repo: f.repo.root, run: f.run, task: 'vandal' });
+    const ownGitDir = (await f.repo.git(['rev-parse', '--absolute-git-dir'])).trim();
+    await writeFile(join(vandal.path, '.git'), `gitdir: ${ownGitDir}\n`);
+    await removeTaskWorktree({ repo: f.repo.root, run: f.run, task: 'vandal' });
+    expect(await exists(join(ownGitDir, 'HEAD'))).toBe(true);
+    expect((await f.repo.git(['rev-parse', 'main'])).trim()).toBe(f.integration.baseCommit);
+    expect(await f.repo.git(['worktree', 'list', '--porcelain'])).not.toContain('vandal');
+  });
 
   it('lists each worktree of the repository with its state, phase and size, and formats a table', async () => {
     const f = fx();
