@@ -88,15 +88,19 @@ async function daedalus(cli: string, n: number, chain: boolean): Promise<Figures
   return { wallMs, cpuMs: usage.cpuUs / 1000, gits: gitCalls() };
 }
 
-/** One task done by hand; merges into the main checkout one at a time (flock), as an integrator would. */
+/**
+ * One task done by hand; merges into the main checkout one at a time (flock), as an integrator
+ * would. Worktree add and remove take a lock of their own too: git's worktree registry is not safe
+ * to change from several processes at once ("failed to read .git/worktrees/…/commondir").
+ */
 const TASK_SH = `set -e
 repo="$1"; i="$2"; wt="$repo/../wt/t$i"
-git -C "$repo" worktree add -q -b "task/t$i" "$wt" main
+flock "$repo/../registry.lock" git -C "$repo" worktree add -q -b "task/t$i" "$wt" main
 echo "$i" > "$wt/t$i.txt"
 git -C "$wt" add "t$i.txt"
 git -C "$wt" commit -q -m "task $i"
 flock "$repo/../merge.lock" git -C "$repo" merge -q --no-ff -m "merge t$i" "task/t$i"
-git -C "$repo" worktree remove "$wt"
+flock "$repo/../registry.lock" git -C "$repo" worktree remove "$wt"
 `;
 
 async function loop(n: number, chain: boolean): Promise<Figures> {
