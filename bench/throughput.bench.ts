@@ -5,7 +5,8 @@
  *   `git worktree add` + commit + `git merge --no-ff` (one at a time, under flock) + `git worktree remove`;
  * - the supervisor's own CPU per task (its process's rusage, children excluded);
  * - git processes per task (a counting `git` first on PATH);
- * - a chain of 50 dependent tasks, per step, against the same loop run one task after another.
+ * - a chain of 50 dependent tasks, per step, against the same loop run one task after another;
+ * - tasks that each write a file (committed and merged, as the loop's are), at the first N.
  * N is 50 and 200 by default; `--n=50,200,1000` (or BENCH_THROUGHPUT_N) adds the growth to 1,000.
  * BENCH_BEFORE_REF=<commit> runs that commit's build beside ours as a third variant.
  * Uses dist/cli/main.js: run `npm run build` first.
@@ -61,16 +62,18 @@ interface Figures {
   gits: number;
 }
 
-function planText(n: number, chain: boolean): string {
-  const pkgs = Array.from({ length: n }, (_, i) => `  - id: t${i}\n    description: "task ${i}"\n    run: "true"\n${chain && i > 0 ? `    depends_on: [t${i - 1}]\n` : ''}`).join('');
+/** `true` tasks change nothing (no merge); writing tasks leave a file, as the loop's do, and are merged. */
+function planText(n: number, chain: boolean, write = false): string {
+  const run = (i: number) => (write ? `echo ${i} > t${i}.txt` : 'true');
+  const pkgs = Array.from({ length: n }, (_, i) => `  - id: t${i}\n    description: "task ${i}"\n    run: "${run(i)}"\n${chain && i > 0 ? `    depends_on: [t${i - 1}]\n` : ''}`).join('');
   return `plan: throughput-bench\ndefaults: { harness: shell, strategy: parallel, max_agents: ${AGENTS} }\npackages:\n${pkgs}`;
 }
 
-async function daedalus(cli: string, n: number, chain: boolean): Promise<Figures> {
+async function daedalus(cli: string, n: number, chain: boolean, write = false): Promise<Figures> {
   const repo = freshRepo();
   const dir = join(repo, '..');
   const plan = join(dir, 'plan.yaml');
-  writeFileSync(plan, planText(n, chain));
+  writeFileSync(plan, planText(n, chain, write));
   const rusage = join(dir, 'rusage.jsonl');
   rmSync(gitLog, { force: true });
   const t0 = performance.now();
@@ -119,12 +122,12 @@ async function loop(n: number, chain: boolean): Promise<Figures> {
   return { wallMs, cpuMs: NaN, gits: gitCalls() };
 }
 
-type Variant = (n: number, chain: boolean) => Promise<Figures>;
+type Variant = (n: number, chain: boolean, write: boolean) => Promise<Figures>;
 
 /** Repetitions interleaved variant by variant, so drift in the machine's load hits all alike. */
-async function interleaved(variants: Record<string, Variant>, n: number, chain: boolean): Promise<Record<string, Figures[]>> {
+async function interleaved(variants: Record<string, Variant>, n: number, chain: boolean, write = false): Promise<Record<string, Figures[]>> {
   const out: Record<string, Figures[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
-  for (let r = 0; r < REPS; r++) for (const [name, run] of Object.entries(variants)) out[name]!.push(await run(n, chain));
+  for (let r = 0; r < REPS; r++) for (const [name, run] of Object.entries(variants)) out[name]!.push(await run(n, chain, write));
   return out;
 }
 
@@ -133,8 +136,8 @@ const spread = (xs: number[], digits = 0): string => `${round(median(xs), digits
 async function main(): Promise<void> {
   if (!existsSync(OURS_CLI)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
   const before = process.env.BENCH_BEFORE_REF ? buildBefore(process.env.BENCH_BEFORE_REF) : null;
-  const variants: Record<string, Variant> = { loop, ours: (n, c) => daedalus(OURS_CLI, n, c) };
-  if (before) variants.before = (n, c) => daedalus(join(before.dir, 'dist/cli/main.js'), n, c);
+  const variants: Record<string, Variant> = { loop, ours: (n, c, w) => daedalus(OURS_CLI, n, c, w) };
+  if (before) variants.before = (n, c, w) => daedalus(join(before.dir, 'dist/cli/main.js'), n, c, w);
   const figures: Record<string, number | string> = { bench: 'throughput', agents: AGENTS, before: before?.sha.slice(0, 10) ?? 'none' };
   const rows: (string | number)[][] = [];
   const perTask = (fs: Figures[], n: number, key: keyof Figures) => fs.map((f) => f[key] / n);
@@ -161,9 +164,12 @@ async function main(): Promise<void> {
     }
   };
   for (const n of SIZES) addRows(`${n} tasks ×${AGENTS}`, n, await interleaved(variants, n, false), n);
+  // The same work as the loop's: each task writes a file, which is committed and merged.
+  const w = SIZES[0]!;
+  addRows(`${w} writing tasks ×${AGENTS}`, w, await interleaved(variants, w, false, true), w);
   addRows(`chain of ${CHAIN}`, CHAIN, await interleaved(variants, CHAIN, true), CHAIN);
   printTable(
-    `Cost per task: \`true\` shell tasks, integration on, against git by hand (worktree add + commit + merge --no-ff + worktree remove); median (min–max) of ${REPS}, interleaved${before ? `; before = ${before.sha.slice(0, 10)}` : ''}`,
+    `Cost per task: \`true\` shell tasks (and writing ones), integration on, against git by hand (worktree add + commit + merge --no-ff + worktree remove); median (min–max) of ${REPS}, interleaved${before ? `; before = ${before.sha.slice(0, 10)}` : ''}`,
     ['workload', 'variant', 'wall s', 'wall ms/task', '× loop', 'supervisor CPU ms/task', 'git procs/task', 'ms/task above loop'],
     rows,
   );

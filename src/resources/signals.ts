@@ -82,10 +82,14 @@ export async function killGroupAndWait(pgid: number, timeoutMs = 15_000, everyMs
   const deadline = Date.now() + timeoutMs;
   for (let round = 0; ; round++) {
     // One syscall answers the usual case, a group with nothing left in it at all. A group still
-    // there after a SIGKILL may hold only zombies, which only a scan of /proc tells apart.
-    if (!groupExists(pgid) || (round > 0 && groupMembers(pgid).length === 0)) return true;
+    // there after a SIGKILL may hold only zombies that nobody has reaped yet (an orphan's reaper
+    // can be slow), which only a scan of /proc tells apart from live processes.
+    if (!groupExists(pgid)) return true;
+    const late = Date.now() > deadline;
+    if ((round > 0 || late) && groupMembers(pgid).length === 0) return true;
     signalGroup(pgid, 'SIGKILL');
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, everyMs));
+    if (late) return false;
+    // A killed process is usually gone within milliseconds: look again soon, then every everyMs.
+    await new Promise((r) => setTimeout(r, Math.min(everyMs, 5 * 2 ** round)));
   }
 }

@@ -45,9 +45,22 @@ export interface RunContext extends RepoContext {
 const resolved = new WeakMap<object, Map<string, RepoInfo>>();
 const REAL_RUNNER = {};
 
+/** Homes already made canonical: a realpath per workspace operation showed in the profile. */
+const canonicalHomes = new Map<string, string>();
+
+async function canonicalHome(home: string): Promise<string> {
+  const known = canonicalHomes.get(home);
+  if (known !== undefined && (await exists(known))) return known;
+  const path = await canonical(home);
+  if (canonicalHomes.size > 64) canonicalHomes.clear();
+  // Only a home that exists is remembered: one made later may resolve differently.
+  if (await exists(path)) canonicalHomes.set(home, path);
+  return path;
+}
+
 export async function openRepo(o: WorkspaceOptions): Promise<RepoContext> {
   const git = new Git(o.git);
-  const home = await canonical(o.home ?? daedalusHome());
+  const home = await canonicalHome(o.home ?? daedalusHome());
   let known = resolved.get(o.git ?? REAL_RUNNER);
   if (!known) resolved.set(o.git ?? REAL_RUNNER, (known = new Map()));
   const key = `${resolve(o.repo)}\0${home}`;
