@@ -9,7 +9,7 @@ import { taskLayout } from './layout.js';
 import type { TaskMeta } from './meta.js';
 import { readJson, updateTaskMeta } from './meta.js';
 import { clearStaleLocks, linkedGitDir, pinnedEnv, repairLink } from './pin.js';
-import { headFromFiles, headOnlyMovedForward } from './ref-files.js';
+import { headFromFiles, headOnlyMovedForward, looseBlobSize } from './ref-files.js';
 
 export interface CollectOptions extends TaskOptions {
   /** Message for the commit of leftovers. Default names the task and the run. */
@@ -90,7 +90,7 @@ export async function collectTask(o: CollectOptions): Promise<CollectResult> {
   // A task that committed nothing changed nothing: no diff to measure or to check for size.
   const unchanged = head === meta.baseCommit;
   const change = unchanged ? { filesChanged: [], insertions: 0, deletions: 0, blobs: [] } : await changeBetween(git, t.path, meta.baseCommit, head, env);
-  if (o.maxFileBytes !== undefined) await refuseLargeFiles(git, t.path, env, change.blobs, o.maxFileBytes, o.task);
+  if (o.maxFileBytes !== undefined) await refuseLargeFiles(git, t.path, env, repo.commonDir, change.blobs, o.maxFileBytes, o.task);
   const stats = { filesChanged: change.filesChanged, insertions: change.insertions, deletions: change.deletions };
   await updateTaskMeta(t.metaPath, meta, { phase: 'collected', headCommit: head, gitDir });
   return { worktree: t.path, baseCommit: meta.baseCommit, headCommit: head, committedLeftovers, strayCommits, repaired, ...stats };
@@ -140,9 +140,25 @@ async function mergeStrayCommits(
 }
 
 /** A changed file over the size limit fails the collection, naming each one and its size. */
-async function refuseLargeFiles(git: Git, cwd: string, env: Record<string, string>, blobs: readonly ChangedBlob[], limit: number, task: string): Promise<void> {
+async function refuseLargeFiles(
+  git: Git,
+  cwd: string,
+  env: Record<string, string>,
+  commonDir: string,
+  blobs: readonly ChangedBlob[],
+  limit: number,
+  task: string,
+): Promise<void> {
   if (blobs.length === 0) return;
-  const sizes = (await git.ok(cwd, ['cat-file', '--batch-check=%(objectsize)'], 'cat-file', { env, input: `${blobs.map((b) => b.blob).join('\n')}\n` })).split('\n');
+  // Blobs a commit just made are loose objects whose size is in their header; git is asked only
+  // for the others.
+  const sizes = await Promise.all(blobs.map((b) => looseBlobSize(commonDir, b.blob)));
+  const unknown = blobs.filter((_, i) => sizes[i] === null);
+  if (unknown.length > 0) {
+    const asked = (await git.ok(cwd, ['cat-file', '--batch-check=%(objectsize)'], 'cat-file', { env, input: `${unknown.map((b) => b.blob).join('\n')}\n` })).split('\n');
+    let next = 0;
+    for (let i = 0; i < sizes.length; i++) if (sizes[i] === null) sizes[i] = Number(asked[next++]);
+  }
   const over = blobs.map((b, i) => ({ path: b.path, bytes: Number(sizes[i]) })).filter((f) => f.bytes > limit);
   if (over.length === 0) return;
   throw new DaedalusError(

@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { constants, inflateSync } from 'node:zlib';
 
 /**
  * Reading a ref from the file git keeps it in costs microseconds; asking git costs a process, and
@@ -62,4 +63,25 @@ export async function headOnlyMovedForward(gitDir: string, head: string): Promis
     previous = to;
   }
   return previous === head;
+}
+
+/**
+ * The size of a blob stored as a loose object (as a commit just made leaves it), from the header
+ * at the start of its compressed file; null when it is packed, elsewhere (alternates) or unreadable.
+ */
+export async function looseBlobSize(commonDir: string, oid: string): Promise<number | null> {
+  if (!OID.test(oid)) return null;
+  const file = await open(join(commonDir, 'objects', oid.slice(0, 2), oid.slice(2)), 'r').catch(() => null);
+  if (!file) return null;
+  try {
+    // Enough compressed bytes for any block header before the object's own "blob <size>\0".
+    const { buffer, bytesRead } = await file.read(Buffer.alloc(4096), 0, 4096, 0);
+    const head = inflateSync(buffer.subarray(0, bytesRead), { finishFlush: constants.Z_SYNC_FLUSH });
+    const m = /^blob (\d+)\0/.exec(head.toString('latin1', 0, Math.min(head.length, 40)));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  } finally {
+    await file.close();
+  }
 }

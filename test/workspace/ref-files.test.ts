@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { headFromFiles, headOnlyMovedForward, looseRef } from '../../src/workspace/ref-files.js';
+import { randomBytes } from 'node:crypto';
+import { headFromFiles, headOnlyMovedForward, looseBlobSize, looseRef } from '../../src/workspace/ref-files.js';
 import { provisionTask } from '../../src/workspace/index.js';
 import { useFixture } from './fixture.js';
 
@@ -91,5 +92,29 @@ describe('reading refs from their files', () => {
       await make(t);
       expect(await headOnlyMovedForward(t.gitDir, await t.head()), name).toBe(false);
     }
+  });
+
+  it('reads the size of a loose blob from its header as git does, and gives up on a packed one or a commit', async () => {
+    const t = await worktree('sizes');
+    const contents = {
+      'small.txt': 'hello\n',
+      'empty.txt': '',
+      'text.txt': 'line of text\n'.repeat(20_000),
+      'noise.bin': randomBytes(300_000).toString('base64'),
+    };
+    const oids: Record<string, string> = {};
+    for (const [name, text] of Object.entries(contents)) {
+      await t.f.repo.write(name, text, t.w.path);
+      oids[name] = (await t.git(['hash-object', '-w', name])).trim();
+    }
+    for (const [name, oid] of Object.entries(oids)) {
+      expect(await looseBlobSize(t.commonDir, oid), name).toBe(Number((await t.git(['cat-file', '-s', oid])).trim()));
+    }
+    expect(await looseBlobSize(t.commonDir, await t.head())).toBeNull(); // a commit, not a blob
+    expect(await looseBlobSize(t.commonDir, '../../config')).toBeNull();
+    await t.f.repo.commit('the blobs, reachable so the repack takes them', t.w.path);
+    await t.f.repo.git(['repack', '-adq']);
+    await t.f.repo.git(['prune-packed']);
+    expect(await looseBlobSize(t.commonDir, oids['noise.bin']!)).toBeNull();
   });
 });
