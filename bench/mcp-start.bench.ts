@@ -52,8 +52,10 @@ function consumer(name: string, packageRoot: string): string {
   return dir;
 }
 
-const env = (): NodeJS.ProcessEnv => {
-  const e: NodeJS.ProcessEnv = { ...process.env, DAEDALUS_BUS: `sqlite:${join(work, 'bus.db')}`, DAEDALUS_SCOPE: work, DAEDALUS_FILE_ROOT: work, DAEDALUS_HOME: join(work, 'home') };
+/** A bus file per contender: an older build refuses a bus a newer one has migrated (SCHEMA_TOO_NEW). */
+const env = (contender: string): NodeJS.ProcessEnv => {
+  const bus = `sqlite:${join(work, `bus-${contender.replace(/[^a-z0-9]+/gi, '-')}.db`)}`;
+  const e: NodeJS.ProcessEnv = { ...process.env, DAEDALUS_BUS: bus, DAEDALUS_SCOPE: work, DAEDALUS_FILE_ROOT: work, DAEDALUS_HOME: join(work, 'home') };
   delete e.DAEDALUS_DEBUG;
   return e;
 };
@@ -65,7 +67,7 @@ const INITIALIZE = line({ id: 1, method: 'initialize', params: { protocolVersion
 function once(c: Contender): Promise<Sample> {
   return new Promise((resolvePromise, reject) => {
     const t0 = performance.now();
-    const child = spawn(c.command, c.args, { cwd: c.cwd ?? REPO, env: env(), stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = spawn(c.command, c.args, { cwd: c.cwd ?? REPO, env: env(c.name), stdio: ['pipe', 'pipe', 'ignore'] });
     let initMs = 0;
     let out = '';
     let done = false;
