@@ -7,8 +7,7 @@ import { taskLayout, type RunLayout } from './layout.js';
 import type { TaskMeta } from './meta.js';
 import { readJson, updateTaskMeta } from './meta.js';
 import { withLock } from './lock.js';
-import { linkedGitDir } from './pin.js';
-import { headFromFiles } from './ref-files.js';
+import { worktreeHead } from './ref-files.js';
 import { runVerify, type VerifyResult, type VerifySpec } from './verify.js';
 
 export interface IntegrateOptions extends TaskOptions {
@@ -154,8 +153,7 @@ export async function mergeLocked(
 
 /** The head of a worktree: from its files when they settle it, which spares a process under the lock. */
 export async function headOf(ctx: RunContext, path: string): Promise<string> {
-  const gitDir = await linkedGitDir(path).catch(() => null);
-  const known = gitDir ? await headFromFiles(gitDir, ctx.repo.commonDir) : null;
+  const known = (await worktreeHead(path, ctx.repo.commonDir))?.head;
   return known?.commit ?? (await ctx.git.ok(path, ['rev-parse', 'HEAD'], 'rev-parse')).trim();
 }
 

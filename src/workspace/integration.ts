@@ -2,8 +2,7 @@ import { join } from 'node:path';
 import { DaedalusError } from '../common/index.js';
 import type { RunContext, RunOptions } from './context.js';
 import { commitOf, exists, openRun } from './context.js';
-import { linkedGitDir } from './pin.js';
-import { headFromFiles } from './ref-files.js';
+import { worktreeHead } from './ref-files.js';
 import { splitZ } from './git.js';
 import type { RunMeta } from './meta.js';
 import { readRunMeta, writeJson } from './meta.js';
@@ -215,9 +214,9 @@ export function markClean(path: string, head: string): void {
 async function stillClean(ctx: RunContext, path: string): Promise<string | null> {
   const head = cleanAt.get(path);
   if (!head) return null;
-  const gitDir = await linkedGitDir(path).catch(() => null);
-  if (!gitDir || (await exists(join(gitDir, 'MERGE_HEAD')))) return null;
-  const now = await headFromFiles(gitDir, ctx.repo.commonDir);
+  const found = await worktreeHead(path, ctx.repo.commonDir);
+  if (!found || (await exists(join(found.gitDir, 'MERGE_HEAD')))) return null;
+  const now = found.head;
   return now && now.commit === head && now.symbolic === `refs/heads/${ctx.layout.integrationBranch}` ? head : null;
 }
 

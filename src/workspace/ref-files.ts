@@ -1,6 +1,7 @@
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants, inflateSync } from 'node:zlib';
+import { linkedGitDir } from './pin.js';
 
 /**
  * Reading a ref from the file git keeps it in costs microseconds; asking git costs a process, and
@@ -38,6 +39,12 @@ export async function headFromFiles(gitDir: string, commonDir: string): Promise<
   if (!m) return null;
   const commit = await looseRef(commonDir, m[1]!);
   return commit ? { commit, symbolic: m[1]! } : null;
+}
+
+/** A linked worktree's git dir (from its `.git` file) and its HEAD from the files; null without a git dir. */
+export async function worktreeHead(worktree: string, commonDir: string): Promise<{ gitDir: string; head: HeadFile | null } | null> {
+  const gitDir = await linkedGitDir(worktree).catch(() => null);
+  return gitDir ? { gitDir, head: await headFromFiles(gitDir, commonDir) } : null;
 }
 
 /**
