@@ -9,3 +9,4 @@ export { bestEffort, warnToStderr, type Warn } from './best-effort.js';
 export { processOutput, type Output } from './output.js';
 export { daedalusHome } from './home.js';
 export { packageVersion } from './version.js';
+export { directSpawner, processSpawner, SpawnError, useSpawnHelper, type GroupChild, type Spawner } from './spawner.js';

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { processSpawner } from '../common/index.js';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { AgentProcess, HarnessEvent, ProcessEnd } from './types.js';
 
@@ -10,13 +10,24 @@ import type { AgentProcess, HarnessEvent, ProcessEnd } from './types.js';
  * own TERM before the KILL, and an agent ignoring SIGTERM outlived its supervisor. So no agent
  * outlives its supervisor. sh starts in a millisecond, which keeps dispatch fast; a Node guard
  * would cost tens.
+ *
+ * When the agent exits by itself, the guard sends what it left in the group SIGTERM (SIGKILL follows
+ * once the output pipes closed, or after the drain), then kills and reaps its own watcher (a shell builtin reads the pipe, so there is no `cat` to orphan). The group
+ * is then usually empty the moment the guard's exit is seen: one kill(0) tells, where a watcher
+ * left to die on its own became a zombie only a scan of /proc could tell from a live process.
  */
 const GUARD = `exec 3<&0
 "$@" </dev/null &
 child=$!
-{ trap '' TERM; cat <&3 >/dev/null; kill -TERM -$$ 2>/dev/null; sleep 2; kill -KILL -$$ 2>/dev/null; } >/dev/null 2>&1 &
+{ trap '' TERM; while read -r _ <&3; do :; done; kill -TERM -$$ 2>/dev/null; sleep 2; kill -KILL -$$ 2>/dev/null; } >/dev/null 2>&1 &
+watcher=$!
 wait "$child"
-exit $?`;
+status=$?
+trap '' TERM
+kill -TERM -$$ 2>/dev/null
+kill -KILL "$watcher" 2>/dev/null
+wait "$watcher" 2>/dev/null
+exit $status`;
 
 const TAIL_BYTES = 4000;
 /** Longer than the guard's sweep (TERM, 2 s, KILL), after which nothing in the group holds the pipes. */
@@ -31,14 +42,8 @@ export interface SpawnOptions {
   parseLine?: (line: string) => HarnessEvent[];
 }
 
-export function spawnGroup(command: string, args: string[], opts: SpawnOptions): Promise<AgentProcess> {
+export async function spawnGroup(command: string, args: string[], opts: SpawnOptions): Promise<AgentProcess> {
   const startedAt = Date.now();
-  const child = spawn('/bin/sh', ['-c', GUARD, 'daedalus-guard', command, ...args], {
-    cwd: opts.cwd,
-    env: opts.env,
-    detached: true,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
   const listeners: ((e: HarnessEvent) => void)[] = [];
   const emit = (e: HarnessEvent) => {
     for (const l of listeners) l(e);
@@ -46,31 +51,36 @@ export function spawnGroup(command: string, args: string[], opts: SpawnOptions):
   let log: WriteStream | null = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : null;
   let tail = '';
   const parse = opts.parseLine ?? ((line: string) => [{ kind: 'output', text: line } as HarnessEvent]);
-  const onData = (buffered: { rest: string }) => (chunk: Buffer) => {
+  const rest = { 1: '', 2: '' };
+  const onOutput = (chunk: Buffer, stream: 1 | 2) => {
     const text = chunk.toString('utf8');
     log?.write(chunk);
     tail = (tail + text).slice(-TAIL_BYTES);
-    const lines = (buffered.rest + text).split('\n');
-    buffered.rest = lines.pop() ?? '';
+    const lines = (rest[stream] + text).split('\n');
+    rest[stream] = lines.pop() ?? '';
     for (const line of lines) if (line.trim() !== '') for (const e of parse(line)) emit(e);
   };
-  child.stdout.on('data', onData({ rest: '' }));
-  child.stderr.on('data', onData({ rest: '' }));
-  // The pipe stays open for the agent's whole life: closing it is the guard's signal to kill.
-  child.stdin.on('error', () => undefined);
+  // The guard's stdin pipe stays open for the agent's whole life: its closing is the signal to kill.
+  const child = await processSpawner()
+    .group('/bin/sh', ['-c', GUARD, 'daedalus-guard', command, ...args], { cwd: opts.cwd, env: opts.env, onOutput })
+    .catch((e: unknown) => {
+      log?.end();
+      throw e;
+    });
 
-  const exited = new Promise<ProcessEnd>((resolve) => {
-    child.on('exit', (code, signal) => {
-      // Closing our end now lets the guard sweep anything the agent left running in its group.
-      child.stdin.end();
-      const durationMs = Date.now() - startedAt;
-      // 'exit' can come before the last output is read; the tail must hold it, so wait for the
-      // pipes to close — but not for a process that left the group and kept them open.
+  const pgid = child.pid;
+  const exited = child.exit.then(({ code, signal }) => {
+    const durationMs = Date.now() - startedAt;
+    // The exit can come before the last output is read; the tail must hold it, so wait for the
+    // pipes to close — but not for a process that left the group and kept them open.
+    return new Promise<ProcessEnd>((resolve) => {
       let settled = false;
       const settle = () => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        // The guard sent its leftovers SIGTERM as it exited; what still holds on now is killed.
+        killGroup(pgid, 'SIGKILL');
         const end = { exitCode: code, signal, durationMs, tail: tail.trim() };
         const l = log;
         log = null;
@@ -78,32 +88,26 @@ export function spawnGroup(command: string, args: string[], opts: SpawnOptions):
         else resolve(end);
       };
       const timer = setTimeout(settle, DRAIN_MS);
-      child.once('close', settle);
+      void child.closed.then(settle);
     });
   });
 
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('spawn', () => {
-      const pgid = child.pid!;
-      resolve({
-        pgid,
-        startedAt,
-        onEvent: (l) => listeners.push(l),
-        exited,
-        async terminate(graceMs = 5000) {
-          if (child.exitCode !== null || child.signalCode !== null) return exited;
-          killGroup(pgid, 'SIGTERM');
-          const timer = setTimeout(() => killGroup(pgid, 'SIGKILL'), graceMs);
-          const end = await exited;
-          clearTimeout(timer);
-          // The leader is gone; anything left in its group goes too.
-          killGroup(pgid, 'SIGKILL');
-          return end;
-        },
-      });
-    });
-  });
+  return {
+    pgid,
+    startedAt,
+    onEvent: (l) => listeners.push(l),
+    exited,
+    async terminate(graceMs = 5000) {
+      if (child.hasExited()) return exited;
+      killGroup(pgid, 'SIGTERM');
+      const timer = setTimeout(() => killGroup(pgid, 'SIGKILL'), graceMs);
+      const end = await exited;
+      clearTimeout(timer);
+      // The leader is gone; anything left in its group goes too.
+      killGroup(pgid, 'SIGKILL');
+      return end;
+    },
+  };
 }
 
 export function killGroup(pgid: number, signal: NodeJS.Signals): boolean {

@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { DaedalusError } from '../common/index.js';
+import { DaedalusError, processSpawner, SpawnError } from '../common/index.js';
 
 export interface GitRunOptions {
   cwd: string;
@@ -60,42 +59,20 @@ export interface RealGitRunnerOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** The real runner: child_process directly, because every millisecond per call shows in provisioning. */
+/** The real runner, through the process's spawner (a helper process in a supervisor). */
 export function createGitRunner(options: RealGitRunnerOptions = {}): GitRunner {
   const binary = options.binary ?? 'git';
   return {
-    run(args, { cwd, env, input, signal }) {
+    async run(args, { cwd, env, input, signal }) {
       // Built per call (microseconds) so a changed process.env is seen, as a child process would.
       const baseEnv = gitEnvironment(options.env ?? process.env);
-      return new Promise<GitResult>((resolve, reject) => {
-        const child = spawn(binary, args, {
-          cwd,
-          env: env ? { ...baseEnv, ...env } : baseEnv,
-          // No stdin pipe unless there is input: one socket pair less per git process.
-          stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-          signal,
-        });
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        child.stdout!.on('data', (b: Buffer) => out.push(b));
-        child.stderr!.on('data', (b: Buffer) => err.push(b));
-        child.on('error', (e: NodeJS.ErrnoException) => {
-          const what = e.code === 'ENOENT' ? `git not found or directory missing (${cwd})` : e.message;
-          reject(new DaedalusError('GIT_ERROR', `could not start git ${args[0] ?? ''}: ${what}`));
-        });
-        child.on('close', (code, sig) => {
-          resolve({
-            stdout: Buffer.concat(out).toString('utf8'),
-            stderr: Buffer.concat(err).toString('utf8'),
-            exitCode: code ?? (sig ? 128 : 1),
-          });
-        });
-        if (child.stdin) {
-          // An early-exiting git closes stdin; the EPIPE is not ours to report.
-          child.stdin.on('error', () => undefined);
-          child.stdin.end(input ?? '');
-        }
-      });
+      try {
+        const r = await processSpawner().run(binary, args, { cwd, env: env ? { ...baseEnv, ...env } : baseEnv, input, signal });
+        return { stdout: r.stdout, stderr: r.stderr, exitCode: r.code ?? (r.signal ? 128 : 1) };
+      } catch (e) {
+        const what = e instanceof SpawnError && e.code === 'ENOENT' ? `git not found or directory missing (${cwd})` : (e as Error).message;
+        throw new DaedalusError('GIT_ERROR', `could not start git ${args[0] ?? ''}: ${what}`);
+      }
     },
   };
 }

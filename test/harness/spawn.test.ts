@@ -9,6 +9,17 @@ import { spawnGroup } from '../../src/harness/index.js';
 import { alive, groupGone, waitFor } from '../run/helpers.js';
 
 const SPAWN = fileURLToPath(new URL('../../dist/harness/spawn.js', import.meta.url));
+const COMMON = fileURLToPath(new URL('../../dist/common/index.js', import.meta.url));
+
+/** True while anything of the group is left, zombies included (what one kill(0) sees). */
+function groupHasAnyProcess(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe('the process-group guard', () => {
   const dirs: string[] = [];
@@ -16,9 +27,10 @@ describe('the process-group guard', () => {
     await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
   });
 
-  it('kills its agent when the supervisor holding its pipe is SIGKILLed', async () => {
+  it.each(['direct', 'helper'])('kills its agent when the supervisor holding its pipe is SIGKILLed (%s spawns)', async (how) => {
     // A throwaway supervisor: it starts a guarded `sleep 60`, says the pids, and waits to be killed.
     const code = `
+      if (${JSON.stringify(how)} === 'helper') (await import(${JSON.stringify(COMMON)})).useSpawnHelper();
       const { spawnGroup } = await import(${JSON.stringify(SPAWN)});
       const p = await spawnGroup('sleep', ['60'], { cwd: '/', env: { PATH: process.env.PATH } });
       setTimeout(() => console.log(JSON.stringify({ pgid: p.pgid })), 200);
@@ -33,8 +45,9 @@ describe('the process-group guard', () => {
     await waitFor('the guarded sleep to die', () => groupGone(pgid), 30_000, 20);
   });
 
-  it('escalates to SIGKILL for an agent that ignores SIGTERM when its supervisor is SIGKILLed', async () => {
+  it.each(['direct', 'helper'])('escalates to SIGKILL for an agent that ignores SIGTERM when its supervisor is SIGKILLed (%s spawns)', async (how) => {
     const code = `
+      if (${JSON.stringify(how)} === 'helper') (await import(${JSON.stringify(COMMON)})).useSpawnHelper();
       const { spawnGroup } = await import(${JSON.stringify(SPAWN)});
       const p = await spawnGroup('/bin/sh', ['-c', 'trap "" TERM; echo ready; while :; do sleep 1; done'], { cwd: '/', env: { PATH: process.env.PATH } });
       p.onEvent((e) => { if (e.kind === 'output' && e.text === 'ready') console.log(JSON.stringify({ pgid: p.pgid })); });
@@ -67,5 +80,59 @@ describe('the process-group guard', () => {
     await stubborn.terminate(500);
     await waitFor('the group to be gone', () => groupGone(stubborn.pgid), 3000, 20);
     expect(alive(grandchild)).toBe(false);
+  });
+
+  it('leaves an empty group behind when its agent exits by itself, so one kill(0) tells it is over', async () => {
+    // The old guard left its watcher (and the watcher's cat) to die after the pipe closed: the group
+    // lived on, and only a scan of /proc could say whether what was left was alive.
+    const p = await spawnGroup('/bin/sh', ['-c', 'echo done'], { cwd: '/', env: { PATH: process.env.PATH ?? '' } });
+    const end = await p.exited;
+    expect(end).toMatchObject({ exitCode: 0, tail: 'done' });
+    expect(groupHasAnyProcess(p.pgid)).toBe(false);
+  });
+
+  it('kills what an agent that exited by itself left running, even when it ignores SIGTERM', async () => {
+    const p = await spawnGroup('/bin/sh', ['-c', '(trap "" TERM; exec sleep 60 >/dev/null 2>&1) & echo $!'], { cwd: '/', env: { PATH: process.env.PATH ?? '' } });
+    const end = await p.exited;
+    const leftover = Number(end.tail);
+    expect(leftover).toBeGreaterThan(1);
+    await waitFor('the leftover to be killed', () => !alive(leftover), 30_000, 20);
+  });
+
+  it('with the spawn helper, a Ctrl-C to the supervisor\'s terminal group leaves its agents and its spawns working', async () => {
+    // The supervisor decides what Ctrl-C means (it waits for its agents); a helper that died of the
+    // group's SIGINT would take every agent's pipe, and so every agent, with it.
+    const code = `
+      const common = await import(${JSON.stringify(COMMON)});
+      common.useSpawnHelper();
+      const { spawnGroup } = await import(${JSON.stringify(SPAWN)});
+      const p = await spawnGroup('sleep', ['60'], { cwd: '/', env: { PATH: process.env.PATH } });
+      process.on('SIGINT', async () => {
+        const r = await common.processSpawner().run('echo', ['still spawning'], { cwd: '/', env: { PATH: process.env.PATH } }).catch((e) => ({ stdout: 'failed: ' + e.message }));
+        console.log(JSON.stringify({ after: r.stdout.trim() }));
+      });
+      console.log(JSON.stringify({ pgid: p.pgid }));
+      setInterval(() => {}, 1000);
+    `;
+    const parent = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    const lines: string[] = [];
+    let rest = '';
+    parent.stdout!.on('data', (b: Buffer) => {
+      const parts = (rest + b.toString()).split('\n');
+      rest = parts.pop() ?? '';
+      lines.push(...parts.filter(Boolean));
+    });
+    try {
+      await waitFor('the agent to start', () => lines.length > 0, 60_000, 20);
+      const { pgid } = JSON.parse(lines[0]!) as { pgid: number };
+      process.kill(-parent.pid!, 'SIGINT');
+      await waitFor('the supervisor to spawn after the Ctrl-C', () => lines.length > 1, 60_000, 20);
+      expect(JSON.parse(lines[1]!)).toEqual({ after: 'still spawning' });
+      expect(groupGone(pgid)).toBe(false);
+      parent.kill('SIGKILL');
+      await waitFor('the agent to die with its supervisor', () => groupGone(pgid), 30_000, 20);
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 });

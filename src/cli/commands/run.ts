@@ -1,4 +1,4 @@
-import { bestEffort, DaedalusError, processOutput, type Output } from '../../common/index.js';
+import { bestEffort, DaedalusError, processOutput, useSpawnHelper, type Output } from '../../common/index.js';
 import { formatReport, Progress, runPlan, type ProgressMode, type RunOptions, type RunResult } from '../../run/index.js';
 
 export interface RunCommandOptions extends Omit<RunOptions, 'onNote' | 'onDecision' | 'onStart' | 'signal'> {
@@ -25,7 +25,10 @@ export async function runCommand(opts: RunCommandOptions): Promise<RunResult> {
       ac.abort();
     } else process.exit(130);
   };
-  if (!opts.signal) process.on('SIGINT', onSigint);
+  if (!opts.signal) {
+    process.on('SIGINT', onSigint);
+    useSpawnHelper();
+  }
   opts.signal?.addEventListener('abort', () => ac.abort());
   let progress: Progress | null = null;
   try {

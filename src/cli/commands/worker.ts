@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { openStore, resolveBusAddress, resolveScope } from '../../bus/index.js';
-import { daedalusHome, DaedalusError, processOutput, type Output } from '../../common/index.js';
+import { daedalusHome, DaedalusError, processOutput, useSpawnHelper, type Output } from '../../common/index.js';
 import { startDetachedWorker } from '../../harness/index.js';
 import { liveExecutors } from '../../records/index.js';
 import { runWorker, type WorkerOptions } from '../../run/index.js';
@@ -54,6 +54,7 @@ export async function workerCommand(o: WorkerCommandOptions): Promise<number> {
   if (!o.signal) {
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
+    useSpawnHelper();
   }
   o.signal?.addEventListener('abort', () => ac.abort());
   try {

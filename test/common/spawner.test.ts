@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { directSpawner, SpawnError, type Spawner } from '../../src/common/index.js';
+import { HelperSpawner } from '../../src/common/spawner.js';
+import { waitFor } from '../run/helpers.js';
+
+const HELPER = fileURLToPath(new URL('../../dist/common/spawn-helper.js', import.meta.url));
+const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+
+/** The helper's pid: the one child of this process running the helper script. */
+function helperPids(): number[] {
+  const children = readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  return children.filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('spawn-helper.js');
+    } catch {
+      return false;
+    }
+  });
+}
+
+const helpers: number[] = [];
+afterEach(() => {
+  for (const pid of helpers.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+function helper(): HelperSpawner {
+  const before = new Set(helperPids());
+  const h = new HelperSpawner(HELPER);
+  // Recorded once it exists, so the test never leaves one behind.
+  void h.run('true', [], { cwd: '/', env }).then(() => helpers.push(...helperPids().filter((p) => !before.has(p))));
+  return h;
+}
+
+describe.each([
+  ['direct', () => directSpawner],
+  ['helper', helper],
+] as [string, () => Spawner][])('the %s spawner', (_name, make) => {
+  it('runs a command to its end with its input, output, errors and exit code', async () => {
+    const s = make();
+    const r = await s.run('/bin/sh', ['-c', 'cat; echo to-err >&2; exit 3'], { cwd: '/tmp', env, input: 'from stdin ✓\n' });
+    expect(r).toEqual({ stdout: 'from stdin ✓\n', stderr: 'to-err\n', code: 3, signal: null });
+    const many = await Promise.all(Array.from({ length: 20 }, (_, i) => s.run('/bin/sh', ['-c', `echo ${i}`], { cwd: '/', env })));
+    expect(many.map((m) => m.stdout.trim())).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+  });
+
+  it('says ENOENT for a command or working directory that does not exist', async () => {
+    const s = make();
+    await expect(s.run('no-such-command-here', [], { cwd: '/', env })).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(s.run('true', [], { cwd: '/no/such/dir', env })).rejects.toBeInstanceOf(SpawnError);
+  });
+
+  it('ends a command when its signal aborts', async () => {
+    const ac = new AbortController();
+    const running = make().run('sleep', ['60'], { cwd: '/', env, signal: ac.signal });
+    setTimeout(() => ac.abort(), 50);
+    await expect(running).resolves.toMatchObject({ code: null, signal: 'SIGTERM' });
+  });
+
+  it('streams a group leader’s output in order, then its exit and the pipes closing', async () => {
+    const chunks: string[] = [];
+    const g = await make().group('/bin/sh', ['-c', 'for i in 1 2 3; do echo line$i; done; echo oops >&2; exit 4'], { cwd: '/', env, onOutput: (b, s) => chunks.push(`${s}:${b.toString()}`) });
+    expect(g.pid).toBeGreaterThan(1);
+    await expect(g.exit).resolves.toEqual({ code: 4, signal: null });
+    await g.closed;
+    expect(g.hasExited()).toBe(true);
+    expect(chunks.filter((c) => c.startsWith('1:')).join('').replace(/1:/g, '')).toBe('line1\nline2\nline3\n');
+    expect(chunks.filter((c) => c.startsWith('2:'))).toEqual(['2:oops\n']);
+  });
+});
+
+describe('the spawn helper', () => {
+  it('fails the commands in flight when it dies, and a new helper serves the next ones', async () => {
+    const h = helper();
+    await h.run('true', [], { cwd: '/', env });
+    await waitFor('the helper to be recorded', () => helpers.length > 0, 30_000, 10);
+    const inFlight = h.run('sleep', ['60'], { cwd: '/', env });
+    const group = await h.group('sleep', ['60'], { cwd: '/', env, onOutput: () => undefined });
+    process.kill(helpers[0]!, 'SIGKILL');
+    await expect(inFlight).rejects.toMatchObject({ code: 'EHELPER' });
+    // The group's guard lost its pipe with the helper: the leader is reported gone.
+    await expect(group.exit).resolves.toEqual({ code: null, signal: 'SIGKILL' });
+    const after = await h.run('/bin/sh', ['-c', 'echo again'], { cwd: '/', env });
+    expect(after.stdout).toBe('again\n');
+    helpers.push(...helperPids());
+  });
+
+  it('exits when the process that started it is gone, instead of lingering', async () => {
+    const h = helper();
+    await h.run('true', [], { cwd: '/', env });
+    await waitFor('the helper to be recorded', () => helpers.length > 0, 30_000, 10);
+    const pid = helpers[0]!;
+    // Its stdin closing is what the death of its parent looks like to it.
+    (h as unknown as { helper: { stdin: { end(): void } } }).helper.stdin.end();
+    await waitFor('the helper to exit', () => {
+      try {
+        process.kill(pid, 0);
+        return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z') ?? true;
+      } catch {
+        return true;
+      }
+    }, 30_000, 10);
+  });
+});
