@@ -3,7 +3,8 @@
  * hand (issue 15, item 3). Side by side, three interleaved repetitions, median and spread:
  * - N `true` shell tasks at 8 agents (integration on) against a bash loop that does, 8 at a time,
  *   `git worktree add` + commit + `git merge --no-ff` (one at a time, under flock) + `git worktree remove`;
- * - the supervisor's own CPU per task (its process's rusage, children excluded);
+ * - the supervisor's own CPU per task (its process's rusage, children excluded), and that of the
+ *   spawn helper that starts its git commands and agents (a child it talks to, measured the same way);
  * - git processes per task (a counting `git` first on PATH);
  * - a chain of 50 dependent tasks, per step, against the same loop run one task after another;
  * - tasks that each write a file (committed and merged, as the loop's are), at the first N.
@@ -59,6 +60,8 @@ interface Figures {
   wallMs: number;
   /** The supervisor's own CPU (user + system); NaN for the loop. */
   cpuMs: number;
+  /** Its spawn helper's CPU (0 for a build without one); NaN for the loop. */
+  helperMs: number;
   gits: number;
 }
 
@@ -77,8 +80,9 @@ async function daedalus(cli: string, n: number, chain: boolean, write = false): 
   const rusage = join(dir, 'rusage.jsonl');
   rmSync(gitLog, { force: true });
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', PRELOAD, cli, '--bus', `sqlite:${join(dir, 'bus.db')}`, 'run', plan, '--repo', repo, '--agents', String(AGENTS), '--json'], {
-    env: { ...baseEnv, DAEDALUS_HOME: join(dir, 'home'), DAEDALUS_BENCH_RUSAGE: rusage },
+  // In NODE_OPTIONS so the spawn helper, a Node child of the supervisor, reports its CPU too.
+  const child = spawn(process.execPath, [cli, '--bus', `sqlite:${join(dir, 'bus.db')}`, 'run', plan, '--repo', repo, '--agents', String(AGENTS), '--json'], {
+    env: { ...baseEnv, DAEDALUS_HOME: join(dir, 'home'), DAEDALUS_BENCH_RUSAGE: rusage, NODE_OPTIONS: `--import ${PRELOAD}` },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -87,8 +91,9 @@ async function daedalus(cli: string, n: number, chain: boolean, write = false): 
   const wallMs = performance.now() - t0;
   const report = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { type?: string; counts?: Record<string, number> };
   if (report.type !== 'report' || report.counts?.done !== n) throw new Error(`daedalus run exited ${code}: ${JSON.stringify(report.counts ?? out.slice(-500))}`);
-  const usage = JSON.parse(readFileSync(rusage, 'utf8').trim().split('\n').at(-1)!) as { cpuUs: number };
-  return { wallMs, cpuMs: usage.cpuUs / 1000, gits: gitCalls() };
+  const usage = readFileSync(rusage, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { cpuUs: number; script: string });
+  const cpuOf = (script: string) => usage.filter((u) => u.script === script).reduce((s, u) => s + u.cpuUs / 1000, 0);
+  return { wallMs, cpuMs: cpuOf('main.js'), helperMs: cpuOf('spawn-helper.js'), gits: gitCalls() };
 }
 
 /**
@@ -119,7 +124,7 @@ async function loop(n: number, chain: boolean): Promise<Figures> {
   if (code !== 0) throw new Error(`the bash loop exited ${code}`);
   const merges = Number(execFileSync(realGit, ['rev-list', '--merges', '--count', 'main'], { cwd: repo, encoding: 'utf8', env: baseEnv }).trim());
   if (merges !== n) throw new Error(`the bash loop made ${merges} merges, not ${n}`);
-  return { wallMs, cpuMs: NaN, gits: gitCalls() };
+  return { wallMs, cpuMs: NaN, helperMs: NaN, gits: gitCalls() };
 }
 
 type Variant = (n: number, chain: boolean, write: boolean) => Promise<Figures>;
@@ -153,13 +158,17 @@ async function main(): Promise<void> {
         spread(perTask(fs, n, 'wallMs'), 0),
         name === 'loop' ? '1' : round(wall / loopWall, 2),
         name === 'loop' ? '-' : spread(perTask(fs, n, 'cpuMs'), 0),
+        name === 'loop' ? '-' : spread(perTask(fs, n, 'helperMs'), 0),
         round(median(perTask(fs, n, 'gits')), 1),
         name === 'loop' ? '-' : round((wall - loopWall) / unit, 0),
       ]);
       const key = `${label.replace(/[^a-z0-9]+/gi, '_')}_${name}`;
       figures[`${key}_wall_ms`] = round(wall, 0);
       figures[`${key}_ms_per_task`] = round(wall / n, 1);
-      if (name !== 'loop') figures[`${key}_cpu_ms_per_task`] = round(median(perTask(fs, n, 'cpuMs')), 1);
+      if (name !== 'loop') {
+        figures[`${key}_cpu_ms_per_task`] = round(median(perTask(fs, n, 'cpuMs')), 1);
+        figures[`${key}_helper_cpu_ms_per_task`] = round(median(perTask(fs, n, 'helperMs')), 1);
+      }
       figures[`${key}_git_per_task`] = round(median(perTask(fs, n, 'gits')), 2);
     }
   };
@@ -170,7 +179,7 @@ async function main(): Promise<void> {
   addRows(`chain of ${CHAIN}`, CHAIN, await interleaved(variants, CHAIN, true), CHAIN);
   printTable(
     `Cost per task: \`true\` shell tasks (and writing ones), integration on, against git by hand (worktree add + commit + merge --no-ff + worktree remove); median (min–max) of ${REPS}, interleaved${before ? `; before = ${before.sha.slice(0, 10)}` : ''}`,
-    ['workload', 'variant', 'wall s', 'wall ms/task', '× loop', 'supervisor CPU ms/task', 'git procs/task', 'ms/task above loop'],
+    ['workload', 'variant', 'wall s', 'wall ms/task', '× loop', 'supervisor CPU ms/task', 'spawn helper CPU ms/task', 'git procs/task', 'ms/task above loop'],
     rows,
   );
   console.log('goals: 200 tasks ≤ 1.5× loop; supervisor CPU ≤ 50 ms/task; chain ≤ 150 ms/step above loop');
