@@ -28,6 +28,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as busModule from '../src/bus/index.js';
+import { useSpawnHelper } from '../src/common/index.js';
 import * as harnessModule from '../src/harness/index.js';
 import type { Harness } from '../src/harness/index.js';
 import * as runModule from '../src/run/index.js';
@@ -257,6 +258,8 @@ async function loadBefore(): Promise<Impl | null> {
 }
 
 async function main(): Promise<void> {
+  // This process is the supervisor of the `daedalus` variant: it spawns as `daedalus run` does.
+  useSpawnHelper();
   const restore = isolateGitConfig();
   const server = await startModelServer(script);
   const figures: Record<string, unknown> = {};
