@@ -10,4 +10,4 @@ export { processOutput, type Output } from './output.js';
 export { daedalusHome } from './home.js';
 export { packageVersion } from './version.js';
 export { directSpawner, processSpawner, SpawnError, useSpawnHelper, type GroupChild, type Spawner } from './spawner.js';
-export { capYoungGeneration } from './heap.js';
+export { keepHeapLean } from './heap.js';

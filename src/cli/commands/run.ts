@@ -1,4 +1,4 @@
-import { bestEffort, DaedalusError, capYoungGeneration, processOutput, useSpawnHelper, type Output } from '../../common/index.js';
+import { bestEffort, DaedalusError, keepHeapLean, processOutput, useSpawnHelper, type Output } from '../../common/index.js';
 import { formatReport, Progress, runPlan, type ProgressMode, type RunOptions, type RunResult } from '../../run/index.js';
 
 export interface RunCommandOptions extends Omit<RunOptions, 'onNote' | 'onDecision' | 'onStart' | 'signal'> {
@@ -28,7 +28,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<RunResult> {
   if (!opts.signal) {
     process.on('SIGINT', onSigint);
     useSpawnHelper();
-    capYoungGeneration();
+    keepHeapLean();
   }
   opts.signal?.addEventListener('abort', () => ac.abort());
   let progress: Progress | null = null;

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { openStore, resolveBusAddress, resolveScope } from '../../bus/index.js';
-import { daedalusHome, DaedalusError, capYoungGeneration, processOutput, useSpawnHelper, type Output } from '../../common/index.js';
+import { daedalusHome, DaedalusError, keepHeapLean, processOutput, useSpawnHelper, type Output } from '../../common/index.js';
 import { startDetachedWorker } from '../../harness/index.js';
 import { liveExecutors } from '../../records/index.js';
 import { runWorker, type WorkerOptions } from '../../run/index.js';
@@ -55,7 +55,7 @@ export async function workerCommand(o: WorkerCommandOptions): Promise<number> {
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
     useSpawnHelper();
-    capYoungGeneration();
+    keepHeapLean();
   }
   o.signal?.addEventListener('abort', () => ac.abort());
   try {
