@@ -105,38 +105,16 @@ export const directSpawner: Spawner = {
   },
 };
 
-/** What the supervisor asks its spawn helper, one JSON line each. */
-export type HelperRequest =
-  | { op: 'run'; id: number; file: string; args: string[]; cwd: string; env: Record<string, string>; input?: string }
-  | { op: 'group'; id: number; file: string; args: string[]; cwd: string; env: Record<string, string> }
-  | { op: 'kill'; id: number };
-
-/** What the helper answers, one JSON line each, tagged with the request's id. */
-export type HelperReply =
+type Reply =
   | { id: number; ev: 'error'; code?: string; message: string }
-  | { id: number; ev: 'done'; code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+  | { id: number; ev: 'close'; code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
   | { id: number; ev: 'spawn'; pid: number }
   | { id: number; ev: 'out'; s: 1 | 2; b: string }
-  | { id: number; ev: 'exit'; code: number | null; signal: NodeJS.Signals | null }
-  | { id: number; ev: 'close' };
-
-/** Calls fn with each JSON line of a stream, parsed; both ends of the helper's pipes read this way. */
-export function onJsonLines<T>(stream: Readable, fn: (message: T) => void): void {
-  let buffered = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    buffered += chunk;
-    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      if (line !== '') fn(JSON.parse(line) as T);
-    }
-  });
-}
+  | { id: number; ev: 'exit'; code: number | null; signal: NodeJS.Signals | null };
 
 /** The helper's end of one request: fed every reply with its id, and told when the helper died. */
 interface Pending {
-  reply(r: HelperReply): void;
+  reply(r: Reply): void;
   helperGone(): void;
 }
 
@@ -151,7 +129,7 @@ export class HelperSpawner implements Spawner {
   run(file: string, args: readonly string[], { cwd, env, input, signal }: RunOptions): Promise<RunOutcome> {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      const onAbort = () => this.send({ op: 'kill', id });
+      const onAbort = () => this.send({ op: 'kill', id, signal: 'SIGTERM' });
       const done = () => {
         signal?.removeEventListener('abort', onAbort);
         this.settle(id);
@@ -159,7 +137,7 @@ export class HelperSpawner implements Spawner {
       this.track(id, {
         reply: (r) => {
           done();
-          if (r.ev === 'done') resolve({ stdout: r.stdout, stderr: r.stderr, code: r.code, signal: r.signal });
+          if (r.ev === 'close') resolve({ stdout: r.stdout, stderr: r.stderr, code: r.code, signal: r.signal });
           else if (r.ev === 'error') reject(new SpawnError(r.message, r.code));
         },
         helperGone: () => {
@@ -168,7 +146,7 @@ export class HelperSpawner implements Spawner {
         },
       });
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.send({ op: 'run', id, file, args: [...args], cwd, env, ...(input === undefined ? {} : { input }) });
+      this.send({ op: 'run', id, file, args, cwd, env, ...(input === undefined ? {} : { input }) });
     });
   }
 
@@ -205,7 +183,7 @@ export class HelperSpawner implements Spawner {
           reject(new SpawnError(`the spawn helper exited while starting ${file}`, 'EHELPER'));
         },
       });
-      this.send({ op: 'group', id, file, args: [...args], cwd, env });
+      this.send({ op: 'group', id, file, args, cwd, env });
     });
   }
 
@@ -228,7 +206,7 @@ export class HelperSpawner implements Spawner {
     }
   }
 
-  private send(message: HelperRequest): void {
+  private send(message: object): void {
     this.start().stdin!.write(`${JSON.stringify(message)}\n`);
   }
 
@@ -237,7 +215,17 @@ export class HelperSpawner implements Spawner {
     const helper = spawn(process.execPath, [this.script], { stdio: ['pipe', 'pipe', 'inherit'], env: process.env });
     this.helper = helper;
     (helper.stdin as Writable).on('error', ignore);
-    onJsonLines(helper.stdout as Readable, (r: HelperReply) => this.pending.get(r.id)?.reply(r));
+    let buffered = '';
+    (helper.stdout as Readable).setEncoding('utf8');
+    (helper.stdout as Readable).on('data', (chunk: string) => {
+      buffered += chunk;
+      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        const r = JSON.parse(line) as Reply;
+        this.pending.get(r.id)?.reply(r);
+      }
+    });
     const gone = () => {
       if (this.helper !== helper) return;
       this.helper = undefined;
@@ -269,7 +257,6 @@ export function useSpawnHelper(): void {
 
 function helperScript(): string | undefined {
   const here = new URL('.', import.meta.url);
-  const built = here.pathname.includes('/dist/') ? new URL('spawn-helper.js', here) : new URL('../../dist/common/spawn-helper.js', here);
-  const path = fileURLToPath(built);
-  return existsSync(path) ? path : undefined;
+  const candidates = here.pathname.includes('/dist/') ? [new URL('spawn-helper.js', here)] : [new URL('../../dist/common/spawn-helper.js', here)];
+  return candidates.map((u) => fileURLToPath(u)).find((p) => existsSync(p));
 }
