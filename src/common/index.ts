@@ -11,3 +11,4 @@ export { daedalusHome } from './home.js';
 export { packageVersion } from './version.js';
 export { directSpawner, processSpawner, SpawnError, useSpawnHelper, type GroupChild, type Spawner } from './spawner.js';
 export { keepHeapLean } from './heap.js';
+export { processAlive } from './process-alive.js';

@@ -2,26 +2,11 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { RunClaim, Store, Task } from '../bus/index.js';
-import { describeError } from '../common/index.js';
+import { describeError, processAlive } from '../common/index.js';
 import type { RunContext } from '../executor/index.js';
 import { attemptDir, LEASE_FILE, packageOf } from '../executor/index.js';
 import { endPreviousAttempt, executedElsewhere, integrateCompleted } from '../executor/index.js';
 import type { RunRecord } from '../records/index.js';
-
-export function processAlive(pid: number): boolean {
-  try {
-    // A zombie is dead: orphans wait for init to reap them, which can take seconds.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    try {
-      process.kill(pid, 0);
-      return process.platform !== 'linux';
-    } catch {
-      return false;
-    }
-  }
-}
 
 async function giveBack(ctx: RunContext, t: Task): Promise<boolean> {
   try {

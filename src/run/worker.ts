@@ -1,12 +1,11 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { openStore, resolveBusAddress, resolveScope, type Store, type StoreOptions } from '../bus/index.js';
-import { bestEffort, daedalusHome, describeError, isDaedalusError, withReleasers } from '../common/index.js';
+import { bestEffort, daedalusHome, describeError, isDaedalusError, processAlive, withReleasers } from '../common/index.js';
 import { AgentPool } from '../executor/index.js';
 import type { Harness } from '../harness/index.js';
 import { EXECUTOR_ROLE, liveExecutors } from '../records/index.js';
 import type { GateDecision, Sampler } from '../resources/index.js';
-import { processAlive } from './recover.js';
 import { RunHelpers } from './assist.js';
 import { runPlan, type RunResult } from './run.js';
 

@@ -3,7 +3,7 @@ import { link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promi
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DaedalusError } from '../common/index.js';
+import { DaedalusError, processAlive } from '../common/index.js';
 
 export interface LockOptions {
   /** Give up waiting after this long with LOCK_HELD. Default 10 minutes: a merge can be slow. */
@@ -109,15 +109,6 @@ async function isStale(path: string, holder: Holder | null): Promise<boolean> {
   }
   if (holder.host !== hostname()) return false;
   return !processAlive(holder.pid);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { openStore, resolveBusAddress, resolveScope } from '../../bus/index.js';
-import { daedalusHome, DaedalusError, keepHeapLean, processOutput, useSpawnHelper, type Output } from '../../common/index.js';
+import { daedalusHome, DaedalusError, keepHeapLean, processAlive, processOutput, useSpawnHelper, type Output } from '../../common/index.js';
 import { startDetachedWorker } from '../../harness/index.js';
 import { liveExecutors } from '../../records/index.js';
 import { runWorker, type WorkerOptions } from '../../run/index.js';
@@ -97,9 +97,12 @@ async function stopWorkers(o: WorkerCommandOptions, out: Output): Promise<number
         out.out(`worker ${i.id} (pid ${i.pid}) was not running`);
       }
     }
-    // Graceful: agents get SIGTERM and their tasks are given back before the worker exits.
+    // Graceful: agents get SIGTERM and their tasks are given back before the worker exits. A
+    // worker deregisters before it has closed its bus and ended its processes: "stopped" waits
+    // for the process itself to be gone too.
     for (let waited = 0; ; waited += 200) {
-      const left = (await liveExecutors(store, scope)).filter((i) => here.some((h) => h.id === i.id));
+      const registered = await liveExecutors(store, scope);
+      const left = here.filter((h) => registered.some((i) => i.id === h.id) || processAlive(h.pid!));
       if (left.length === 0) break;
       if (waited > 120_000) throw new DaedalusError('TIMEOUT', `worker(s) ${left.map((i) => i.pid).join(', ')} did not stop within 2 minutes`, 'kill them with SIGKILL; their agents\' guards end the agents');
       await new Promise((r) => setTimeout(r, 200));
