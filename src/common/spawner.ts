@@ -105,16 +105,38 @@ export const directSpawner: Spawner = {
   },
 };
 
-type Reply =
+/** What the supervisor asks its spawn helper, one JSON line each. */
+export type HelperRequest =
+  | { op: 'run'; id: number; file: string; args: string[]; cwd: string; env: Record<string, string>; input?: string }
+  | { op: 'group'; id: number; file: string; args: string[]; cwd: string; env: Record<string, string> }
+  | { op: 'kill'; id: number };
+
+/** What the helper answers, one JSON line each, tagged with the request's id. */
+export type HelperReply =
   | { id: number; ev: 'error'; code?: string; message: string }
-  | { id: number; ev: 'close'; code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+  | { id: number; ev: 'done'; code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
   | { id: number; ev: 'spawn'; pid: number }
   | { id: number; ev: 'out'; s: 1 | 2; b: string }
-  | { id: number; ev: 'exit'; code: number | null; signal: NodeJS.Signals | null };
+  | { id: number; ev: 'exit'; code: number | null; signal: NodeJS.Signals | null }
+  | { id: number; ev: 'close' };
+
+/** Calls fn with each JSON line of a stream, parsed; both ends of the helper's pipes read this way. */
+export function onJsonLines<T>(stream: Readable, fn: (message: T) => void): void {
+  let buffered = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buffered += chunk;
+    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      if (line !== '') fn(JSON.parse(line) as T);
+    }
+  });
+}
 
 /** The helper's end of one request: fed every reply with its id, and told when the helper died. */
 interface Pending {
-  reply(r: Reply): void;
+  reply(r: HelperReply): void;
   helperGone(): void;
 }
 
@@ -126,10 +148,20 @@ export class HelperSpawner implements Spawner {
 
   constructor(private readonly script: string) {}
 
+  /** The running helper's pid, if one runs: for diagnostics, and for tests that kill it. */
+  get pid(): number | undefined {
+    return this.helper?.pid;
+  }
+
+  /** Lets the helper go: it exits once its stdin closes, as when the supervisor dies. */
+  close(): void {
+    this.helper?.stdin?.end();
+  }
+
   run(file: string, args: readonly string[], { cwd, env, input, signal }: RunOptions): Promise<RunOutcome> {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      const onAbort = () => this.send({ op: 'kill', id, signal: 'SIGTERM' });
+      const onAbort = () => this.send({ op: 'kill', id });
       const done = () => {
         signal?.removeEventListener('abort', onAbort);
         this.settle(id);
@@ -137,7 +169,7 @@ export class HelperSpawner implements Spawner {
       this.track(id, {
         reply: (r) => {
           done();
-          if (r.ev === 'close') resolve({ stdout: r.stdout, stderr: r.stderr, code: r.code, signal: r.signal });
+          if (r.ev === 'done') resolve({ stdout: r.stdout, stderr: r.stderr, code: r.code, signal: r.signal });
           else if (r.ev === 'error') reject(new SpawnError(r.message, r.code));
         },
         helperGone: () => {
@@ -146,7 +178,7 @@ export class HelperSpawner implements Spawner {
         },
       });
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.send({ op: 'run', id, file, args, cwd, env, ...(input === undefined ? {} : { input }) });
+      this.send({ op: 'run', id, file, args: [...args], cwd, env, ...(input === undefined ? {} : { input }) });
     });
   }
 
@@ -183,7 +215,7 @@ export class HelperSpawner implements Spawner {
           reject(new SpawnError(`the spawn helper exited while starting ${file}`, 'EHELPER'));
         },
       });
-      this.send({ op: 'group', id, file, args, cwd, env });
+      this.send({ op: 'group', id, file, args: [...args], cwd, env });
     });
   }
 
@@ -206,7 +238,7 @@ export class HelperSpawner implements Spawner {
     }
   }
 
-  private send(message: object): void {
+  private send(message: HelperRequest): void {
     this.start().stdin!.write(`${JSON.stringify(message)}\n`);
   }
 
@@ -215,17 +247,7 @@ export class HelperSpawner implements Spawner {
     const helper = spawn(process.execPath, [this.script], { stdio: ['pipe', 'pipe', 'inherit'], env: process.env });
     this.helper = helper;
     (helper.stdin as Writable).on('error', ignore);
-    let buffered = '';
-    (helper.stdout as Readable).setEncoding('utf8');
-    (helper.stdout as Readable).on('data', (chunk: string) => {
-      buffered += chunk;
-      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        const r = JSON.parse(line) as Reply;
-        this.pending.get(r.id)?.reply(r);
-      }
-    });
+    onJsonLines(helper.stdout as Readable, (r: HelperReply) => this.pending.get(r.id)?.reply(r));
     const gone = () => {
       if (this.helper !== helper) return;
       this.helper = undefined;
@@ -257,6 +279,7 @@ export function useSpawnHelper(): void {
 
 function helperScript(): string | undefined {
   const here = new URL('.', import.meta.url);
-  const candidates = here.pathname.includes('/dist/') ? [new URL('spawn-helper.js', here)] : [new URL('../../dist/common/spawn-helper.js', here)];
-  return candidates.map((u) => fileURLToPath(u)).find((p) => existsSync(p));
+  const built = here.pathname.includes('/dist/') ? new URL('spawn-helper.js', here) : new URL('../../dist/common/spawn-helper.js', here);
+  const path = fileURLToPath(built);
+  return existsSync(path) ? path : undefined;
 }

@@ -1,30 +1,17 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { directSpawner, SpawnError, type Spawner } from '../../src/common/index.js';
+import { directSpawner, processAlive, SpawnError, type Spawner } from '../../src/common/index.js';
 import { HelperSpawner } from '../../src/common/spawner.js';
 import { waitFor } from '../run/helpers.js';
 
 const HELPER = fileURLToPath(new URL('../../dist/common/spawn-helper.js', import.meta.url));
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 
-/** The helper's pid: the one child of this process running the helper script. */
-function helperPids(): number[] {
-  const children = readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  return children.filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('spawn-helper.js');
-    } catch {
-      return false;
-    }
-  });
-}
-
-const helpers: number[] = [];
+const started: HelperSpawner[] = [];
 afterEach(() => {
-  for (const pid of helpers.splice(0)) {
+  for (const h of started.splice(0)) {
     try {
-      process.kill(pid, 'SIGKILL');
+      if (h.pid) process.kill(h.pid, 'SIGKILL');
     } catch {
       // already gone
     }
@@ -32,10 +19,8 @@ afterEach(() => {
 });
 
 function helper(): HelperSpawner {
-  const before = new Set(helperPids());
   const h = new HelperSpawner(HELPER);
-  // Recorded once it exists, so the test never leaves one behind.
-  void h.run('true', [], { cwd: '/', env }).then(() => helpers.push(...helperPids().filter((p) => !before.has(p))));
+  started.push(h);
   return h;
 }
 
@@ -80,32 +65,24 @@ describe('the spawn helper', () => {
   it('fails the commands in flight when it dies, and a new helper serves the next ones', async () => {
     const h = helper();
     await h.run('true', [], { cwd: '/', env });
-    await waitFor('the helper to be recorded', () => helpers.length > 0, 30_000, 10);
+    const first = h.pid!;
     const inFlight = h.run('sleep', ['60'], { cwd: '/', env });
     const group = await h.group('sleep', ['60'], { cwd: '/', env, onOutput: () => undefined });
-    process.kill(helpers[0]!, 'SIGKILL');
+    process.kill(first, 'SIGKILL');
     await expect(inFlight).rejects.toMatchObject({ code: 'EHELPER' });
     // The group's guard lost its pipe with the helper: the leader is reported gone.
     await expect(group.exit).resolves.toEqual({ code: null, signal: 'SIGKILL' });
     const after = await h.run('/bin/sh', ['-c', 'echo again'], { cwd: '/', env });
     expect(after.stdout).toBe('again\n');
-    helpers.push(...helperPids());
+    expect(h.pid).not.toBe(first);
   });
 
   it('exits when the process that started it is gone, instead of lingering', async () => {
     const h = helper();
     await h.run('true', [], { cwd: '/', env });
-    await waitFor('the helper to be recorded', () => helpers.length > 0, 30_000, 10);
-    const pid = helpers[0]!;
+    const pid = h.pid!;
     // Its stdin closing is what the death of its parent looks like to it.
-    (h as unknown as { helper: { stdin: { end(): void } } }).helper.stdin.end();
-    await waitFor('the helper to exit', () => {
-      try {
-        process.kill(pid, 0);
-        return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z') ?? true;
-      } catch {
-        return true;
-      }
-    }, 30_000, 10);
+    h.close();
+    await waitFor('the helper to exit', () => !processAlive(pid), 30_000, 10);
   });
 });
