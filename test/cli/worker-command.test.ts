@@ -1,8 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, resolveScope } from '../../src/bus/index.js';
@@ -10,6 +12,8 @@ import { liveExecutors } from '../../src/records/index.js';
 import { isolateGitConfig, makeTempRepo, type TempRepo } from '../helpers/git-repo.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const LINGERING = fileURLToPath(new URL('fixtures/lingering-worker.ts', import.meta.url));
+const REPO = fileURLToPath(new URL('../..', import.meta.url)); // where `--import tsx` finds tsx
 
 describe('daedalus worker on the command line', () => {
   let repo: TempRepo;
@@ -64,6 +68,36 @@ describe('daedalus worker on the command line', () => {
       expect(state).toMatch(/^(gone|Z)$/);
     } finally {
       await store.close();
+    }
+  });
+
+  it('--stop says stopped only once the worker process is gone, not when it has left the bus', async () => {
+    const stand = spawn(process.execPath, ['--import', 'tsx', LINGERING, env.DAEDALUS_BUS!, resolveScope(repo.root, {})], {
+      cwd: REPO,
+      env: { ...process.env, NODE_OPTIONS: '' },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const standGone = once(stand, 'exit');
+    const standSays = createInterface({ input: stand.stdout! })[Symbol.asyncIterator]();
+    try {
+      expect((await standSays.next()).value).toBe('ready');
+      const stop = spawn(process.execPath, [CLI, 'worker', '--stop'], { cwd: repo.root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+      let said = '';
+      stop.stdout!.on('data', (b: Buffer) => (said += b.toString()));
+      const stopEnded = once(stop, 'exit').then(() => 'ended');
+      expect((await standSays.next()).value).toBe('deregistered');
+      // Off the bus, still running: whatever --stop says now must not be "stopped". It polls every
+      // 200 ms, so three seconds give the old behaviour fifteen chances to say it too early; the
+      // right behaviour passes however long this takes.
+      expect(await Promise.race([stopEnded, new Promise((r) => setTimeout(() => r('still waiting'), 3000))])).toBe('still waiting');
+      expect(said).not.toMatch(/stopped/);
+      stand.stdin!.end();
+      await standGone;
+      expect(await stopEnded).toBe('ended');
+      expect(said).toMatch(/stopped/);
+      expect(stop.exitCode).toBe(0);
+    } finally {
+      stand.kill('SIGKILL');
     }
   });
 
