@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Store } from '../bus/index.js';
-import { DaedalusError } from '../common/index.js';
+import { DaedalusError, processAlive } from '../common/index.js';
 import { builtFile, shQuote } from '../harness/index.js';
 import { liveExecutors } from '../records/index.js';
 import { hasSession, runTmux } from '../tmux/index.js';
@@ -51,15 +51,6 @@ export interface KillSwarmResult {
   livePanes: number[];
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function killSwarm(o: { store: Store; scope: string; socket: string; tmux?: string; waitMs?: number }): Promise<KillSwarmResult> {
   const { store, scope } = o;
   const panesBefore = (await hasSession(o.socket, SWARM_SESSION, o.tmux)) ? await listPanes(o.socket, `=${SWARM_SESSION}:agents`, o.tmux) : [];
@@ -99,6 +90,6 @@ export async function killSwarm(o: { store: Store; scope: string; socket: string
     elsewhere,
     panesClosed: closed,
     leasedTasks: held.filter((t) => !t.assignee?.startsWith('role:agent.') && here.some((h) => h.id === t.leaseOwner)).map((t) => t.id),
-    livePanes: workerPanes.map((p) => p.pid).filter(alive),
+    livePanes: workerPanes.map((p) => p.pid).filter(processAlive),
   };
 }

@@ -11,6 +11,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { processAlive } from '../common/index.js';
 import type { ScriptSpec } from '../plan/index.js';
 
 interface ScriptPackage {
@@ -98,16 +99,6 @@ function commit(files: string[]): void {
   git('commit', '--no-verify', '-q', '-m', `${pkg.id}: ${pkg.description.split('\n')[0]!.slice(0, 60)}`);
 }
 
-/** A process that is running (a zombie has finished). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
 /**
  * DAEDALUS_SCRIPT_LEDGER, for tests that prove attempts never overlap: each attempt appends
  * `start TASK ATTEMPT PID`, after appending `overlap TASK EARLIER ATTEMPT` for every earlier
@@ -120,7 +111,7 @@ function signLedger(): void {
   const lines = existsSync(ledger) ? readFileSync(ledger, 'utf8').split('\n') : [];
   for (const line of lines) {
     const [kind, t, a, pid] = line.split(' ');
-    if (kind === 'start' && t === task && Number(a) < attempt && alive(Number(pid))) appendFileSync(ledger, `overlap ${task} ${a} ${attempt}\n`);
+    if (kind === 'start' && t === task && Number(a) < attempt && processAlive(Number(pid))) appendFileSync(ledger, `overlap ${task} ${a} ${attempt}\n`);
   }
   appendFileSync(ledger, `start ${task} ${attempt} ${process.pid}\n`);
 }

@@ -4,6 +4,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writ
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore, resolveScope, type Store } from '../../src/bus/index.js';
+import { processAlive } from '../../src/common/index.js';
 import type { Cluster } from '../setup/postgres-cluster.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -118,18 +119,6 @@ class Supervisor {
   }
 }
 
-function stateOf(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0]!;
-  } catch {
-    return null;
-  }
-}
-const isAlive = (pid: number) => {
-  const s = stateOf(pid);
-  return s !== null && s !== 'Z';
-};
 
 /** The agents' shells now alive, by their pid files. */
 function liveAgents(world: ChaosWorld): number[] {
@@ -137,7 +126,7 @@ function liveAgents(world: ChaosWorld): number[] {
   const out: number[] = [];
   for (const f of readdirSync(dir)) {
     const pid = Number(readFileSync(join(dir, f), 'utf8'));
-    if (pid > 0 && isAlive(pid)) out.push(pid);
+    if (pid > 0 && processAlive(pid)) out.push(pid);
   }
   return out;
 }
@@ -226,7 +215,7 @@ export async function runChaos(world: ChaosWorld, o: ChaosOptions): Promise<Chao
         process.kill(pid, 'SIGSTOP');
         stopped.add(pid);
         // Half of them are let go again; the rest are ended by the idle timeout.
-        if (random() < 0.5) setTimeout(() => void (isAlive(pid) && process.kill(pid, 'SIGCONT')), 500 + random() * 2000).unref();
+        if (random() < 0.5) setTimeout(() => void (processAlive(pid) && process.kill(pid, 'SIGCONT')), 500 + random() * 2000).unref();
       } else if (kind === 'pg-restart') {
         world.cluster!.pause(random() < 0.5 ? 'fast' : 'immediate');
         await sleep(500 + random() * 2500);
@@ -250,7 +239,7 @@ export async function runChaos(world: ChaosWorld, o: ChaosOptions): Promise<Chao
       await resume();
     }
     if (sup.running) process.kill(-sup.child.pid!, 'SIGKILL');
-    for (const pid of stopped) if (isAlive(pid)) process.kill(pid, 'SIGCONT');
+    for (const pid of stopped) if (processAlive(pid)) process.kill(pid, 'SIGCONT');
 
     // What happened, from the ledger, the bus and the integration branch.
     const ledger = readFileSync(join(world.dir, 'ledger'), 'utf8').split('\n').filter(Boolean);

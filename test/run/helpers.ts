@@ -137,17 +137,10 @@ export function groupMembers(pgid: number): number[] {
   return out;
 }
 
-export const groupGone = (pgid: number) => groupMembers(pgid).length === 0;
-
 /** True while a process is alive (a zombie is not). */
-export function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
+export { processAlive as alive } from '../../src/common/index.js';
+
+export const groupGone = (pgid: number) => groupMembers(pgid).length === 0;
 
 /** Polls until the condition holds; fails with the message at the deadline. */
 export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 30_000, everyMs = 100): Promise<T> {
