@@ -45,9 +45,21 @@ const SHORT_BUSY_MS = 20;
 /**
  * better-sqlite3 is synchronous, so without this every Store call would settle in microtasks and a
  * loop of them (claim, complete, claim, ...) would never let timers or I/O run: heartbeats, lock
- * retries and wake-ups of the same process would starve. One event-loop turn per call is cheap.
+ * retries and wake-ups of the same process would starve. A call lets the event loop turn once when
+ * the last turn it took was more than TURN_EVERY_MS ago, so timers and I/O wait at most about that,
+ * and a busy loop of calls does not pay for a turn (a trip through epoll) on every one.
  */
-const turn = () => new Promise<void>((r) => setImmediate(r));
+const TURN_EVERY_MS = 10;
+let lastTurn = -Infinity;
+function turn(): Promise<void> | null {
+  if (performance.now() - lastTurn < TURN_EVERY_MS) return null;
+  return new Promise<void>((r) =>
+    setImmediate(() => {
+      lastTurn = performance.now();
+      r();
+    }),
+  );
+}
 
 /** How long a write waits for the database lock before giving up with BUS_UNAVAILABLE. */
 const LOCK_WAIT_MS = 60_000;
@@ -70,8 +82,9 @@ export class SqliteDriver implements SqlDriver {
   private watcher: CommitWatcher | null = null;
   private readonly doorbell: Doorbell;
   readonly fast: FastPath = new SqliteFastPath({
-    writeSync: (fn) => this.writeSync(fn),
+    runSync: (fn) => this.runSync(fn),
     prepare: (sql) => this.stmt(sql),
+    connection: () => this.db,
     depsJson: dialect.depsJson,
   });
   private readonly retryMs: number;
@@ -212,7 +225,8 @@ export class SqliteDriver implements SqlDriver {
 
   write<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
     return this.guarded(async () => {
-      await turn();
+      const turning = turn();
+      if (turning) await turning;
       this.stmt('BEGIN IMMEDIATE').run();
       try {
         const value = await fn(this.tx);
@@ -226,21 +240,14 @@ export class SqliteDriver implements SqlDriver {
   }
 
   /**
-   * A write transaction whose body is synchronous (the fast path): nothing else runs while it holds
-   * the lock, so the lock is held exactly as long as its statements take.
+   * Runs a synchronous body whose statements commit themselves (the fast path): nothing else runs
+   * while one holds the lock, so the lock is held exactly as long as that statement takes.
    */
-  private writeSync<T>(fn: () => T): Promise<T> {
+  private runSync<T>(fn: () => T): Promise<T> {
     return this.guarded(async () => {
-      await turn();
-      this.stmt('BEGIN IMMEDIATE').run();
-      try {
-        const value = fn();
-        this.stmt('COMMIT').run();
-        return value;
-      } catch (e) {
-        this.rollback();
-        throw e;
-      }
+      const turning = turn();
+      if (turning) await turning;
+      return fn();
     });
   }
 
@@ -262,7 +269,8 @@ export class SqliteDriver implements SqlDriver {
     // Reads share the connection with writes, so they queue behind an open write transaction. In
     // WAL mode they are not blocked by other connections' writers, but can be, briefly, by WAL recovery.
     return this.guarded(async () => {
-      await turn();
+      const turning = turn();
+      if (turning) await turning;
       return fn(this.tx);
     });
   }

@@ -1,10 +1,13 @@
 /**
- * Claim and complete on SQLite as one synchronous transaction each: prepared statements run back to
- * back with no await between them, so the write lock is held only for the statements themselves —
- * under contention from many processes, lock hold time is what throughput is made of. The rows and
- * events are those of the general path (src/bus/sql/tasks-lease.ts; the shared conformance suite
- * runs against both). Anything unusual — a lapsed lease to recover first, a refused token — falls
- * back to the general path, which also explains refusals.
+ * Claim and complete on SQLite as one autocommit statement each. Under contention from many
+ * processes, the time the write lock is held is what throughput is made of, and a statement that
+ * commits itself holds it for its own work only: no BEGIN and COMMIT round trips, no second
+ * statement for the events. The events are written by TEMP triggers on this connection, which fire
+ * only while a fast-path statement runs (daedalus_fast_path() says so); the general path on the
+ * same connection writes its own, as on PostgreSQL. The rows and events are the general path's
+ * (src/bus/sql/tasks-lease.ts); the shared conformance suite runs the contract both ways. Anything
+ * unusual — a lapsed lease to recover first, a refused token — falls back to the general path,
+ * which also explains refusals.
  */
 import type Database from 'better-sqlite3';
 import type { ClaimNextInput, Json, Lease, Task } from '../types.js';
@@ -13,17 +16,52 @@ import { newToken } from '../sql/ids.js';
 import { claimFilter } from '../sql/tasks-lease.js';
 import { rowToTask, toJson } from '../sql/rows.js';
 
-/** An event row: scope, type, at, task_id, instance_id, run_id, data. */
-type EventRow = [string, string, number, string | null, string | null, string | null, string];
-
 export interface SyncWriter {
-  /** Runs fn inside BEGIN IMMEDIATE … COMMIT on the driver's connection, in its queue. */
-  writeSync<T>(fn: () => T): Promise<T>;
+  /** Runs fn on the driver's connection, in its queue, outside any transaction: each statement commits itself. */
+  runSync<T>(fn: () => T): Promise<T>;
   prepare(sql: string): Database.Statement;
+  /** The driver's connection, for the one-time setup of the triggers and their gate (the schema exists by then). */
+  connection(): Database.Database;
   readonly depsJson: string;
 }
 
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const EVENT = `INSERT INTO events (scope, type, at, task_id, instance_id, run_id, data)`;
+
+/**
+ * The general path's events, in its order: a claim's task.leased; a completion's task.integrating,
+ * or its lock.released for each lock, task.done, then task.ready for each dependent it unblocked.
+ * `at` is the statement's clock, which it writes to updated_at.
+ */
+const TRIGGERS = `
+CREATE TEMP TRIGGER IF NOT EXISTS fast_task_leased AFTER UPDATE OF state ON tasks
+WHEN NEW.state = 'leased' AND OLD.state = 'ready' AND daedalus_fast_path()
+BEGIN
+  ${EVENT} VALUES (NEW.scope, 'task.leased', NEW.updated_at, NEW.id, NEW.lease_owner, NEW.run_id,
+    json_object('owner', COALESCE(NEW.lease_owner, ''), 'attempt', NEW.attempt));
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS fast_task_integrating AFTER UPDATE OF state ON tasks
+WHEN NEW.state = 'integrating' AND OLD.state IN ('leased', 'running') AND daedalus_fast_path()
+BEGIN
+  ${EVENT} VALUES (NEW.scope, 'task.integrating', NEW.updated_at, NEW.id, NEW.lease_owner, NEW.run_id, '{}');
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS fast_task_done AFTER UPDATE OF state ON tasks
+WHEN NEW.state = 'done' AND OLD.state IN ('leased', 'running') AND daedalus_fast_path()
+BEGIN
+  ${EVENT} SELECT scope, 'lock.released', NEW.updated_at, task_id, owner, NULL,
+    json_object('path', path, 'owner', owner, 'reason', 'task done') FROM locks WHERE task_id = NEW.id;
+  DELETE FROM locks WHERE task_id = NEW.id;
+  ${EVENT} VALUES (NEW.scope, 'task.done', NEW.updated_at, NEW.id, NEW.lease_owner, NEW.run_id, '{}');
+  UPDATE tasks SET pending_deps = pending_deps - 1,
+    state = CASE WHEN pending_deps = 1 AND state = 'blocked' THEN 'ready' ELSE state END,
+    updated_at = NEW.updated_at
+  WHERE id IN (SELECT task_id FROM task_deps WHERE depends_on = NEW.id);
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS fast_task_ready AFTER UPDATE OF state ON tasks
+WHEN NEW.state = 'ready' AND OLD.state = 'blocked' AND daedalus_fast_path()
+BEGIN
+  ${EVENT} VALUES (NEW.scope, 'task.ready', NEW.updated_at, NEW.id, NULL, NEW.run_id, '{}');
+END;
+`;
 
 function taskOf(row: Row): Task {
   const { deps_json, ...rest } = row;
@@ -35,33 +73,48 @@ function bind(params: readonly Param[]): unknown[] {
 }
 
 export class SqliteFastPath implements FastPath {
+  /** True only while a fast-path statement runs: the triggers' gate. */
+  private active = false;
+  private installed = false;
+
   constructor(private readonly w: SyncWriter) {}
 
-  private appendEvents(rows: EventRow[]): void {
-    // Chunked like the general path's flush, under SQLite's limit on bound parameters.
-    for (let i = 0; i < rows.length; i += 100) {
-      const chunk = rows.slice(i, i + 100);
-      this.w.prepare(`INSERT INTO events (scope, type, at, task_id, instance_id, run_id, data) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`).run(...chunk.flat());
+  private install(): void {
+    if (this.installed) return;
+    const db = this.w.connection();
+    db.function('daedalus_fast_path', { deterministic: false }, () => (this.active ? 1 : 0));
+    db.exec(TRIGGERS);
+    this.installed = true;
+  }
+
+  /** Runs one statement with the triggers armed. */
+  private armed<T>(fn: () => T): T {
+    this.install();
+    this.active = true;
+    try {
+      return fn();
+    } finally {
+      this.active = false;
     }
   }
 
   async claimNext(input: ClaimNextInput, now: number): Promise<{ lease: Lease | null; expiredExist: boolean }> {
     const { where, params } = claimFilter(input, now);
     const token = newToken();
+    // A lapsed lease is recovered by the general path, in the same transaction as its claim: this
+    // statement claims nothing while one exists, and the probe after an empty answer says why.
     const claim = this.w.prepare(
       `UPDATE tasks SET state = 'leased', lease_owner = ?, lease_token = ?, lease_until = ?, not_before = NULL, updated_at = ?
        WHERE id = (SELECT id FROM tasks WHERE ${where.join(' AND ')} ORDER BY prio, rank DESC, created_at, id LIMIT 1)
          AND state = 'ready'
+         AND NOT EXISTS (SELECT 1 FROM tasks WHERE state IN ('leased', 'running') AND lease_until < ?)
        RETURNING *, ${this.w.depsJson}`,
     );
     const expired = this.w.prepare(`SELECT 1 FROM tasks WHERE state IN ('leased', 'running') AND lease_until < ? LIMIT 1`);
-    // Only statements run while the write lock is held; the Task is built after the commit.
-    const r = await this.w.writeSync(() => {
-      // A lapsed lease is recovered by the general path, in the same transaction as its claim.
-      if (expired.get(now) !== undefined) return 'expired' as const;
-      const row = claim.get(...bind([input.owner, token, now + input.leaseMs, now, ...params])) as Row | undefined;
-      if (row) this.appendEvents([[String(row.scope), 'task.leased', now, String(row.id), str(row.lease_owner), str(row.run_id), toJson({ owner: str(row.lease_owner) ?? '', attempt: Number(row.attempt) })]]);
-      return row;
+    const r = await this.w.runSync(() => {
+      const row = this.armed(() => claim.get(...bind([input.owner, token, now + input.leaseMs, now, ...params, now])) as Row | undefined);
+      if (row) return row;
+      return expired.get(now) !== undefined ? ('expired' as const) : undefined;
     });
     if (r === 'expired') return { lease: null, expiredExist: true };
     if (!r) return { lease: null, expiredExist: false };
@@ -77,34 +130,8 @@ export class SqliteFastPath implements FastPath {
          lease_until = CASE WHEN integrate = 1 THEN lease_until ELSE NULL END
        WHERE id = ? AND lease_token = ? AND state IN ('leased', 'running') RETURNING *, ${this.w.depsJson}`,
     );
-    const releaseLocks = this.w.prepare(`DELETE FROM locks WHERE task_id = ? RETURNING scope, path, owner, task_id`);
-    const releaseDependents = this.w.prepare(
-      `UPDATE tasks SET pending_deps = pending_deps - 1,
-         state = CASE WHEN pending_deps = 1 AND state = 'blocked' THEN 'ready' ELSE state END,
-         updated_at = ?
-       WHERE id IN (SELECT task_id FROM task_deps WHERE depends_on = ?) RETURNING id, state, scope, run_id, pending_deps`,
-    );
     const json = toJson(result);
-    const row = await this.w.writeSync(() => {
-      const row = complete.get(json, now, now, id, token) as Row | undefined;
-      if (!row) return undefined;
-      const refs = [String(row.id), str(row.lease_owner), str(row.run_id)] as const;
-      if (row.state !== 'done') {
-        this.appendEvents([[String(row.scope), 'task.integrating', now, ...refs, '{}']]);
-        return row;
-      }
-      // The order of the general path: locks released, the task done, then its dependents ready.
-      const events: EventRow[] = [];
-      for (const l of releaseLocks.all(id) as Row[]) {
-        events.push([String(l.scope), 'lock.released', now, str(l.task_id), String(l.owner), null, toJson({ path: String(l.path), owner: String(l.owner), reason: 'task done' })]);
-      }
-      events.push([String(row.scope), 'task.done', now, ...refs, '{}']);
-      for (const r of releaseDependents.all(now, id) as Row[]) {
-        if (r.state === 'ready' && Number(r.pending_deps) === 0) events.push([String(r.scope), 'task.ready', now, String(r.id), null, str(r.run_id), '{}']);
-      }
-      this.appendEvents(events);
-      return row;
-    });
+    const row = await this.w.runSync(() => this.armed(() => complete.get(json, now, now, id, token) as Row | undefined));
     return row ? taskOf(row) : null;
   }
 }
