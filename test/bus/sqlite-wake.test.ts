@@ -28,6 +28,54 @@ describe('SQLite doorbell', () => {
     bell.close();
   });
 
+  it('rings soon once for a burst, after the code that committed, and at once when closed with a ring due', async () => {
+    const path = doorbellPath(freshDb());
+    const bell = new Doorbell(path);
+    bell.ringSoon();
+    bell.ringSoon();
+    expect(existsSync(path)).toBe(false);
+    await new Promise((r) => setImmediate(r));
+    expect(statSync(path).size).toBe(1);
+    bell.close();
+    const other = doorbellPath(freshDb());
+    const closing = new Doorbell(other);
+    closing.ringSoon();
+    closing.close();
+    expect(statSync(other).size).toBe(1);
+  });
+
+  it('a burst of commits by a loop of store calls wakes a waiter on another connection by the ring, last commit included', async () => {
+    const db = freshDb();
+    const stores: Store[] = [];
+    try {
+      const waiter = await openStore(`sqlite:${db}`, { wakeBackstopMs: 3_600_000 });
+      stores.push(waiter);
+      const writer = await openStore(`sqlite:${db}`);
+      stores.push(writer);
+      await writer.sendMessage({ scope: '/s', from: 'a', to: '*', body: 'creates the doorbell' });
+      await armed(waiter, '/s');
+      let after = await waiter.lastEventId('/s');
+      const asleep = nextEmptyRead(waiter);
+      const waiting = waiter.waitForEvents('/s', { after, types: ['message.'], timeoutMs: 20_000 });
+      await asleep;
+      const sent: number[] = [];
+      for (let i = 0; i < 50; i++) sent.push((await writer.sendMessage({ scope: '/s', from: 'a', to: '*', body: `burst ${i}` })).id);
+      const seen: number[] = [];
+      let r = await waiting;
+      for (;;) {
+        expect(r.timedOut).toBe(false);
+        seen.push(...r.events.map((e) => (e.data as { id: number }).id));
+        if (seen.length >= sent.length) break;
+        after = r.events.at(-1)!.id;
+        r = await waiter.waitForEvents('/s', { after, types: ['message.'], timeoutMs: 20_000 });
+      }
+      expect(seen).toEqual(sent);
+      expect(waiter.wakeStats()).toMatchObject({ backstopWakes: 0, armed: true });
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
   it('a waiter hears a writer that starts after its doorbell file was removed', async () => {
     const db = freshDb();
     const stores: Store[] = [];
@@ -38,6 +86,8 @@ describe('SQLite doorbell', () => {
       stores.push(first);
       await first.sendMessage({ scope: '/s', from: 'a', to: '*', body: 'creates the doorbell' });
       await armed(waiter, '/s');
+      // The ring comes once the code that committed has finished.
+      await new Promise((r) => setImmediate(r));
       rmSync(doorbellPath(db));
       const writer = await openStore(`sqlite:${db}`);
       stores.push(writer);

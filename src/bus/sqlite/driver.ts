@@ -41,6 +41,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * well under a millisecond — is taken where it is cheapest, without a failed attempt to retry.
  */
 const SHORT_BUSY_MS = 20;
+/**
+ * The wait a fast-path statement may take inside the call when no connection of this process holds
+ * a write transaction across an await: then the lock can only be another process's, which frees it
+ * without our event loop. Under contention from many processes a short wait often runs out after
+ * SQLite's busy handler has slept through several free moments of the lock; starting over from a
+ * timer then costs more than waiting on. Bounded, so the event loop is never held for long.
+ */
+const LONG_BUSY_MS = 250;
+/** Write transactions of this process open across an await (the general path's). */
+let heldAcrossAwait = 0;
 
 /**
  * better-sqlite3 is synchronous, so without this every Store call would settle in microtasks and a
@@ -67,9 +77,11 @@ const LOCK_WAIT_MS = 60_000;
 /**
  * One better-sqlite3 connection per Store. Every write is BEGIN IMMEDIATE, so the write lock is
  * taken up front and a transaction can never fail half way with SQLITE_BUSY. Waiting for that lock
- * is done by SQLite's busy handler only briefly (SHORT_BUSY_MS): it sleeps inside the synchronous
- * call and so blocks the event loop, and with it any other Store of the same process that holds the
- * lock across an await. Longer waits are asynchronous here. SQLITE_BUSY never reaches a caller.
+ * is done by SQLite's busy handler only briefly (SHORT_BUSY_MS; LONG_BUSY_MS for a fast-path
+ * statement while nothing of this process holds the lock across an await): it sleeps inside the
+ * synchronous call and so blocks the event loop, and with it any other Store of the same process
+ * that holds the lock across an await. Longer waits are asynchronous here. SQLITE_BUSY never
+ * reaches a caller.
  */
 export class SqliteDriver implements SqlDriver {
   readonly dialect = dialect;
@@ -88,6 +100,7 @@ export class SqliteDriver implements SqlDriver {
     depsJson: dialect.depsJson,
   });
   private readonly retryMs: number;
+  private busyMs = SHORT_BUSY_MS;
 
   constructor(
     readonly path: string,
@@ -227,7 +240,9 @@ export class SqliteDriver implements SqlDriver {
     return this.guarded(async () => {
       const turning = turn();
       if (turning) await turning;
+      this.waitAtMost(SHORT_BUSY_MS);
       this.stmt('BEGIN IMMEDIATE').run();
+      heldAcrossAwait++;
       try {
         const value = await fn(this.tx);
         this.stmt('COMMIT').run();
@@ -235,6 +250,8 @@ export class SqliteDriver implements SqlDriver {
       } catch (e) {
         this.rollback();
         throw e;
+      } finally {
+        heldAcrossAwait--;
       }
     });
   }
@@ -247,8 +264,16 @@ export class SqliteDriver implements SqlDriver {
     return this.guarded(async () => {
       const turning = turn();
       if (turning) await turning;
+      this.waitAtMost(heldAcrossAwait > 0 ? SHORT_BUSY_MS : LONG_BUSY_MS);
       return fn();
     });
+  }
+
+  /** Sets how long SQLite's busy handler may wait inside the next call (a pragma only when it changes). */
+  private waitAtMost(ms: number): void {
+    if (this.busyMs === ms) return;
+    this.db.pragma(`busy_timeout = ${ms}`);
+    this.busyMs = ms;
   }
 
   /** Ends a failed write transaction, if SQLite has not already rolled back what a full disk or I/O error interrupted. */
@@ -286,7 +311,7 @@ export class SqliteDriver implements SqlDriver {
 
   notifyLocal(): void {
     // After the commit, never before: whoever the ring wakes must find the events visible.
-    this.doorbell.ring();
+    this.doorbell.ringSoon();
     if (this.watcher) {
       // Our own waiters are woken right here; our own ring, heard later, then wakes nobody twice
       // and a poll in between does not take it for lost.
