@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +43,17 @@ describe('SQLite doorbell', () => {
     closing.ringSoon();
     closing.close();
     expect(statSync(other).size).toBe(1);
+  });
+
+  it('a process that commits and exits at once still rings', () => {
+    const db = freshDb();
+    const bus = new URL('../../src/bus/index.ts', import.meta.url).pathname;
+    const script = `const { openStore } = await import(${JSON.stringify(bus)});
+      const s = await openStore(${JSON.stringify(`sqlite:${db}`)});
+      await s.sendMessage({ scope: '/s', from: 'a', to: '*', body: 'then exit' });
+      process.exit(0);`;
+    execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: new URL('../..', import.meta.url).pathname, stdio: 'inherit' });
+    expect(statSync(doorbellPath(db)).size).toBe(1);
   });
 
   it('a burst of commits by a loop of store calls wakes a waiter on another connection by the ring, last commit included', async () => {

@@ -4,6 +4,10 @@ import { closeSync, constants, fstatSync, openSync, statSync, writeSync } from '
 export const doorbellPath = (dbPath: string): string => `${dbPath}-wake`;
 
 const BYTE = Buffer.from([0x21]);
+/** Bells with a ring due, rung at exit if the process ends before its next turn (process.exit). */
+const due = new Set<Doorbell>();
+let exitHooked = false;
+
 /** How often a writer makes sure its open doorbell is still the file others watch. */
 const RECHECK_MS = 1000;
 
@@ -32,10 +36,24 @@ export class Doorbell {
    * wakes a little later in such a burst (at most one turn) and reads all of it at once.
    */
   ringSoon(): void {
-    this.pending ??= setImmediate(() => {
-      this.pending = null;
-      this.ring();
-    });
+    if (this.pending) return;
+    if (!exitHooked) {
+      exitHooked = true;
+      process.on('exit', () => {
+        for (const bell of [...due]) bell.flush();
+      });
+    }
+    due.add(this);
+    this.pending = setImmediate(() => this.flush());
+  }
+
+  /** Rings now if a ring is due. */
+  private flush(): void {
+    if (!this.pending) return;
+    clearImmediate(this.pending);
+    this.pending = null;
+    due.delete(this);
+    this.ring();
   }
 
   ring(now = Date.now()): void {
@@ -69,11 +87,7 @@ export class Doorbell {
 
   /** Rings now if a ring is due, then lets the file go. */
   close(): void {
-    if (this.pending) {
-      clearImmediate(this.pending);
-      this.pending = null;
-      this.ring();
-    }
+    this.flush();
     this.release();
   }
 
