@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/bus/open.js';
 import { Doorbell, doorbellPath } from '../../src/bus/sqlite/doorbell.js';
-import type { Store } from '../../src/bus/store.js';
+import type { Store, WaitResult } from '../../src/bus/store.js';
 import { armed, nextEmptyRead } from './conformance/wake.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'daedalus-wake-'));
@@ -56,64 +56,67 @@ describe('SQLite doorbell', () => {
     expect(statSync(doorbellPath(db)).size).toBe(1);
   });
 
-  it('a burst of commits by a loop of store calls wakes a waiter on another connection by the ring, last commit included', async () => {
+  /**
+   * A waiter with no backstop poll, armed, and a writer that has created the doorbell; more stores
+   * on the same bus from open(). Every store is closed afterwards.
+   */
+  async function withArmedWaiter(fn: (s: { db: string; waiter: Store; writer: Store; open: () => Promise<Store> }) => Promise<void>): Promise<void> {
     const db = freshDb();
     const stores: Store[] = [];
+    const open = async (opts = {}) => {
+      const s = await openStore(`sqlite:${db}`, opts);
+      stores.push(s);
+      return s;
+    };
     try {
-      const waiter = await openStore(`sqlite:${db}`, { wakeBackstopMs: 3_600_000 });
-      stores.push(waiter);
-      const writer = await openStore(`sqlite:${db}`);
-      stores.push(writer);
+      const waiter = await open({ wakeBackstopMs: 3_600_000 });
+      const writer = await open();
       await writer.sendMessage({ scope: '/s', from: 'a', to: '*', body: 'creates the doorbell' });
       await armed(waiter, '/s');
-      let after = await waiter.lastEventId('/s');
-      const asleep = nextEmptyRead(waiter);
-      const waiting = waiter.waitForEvents('/s', { after, types: ['message.'], timeoutMs: 20_000 });
-      await asleep;
+      await fn({ db, waiter, writer, open: () => open() });
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  }
+
+  /** A wait for the next messages, started and asleep (nothing newer to read) when this returns. */
+  async function sleepingWait(waiter: Store, after: number): Promise<{ woken: Promise<WaitResult> }> {
+    const asleep = nextEmptyRead(waiter);
+    const woken = waiter.waitForEvents('/s', { after, types: ['message.'], timeoutMs: 20_000 });
+    await asleep;
+    return { woken };
+  }
+
+  it('a burst of commits by a loop of store calls wakes a waiter on another connection by the ring, last commit included', async () => {
+    await withArmedWaiter(async ({ waiter, writer }) => {
+      let { woken } = await sleepingWait(waiter, await waiter.lastEventId('/s'));
       const sent: number[] = [];
       for (let i = 0; i < 50; i++) sent.push((await writer.sendMessage({ scope: '/s', from: 'a', to: '*', body: `burst ${i}` })).id);
       const seen: number[] = [];
-      let r = await waiting;
       for (;;) {
+        const r = await woken;
         expect(r.timedOut).toBe(false);
         seen.push(...r.events.map((e) => (e.data as { id: number }).id));
         if (seen.length >= sent.length) break;
-        after = r.events.at(-1)!.id;
-        r = await waiter.waitForEvents('/s', { after, types: ['message.'], timeoutMs: 20_000 });
+        woken = waiter.waitForEvents('/s', { after: r.events.at(-1)!.id, types: ['message.'], timeoutMs: 20_000 });
       }
       expect(seen).toEqual(sent);
       expect(waiter.wakeStats()).toMatchObject({ backstopWakes: 0, armed: true });
-    } finally {
-      await Promise.all(stores.map((s) => s.close()));
-    }
+    });
   });
 
   it('a waiter hears a writer that starts after its doorbell file was removed', async () => {
-    const db = freshDb();
-    const stores: Store[] = [];
-    try {
-      const waiter = await openStore(`sqlite:${db}`, { wakeBackstopMs: 3_600_000 });
-      stores.push(waiter);
-      const first = await openStore(`sqlite:${db}`);
-      stores.push(first);
-      await first.sendMessage({ scope: '/s', from: 'a', to: '*', body: 'creates the doorbell' });
-      await armed(waiter, '/s');
-      // The ring comes once the code that committed has finished.
+    await withArmedWaiter(async ({ db, waiter, open }) => {
+      // The first writer's ring comes once the code that committed has finished.
       await new Promise((r) => setImmediate(r));
       rmSync(doorbellPath(db));
-      const writer = await openStore(`sqlite:${db}`);
-      stores.push(writer);
-      const after = await waiter.lastEventId('/s');
-      const asleep = nextEmptyRead(waiter);
-      const waiting = waiter.waitForEvents('/s', { after, types: ['message.'], timeoutMs: 20_000 });
-      await asleep;
+      const writer = await open();
+      const { woken } = await sleepingWait(waiter, await waiter.lastEventId('/s'));
       await writer.sendMessage({ scope: '/s', from: 'b', to: '*', body: 'after the removal' });
-      const r = await waiting;
+      const r = await woken;
       expect(r.timedOut).toBe(false);
       expect(r.events.map((e) => e.type)).toEqual(['message.sent']);
       expect(waiter.wakeStats()).toMatchObject({ backstopWakes: 0, armed: true });
-    } finally {
-      await Promise.all(stores.map((s) => s.close()));
-    }
+    });
   });
 });

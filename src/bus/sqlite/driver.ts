@@ -42,8 +42,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 const SHORT_BUSY_MS = 20;
 /**
- * The wait a fast-path statement may take inside the call when no connection of this process holds
- * a write transaction across an await: then the lock can only be another process's, which frees it
+ * The wait a write may take inside the call when no connection of this process holds a write
+ * transaction across an await: then the lock can only be another process's, which frees it
  * without our event loop. Under contention from many processes a short wait often runs out after
  * SQLite's busy handler has slept through several free moments of the lock; starting over from a
  * timer then costs more than waiting on. Bounded, so the event loop is never held for long.
@@ -77,11 +77,10 @@ const LOCK_WAIT_MS = 60_000;
 /**
  * One better-sqlite3 connection per Store. Every write is BEGIN IMMEDIATE, so the write lock is
  * taken up front and a transaction can never fail half way with SQLITE_BUSY. Waiting for that lock
- * is done by SQLite's busy handler only briefly (SHORT_BUSY_MS; LONG_BUSY_MS for a fast-path
- * statement while nothing of this process holds the lock across an await): it sleeps inside the
- * synchronous call and so blocks the event loop, and with it any other Store of the same process
- * that holds the lock across an await. Longer waits are asynchronous here. SQLITE_BUSY never
- * reaches a caller.
+ * is done by SQLite's busy handler only briefly: it sleeps inside the synchronous call and so
+ * blocks the event loop, and with it any other Store of the same process that holds the lock
+ * across an await. So it waits SHORT_BUSY_MS while one does, LONG_BUSY_MS otherwise. Longer waits
+ * are asynchronous here. SQLITE_BUSY never reaches a caller.
  */
 export class SqliteDriver implements SqlDriver {
   readonly dialect = dialect;
@@ -100,6 +99,7 @@ export class SqliteDriver implements SqlDriver {
     depsJson: dialect.depsJson,
   });
   private readonly retryMs: number;
+  /** What the connection's busy_timeout is now (the constructor leaves it at SHORT_BUSY_MS). */
   private busyMs = SHORT_BUSY_MS;
 
   constructor(
@@ -150,11 +150,18 @@ export class SqliteDriver implements SqlDriver {
   }
 
   /**
-   * Runs one locked operation, turning faults of the file into BUS_UNAVAILABLE. A full disk is
-   * waited out for the retry budget (DAEDALUS_BUS_RETRY): the failed transaction was rolled back,
-   * so trying it again applies it once.
+   * Runs one operation in this connection's queue, after an event-loop turn when one is due and
+   * with SQLite's own wait for the lock set for this moment (see waitAtMost), turning faults of the
+   * file into BUS_UNAVAILABLE. A full disk is waited out for the retry budget (DAEDALUS_BUS_RETRY):
+   * the failed transaction was rolled back, so trying it again applies it once.
    */
-  private async guarded<T>(fn: () => Promise<T>): Promise<T> {
+  private async guarded<T>(body: () => T | Promise<T>): Promise<T> {
+    const fn = async () => {
+      const turning = turn();
+      if (turning) await turning;
+      this.waitAtMost(heldAcrossAwait > 0 ? SHORT_BUSY_MS : LONG_BUSY_MS);
+      return body();
+    };
     let outage: Outage | null = null;
     for (;;) {
       try {
@@ -238,9 +245,6 @@ export class SqliteDriver implements SqlDriver {
 
   write<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
     return this.guarded(async () => {
-      const turning = turn();
-      if (turning) await turning;
-      this.waitAtMost(SHORT_BUSY_MS);
       this.stmt('BEGIN IMMEDIATE').run();
       heldAcrossAwait++;
       try {
@@ -261,18 +265,16 @@ export class SqliteDriver implements SqlDriver {
    * while one holds the lock, so the lock is held exactly as long as that statement takes.
    */
   private runSync<T>(fn: () => T): Promise<T> {
-    return this.guarded(async () => {
-      const turning = turn();
-      if (turning) await turning;
-      this.waitAtMost(heldAcrossAwait > 0 ? SHORT_BUSY_MS : LONG_BUSY_MS);
-      return fn();
-    });
+    return this.guarded(fn);
   }
 
-  /** Sets how long SQLite's busy handler may wait inside the next call (a pragma only when it changes). */
+  /**
+   * Sets how long SQLite's busy handler may wait inside the next call: long while nothing of this
+   * process holds the lock across an await, short otherwise. A statement only when it changes.
+   */
   private waitAtMost(ms: number): void {
     if (this.busyMs === ms) return;
-    this.db.pragma(`busy_timeout = ${ms}`);
+    this.stmt(`PRAGMA busy_timeout = ${ms}`).get();
     this.busyMs = ms;
   }
 
@@ -293,11 +295,7 @@ export class SqliteDriver implements SqlDriver {
   read<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
     // Reads share the connection with writes, so they queue behind an open write transaction. In
     // WAL mode they are not blocked by other connections' writers, but can be, briefly, by WAL recovery.
-    return this.guarded(async () => {
-      const turning = turn();
-      if (turning) await turning;
-      return fn(this.tx);
-    });
+    return this.guarded(() => fn(this.tx));
   }
 
   onChange(listener: () => void): () => void {
