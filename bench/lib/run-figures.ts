@@ -24,10 +24,14 @@ interface CliRun {
   dispatch: number[];
 }
 
-/** Runs `daedalus run` as its own process and reads its peak RSS (VmHWM) while it runs. */
+/**
+ * Runs `daedalus run` as its own process, through the bin as a user's shell does (its preamble sets
+ * how Node starts), and reads its peak RSS (VmHWM) while it runs. BENCH_NODE_FLAGS become NODE_OPTIONS.
+ */
 async function cliRun(root: string, repo: string, planFile: string, agents: number): Promise<CliRun> {
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), CLI, '--bus', `sqlite:${join(root, 'bus.db')}`, 'run', planFile, '--repo', repo, '--agents', String(agents), '--json'], {
-    env: { ...process.env, DAEDALUS_HOME: join(root, 'home') },
+  const flags = process.env.BENCH_NODE_FLAGS ? { NODE_OPTIONS: process.env.BENCH_NODE_FLAGS } : {};
+  const child = spawn(CLI, ['--bus', `sqlite:${join(root, 'bus.db')}`, 'run', planFile, '--repo', repo, '--agents', String(agents), '--json'], {
+    env: { ...process.env, ...flags, DAEDALUS_HOME: join(root, 'home') },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let peak = 0;

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { withFewArenas } from '../common/malloc-arenas.js';
 import { daedalusCliCommand } from './cli-path.js';
 
 export interface DetachedWorker {
@@ -26,7 +27,8 @@ export function startDetachedWorker(o: { home: string; cwd: string; bus?: string
       cwd: o.cwd,
       detached: true,
       stdio: ['ignore', fd, fd],
-      env: { ...workerEnv(o.env ?? process.env), DAEDALUS_HOME: o.home },
+      // A worker is a supervisor that may run for days: see malloc-arenas.ts.
+      env: { ...withFewArenas(workerEnv(o.env ?? process.env)), DAEDALUS_HOME: o.home },
     });
     child.unref();
     return { pid: child.pid ?? 0, log };

@@ -47,6 +47,8 @@ describe('daedalus worker on the command line', () => {
       while ((await liveExecutors(store, scope)).length === 0) cursor = (await store.waitForEvents(scope, { after: cursor, types: ['instance.'], timeoutMs: 2000 })).cursor;
       const [executor] = await liveExecutors(store, scope);
       expect(executor).toMatchObject({ role: 'executor', pid, meta: { agents: 2 } });
+      // The environment glibc started it with (/proc keeps the initial one): few malloc arenas.
+      expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
       expect(cli(['bus', 'status']).stdout).toMatch(/executor/);
 
       const second = cli(['worker', '--singleton']);

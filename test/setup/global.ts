@@ -46,6 +46,8 @@ export async function setup(project: TestProject): Promise<void> {
   // agents' MCP servers run the bundled dist/mcp.js.
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
   execFileSync(process.execPath, ['scripts/build-mcp.mjs'], { stdio: 'inherit' });
+  // The bin's shell preamble (few malloc arenas), as `npm run build` writes it.
+  execFileSync(process.execPath, ['scripts/after-build.mjs'], { stdio: 'inherit' });
   // The dashboard's page, which the UI tests load into a browser.
   execFileSync(process.execPath, ['scripts/build-ui.mjs'], { stdio: 'inherit' });
   let url = process.env.DAEDALUS_TEST_PG_URL;
