@@ -32,6 +32,7 @@ import type {
   ReserveInput,
   RunClaim,
   RunEntry,
+  RunStanding,
   RunInput,
   RunPatch,
   RunPause,
@@ -278,9 +279,9 @@ export interface RunStore {
    */
   claimRun(scope: string, runId: string, supervisor: string, leaseMs: number, opts?: { takeOverEpoch?: number }): Promise<RunClaim>;
   /** Extends the claim; LEASE_LOST when the token is no longer the run's. */
-  renewRun(scope: string, runId: string, token: string, leaseMs: number): Promise<RunEntry>;
+  renewRun(scope: string, runId: string, token: string, leaseMs: number): Promise<RunStanding>;
   /** Changes status, agent count or finish time; LEASE_LOST when the token is no longer the run's. */
-  updateRun(scope: string, runId: string, token: string, patch: RunPatch): Promise<RunEntry>;
+  updateRun(scope: string, runId: string, token: string, patch: RunPatch): Promise<RunStanding>;
   /** Gives the run up (the supervisor exits); false when the token was no longer the run's. */
   releaseRun(scope: string, runId: string, token: string): Promise<boolean>;
   /**

@@ -364,6 +364,13 @@ export interface RunEntry {
   updatedAt: number;
 }
 
+/**
+ * A run as its supervisor's renewals and updates return it: everything but the plan and policies.
+ * A supervisor renews every few seconds, and the plan of a 5,000-package run is megabytes of JSON
+ * that would be read and parsed each time for nothing.
+ */
+export type RunStanding = Omit<RunEntry, 'plan' | 'policies'>;
+
 export interface RunInput {
   scope: string;
   id: string;

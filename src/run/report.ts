@@ -171,10 +171,11 @@ export async function writeResults(ctx: RunContext, report: RunReport): Promise<
   const dir = join(root, 'results', ctx.runId);
   mkdirSync(dir, { recursive: true });
   if (!existsSync(join(root, '.gitignore'))) writeFileSync(join(root, '.gitignore'), '# Daedalus\'s own files: seed, results. Not part of the project.\n*\n');
+  const packages = new Map(ctx.plan.packages.map((p) => [p.id, p]));
   for (const t of report.tasks) {
     const text = `${JSON.stringify({ run: ctx.runId, package: t.id, ...t }, null, 2)}\n`;
     writeFileSync(join(dir, `${t.id}.json`), text);
-    const pkg = ctx.plan.packages.find((p) => p.id === t.id);
+    const pkg = packages.get(t.id);
     if (pkg?.outputs.reportTo && isAbsolute(pkg.outputs.reportTo)) {
       mkdirSync(dirname(pkg.outputs.reportTo), { recursive: true });
       writeFileSync(pkg.outputs.reportTo, text);

@@ -1,5 +1,5 @@
 import { DaedalusError } from '../../common/index.js';
-import type { RunClaim, RunEntry, RunInput, RunPatch, RunStatus } from '../types.js';
+import type { RunClaim, RunEntry, RunInput, RunPatch, RunStanding, RunStatus } from '../types.js';
 import type { Param, Row, SqlTx } from './driver.js';
 import type { WriteCtx } from './context.js';
 import { newToken } from './ids.js';
@@ -11,14 +11,17 @@ import { parseJson, toJson } from './rows.js';
  * handed out once, by the claim, and only compared after that.
  */
 
-const COLUMNS = 'id, scope, plan, policies, digest, repo, max_agents, status, started_at, finished_at, supervisor, supervisor_until, epoch, supervisors, updated_at';
+const STANDING = 'id, scope, digest, repo, max_agents, status, started_at, finished_at, supervisor, supervisor_until, epoch, supervisors, updated_at';
+const COLUMNS = `plan, policies, ${STANDING}`;
 
 function rowToRun(r: Row): RunEntry {
+  return { ...rowToStanding(r), plan: parseJson(r.plan), policies: parseJson(r.policies) };
+}
+
+function rowToStanding(r: Row): RunStanding {
   return {
     id: String(r.id),
     scope: String(r.scope),
-    plan: parseJson(r.plan),
-    policies: parseJson(r.policies),
     digest: String(r.digest),
     repo: String(r.repo),
     maxAgents: Number(r.max_agents),
@@ -119,16 +122,16 @@ async function refusal(tx: SqlTx, scope: string, runId: string): Promise<Daedalu
   return new DaedalusError('LEASE_LOST', `run ${runId} ${now}: this supervisor's claim was superseded`, 'stop supervising it; resume it again with `daedalus run --resume` if it needs one');
 }
 
-export async function renewRun(c: WriteCtx, scope: string, runId: string, token: string, leaseMs: number): Promise<RunEntry> {
+export async function renewRun(c: WriteCtx, scope: string, runId: string, token: string, leaseMs: number): Promise<RunStanding> {
   const row = await c.tx.get(
-    `UPDATE runs SET supervisor_until = ?, updated_at = ? WHERE scope = ? AND id = ? AND supervisor_token = ? RETURNING ${COLUMNS}`,
+    `UPDATE runs SET supervisor_until = ?, updated_at = ? WHERE scope = ? AND id = ? AND supervisor_token = ? RETURNING ${STANDING}`,
     [c.now + leaseMs, c.now, scope, runId, token],
   );
   if (!row) throw await refusal(c.tx, scope, runId);
-  return rowToRun(row);
+  return rowToStanding(row);
 }
 
-export async function updateRun(c: WriteCtx, scope: string, runId: string, token: string, patch: RunPatch): Promise<RunEntry> {
+export async function updateRun(c: WriteCtx, scope: string, runId: string, token: string, patch: RunPatch): Promise<RunStanding> {
   const sets = ['updated_at = ?'];
   const params: Param[] = [c.now];
   if (patch.status !== undefined) {
@@ -143,9 +146,9 @@ export async function updateRun(c: WriteCtx, scope: string, runId: string, token
     sets.push('finished_at = ?');
     params.push(patch.finishedAt);
   }
-  const row = await c.tx.get(`UPDATE runs SET ${sets.join(', ')} WHERE scope = ? AND id = ? AND supervisor_token = ? RETURNING ${COLUMNS}`, [...params, scope, runId, token]);
+  const row = await c.tx.get(`UPDATE runs SET ${sets.join(', ')} WHERE scope = ? AND id = ? AND supervisor_token = ? RETURNING ${STANDING}`, [...params, scope, runId, token]);
   if (!row) throw await refusal(c.tx, scope, runId);
-  return rowToRun(row);
+  return rowToStanding(row);
 }
 
 export async function releaseRun(c: WriteCtx, scope: string, runId: string, token: string): Promise<boolean> {

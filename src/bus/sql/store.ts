@@ -34,6 +34,7 @@ import type {
   ReserveInput,
   RunClaim,
   RunEntry,
+  RunStanding,
   RunInput,
   RunPatch,
   RunPause,
@@ -408,10 +409,10 @@ export class SqlStore implements Store {
   extendRun(scope: string, runId: string, next: { plan: Json; policies: Json; digest: string; expectedDigest: string }): Promise<RunEntry> {
     return this.write((c) => runs.extendRun(c, scope, runId, next));
   }
-  renewRun(scope: string, runId: string, token: string, leaseMs: number): Promise<RunEntry> {
+  renewRun(scope: string, runId: string, token: string, leaseMs: number): Promise<RunStanding> {
     return this.write((c) => runs.renewRun(c, scope, runId, token, leaseMs));
   }
-  updateRun(scope: string, runId: string, token: string, patch: RunPatch): Promise<RunEntry> {
+  updateRun(scope: string, runId: string, token: string, patch: RunPatch): Promise<RunStanding> {
     return this.write((c) => runs.updateRun(c, scope, runId, token, patch));
   }
   releaseRun(scope: string, runId: string, token: string): Promise<boolean> {
