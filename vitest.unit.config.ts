@@ -16,6 +16,7 @@ export default defineConfig({
       'test/resources/{parse,zones,gate,sampler-fixtures,process-tree-fixtures}.test.ts',
       'test/agent/{approvals,permissions,harness-parts,preamble}.test.ts',
       'test/bus/{address,paths}.test.ts',
+      'test/common/json-rows.test.ts',
     ],
     // Spawns the built CLI on 8,000-package plans.
     exclude: ['test/schedule/large-plans.test.ts'],

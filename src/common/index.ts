@@ -12,3 +12,4 @@ export { packageVersion } from './version.js';
 export { directSpawner, processSpawner, SpawnError, useSpawnHelper, type GroupChild, type Spawner } from './spawner.js';
 export { keepHeapLean } from './heap.js';
 export { processAlive } from './process-alive.js';
+export { jsonWithRows } from './json-rows.js';

@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Task, TaskState } from '../bus/index.js';
-import { formatDuration } from '../common/index.js';
+import { formatDuration, jsonWithRows } from '../common/index.js';
 import { criticalPath, makespanLowerBound } from '../plan/index.js';
 import type { RunContext } from '../executor/index.js';
 import type { AttemptOutcome } from '../executor/index.js';
@@ -182,9 +182,18 @@ export async function writeResults(ctx: RunContext, report: RunReport): Promise<
     }
   }
   const summary = join(dir, 'summary.json');
-  writeFileSync(summary, `${JSON.stringify({ ...report, tasks: report.tasks.map(({ result: _r, ...rest }) => rest) }, null, 2)}\n`);
+  const fd = openSync(summary, 'w');
+  try {
+    for (const piece of jsonWithRows(report, 'tasks', report.tasks, withoutResult, 2)) writeSync(fd, piece);
+    writeSync(fd, '\n');
+  } finally {
+    closeSync(fd);
+  }
   return summary;
 }
+
+/** A task's line in the summary and the JSON report: its full result is in its own results file. */
+export const withoutResult = ({ result: _result, ...rest }: TaskReport): Omit<TaskReport, 'result'> => rest;
 
 /** The first line of a text, cut to max characters. */
 const clipLine = (text: string | null, max: number) => {
