@@ -1,4 +1,5 @@
 import { CommanderError } from 'commander';
+import { dropOwnArenaSetting } from '../common/index.js';
 import { buildProgram } from './program.js';
 import { EXIT, processOutput, reportError } from './output.js';
 
@@ -18,6 +19,8 @@ async function main(argv: string[]): Promise<number> {
 
 /** Parses the arguments and runs the command; sets the exit code. */
 export function runCli(argv: string[]): void {
+  // Before any command can start a child: agents and git get the user's malloc settings.
+  dropOwnArenaSetting();
   // A promise nobody awaited that fails (a bus error in a background timer, say) would otherwise
   // end the process with Node's stack trace and exit 1: it gets the one-line report and its code.
   process.on('unhandledRejection', (e: unknown) => {

@@ -5,9 +5,6 @@
 // goes through the full CLI.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { dropOwnArenaSetting } from '../common/malloc-arenas.js';
-
-dropOwnArenaSetting();
 
 /** `[--bus ADDRESS | --bus=ADDRESS] mcp [--bus …]`: the forms the bundled entry understands itself. */
 function isPlainMcp(args: string[]): boolean {

@@ -13,3 +13,4 @@ export { directSpawner, processSpawner, SpawnError, useSpawnHelper, type GroupCh
 export { keepHeapLean } from './heap.js';
 export { processAlive } from './process-alive.js';
 export { jsonWithRows } from './json-rows.js';
+export { BIN_PREAMBLE, dropOwnArenaSetting, withFewArenas } from './malloc-arenas.js';

@@ -20,7 +20,7 @@ export function withFewArenas(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, [ARENA_VAR]: SUPERVISOR_ARENAS, [ARENA_MARK]: '1' };
 }
 
-/** Called first thing: malloc has read the setting already, so children need not inherit it. */
+/** Called before any command runs (malloc has read the setting by then), so children need not inherit it. */
 export function dropOwnArenaSetting(env: NodeJS.ProcessEnv = process.env): void {
   if (!env[ARENA_MARK]) return;
   delete env[ARENA_VAR];

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { withFewArenas } from '../common/malloc-arenas.js';
+import { withFewArenas } from '../common/index.js';
 import { daedalusCliCommand } from './cli-path.js';
 
 export interface DetachedWorker {
