@@ -2,8 +2,9 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writ
 import { join } from 'node:path';
 import { openStore, type Store } from '../bus/index.js';
 import { killGroup, spawnGroup } from './spawn.js';
+import { eventHub } from './event-hub.js';
 import { bestEffort, describeError, durationFromEnv, warnToStderr } from '../common/index.js';
-import type { AgentProcess, HarnessEvent, ProcessEnd } from './types.js';
+import type { AgentProcess, ProcessEnd } from './types.js';
 import { shQuote, type AgentLaunch } from './launch.js';
 import { logPane, openPane, stripAnsi, type Pane } from '../tmux/index.js';
 
@@ -103,8 +104,7 @@ export async function launchInPane(spec: AgentLaunch, cmd: PaneCommand): Promise
   writeFileSync(join(spec.attemptDir, 'pane.json'), JSON.stringify({ ...pane, attach: `tmux -L ${pane.socket} attach -t ${pane.session}` }));
   const watcher = await spawnGroup('/bin/sh', ['-c', WATCHER, 'daedalus-pane-watch', String(pane.pid)], { cwd: spec.worktree, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
 
-  const listeners: ((e: HarnessEvent) => void)[] = [];
-  const emit = (e: HarnessEvent) => listeners.forEach((l) => l(e));
+  const { emit, onEvent } = eventHub();
   // Screen activity is a sign of life for the idle timeout, nothing more.
   let seen = 0;
   // The file is made by the pane's key binding at a person's first keystroke (see interceptBinding).
@@ -164,5 +164,5 @@ export async function launchInPane(spec: AgentLaunch, cmd: PaneCommand): Promise
     })().catch((e: unknown) => warnToStderr(`watching the bus for the end of ${spec.pkg.id}: ${describeError(e)}`));
   }
 
-  return { pgid: pane.pid, startedAt, onEvent: (l) => listeners.push(l), exited, terminate };
+  return { pgid: pane.pid, startedAt, onEvent, exited, terminate };
 }

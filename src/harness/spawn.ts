@@ -1,5 +1,6 @@
 import { processSpawner } from '../common/index.js';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { eventHub } from './event-hub.js';
 import type { AgentProcess, HarnessEvent, ProcessEnd } from './types.js';
 
 /**
@@ -44,10 +45,7 @@ export interface SpawnOptions {
 
 export async function spawnGroup(command: string, args: string[], opts: SpawnOptions): Promise<AgentProcess> {
   const startedAt = Date.now();
-  const listeners: ((e: HarnessEvent) => void)[] = [];
-  const emit = (e: HarnessEvent) => {
-    for (const l of listeners) l(e);
-  };
+  const { emit, onEvent } = eventHub();
   let log: WriteStream | null = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : null;
   let tail = '';
   const parse = opts.parseLine ?? ((line: string) => [{ kind: 'output', text: line } as HarnessEvent]);
@@ -95,7 +93,7 @@ export async function spawnGroup(command: string, args: string[], opts: SpawnOpt
   return {
     pgid,
     startedAt,
-    onEvent: (l) => listeners.push(l),
+    onEvent,
     exited,
     async terminate(graceMs = 5000) {
       if (child.hasExited()) return exited;

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,16 @@ function groupHasAnyProcess(pgid: number): boolean {
   }
 }
 
+/** The throwaway supervisor's first line; fails (instead of waiting forever) if it exits without one. */
+async function firstLine(parent: ChildProcess): Promise<string> {
+  const exit = once(parent, 'exit').then(([code, signal]) => {
+    throw new Error(`the throwaway supervisor exited (${String(code ?? signal)}) before saying anything`);
+  });
+  exit.catch(() => undefined); // once it has said its line, its later exit is no failure
+  const [line] = (await Promise.race([once(parent.stdout!, 'data'), exit])) as [Buffer];
+  return line.toString();
+}
+
 describe('the process-group guard', () => {
   const dirs: string[] = [];
   afterEach(async () => {
@@ -37,8 +47,7 @@ describe('the process-group guard', () => {
       setInterval(() => {}, 1000);
     `;
     const parent = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const [line] = (await once(parent.stdout!, 'data')) as [Buffer];
-    const { pgid } = JSON.parse(line.toString()) as { pgid: number };
+    const { pgid } = JSON.parse(await firstLine(parent)) as { pgid: number };
     expect(groupGone(pgid)).toBe(false);
     parent.kill('SIGKILL');
     await once(parent, 'exit');
@@ -54,12 +63,39 @@ describe('the process-group guard', () => {
       setInterval(() => {}, 1000);
     `;
     const parent = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const [line] = (await once(parent.stdout!, 'data')) as [Buffer];
-    const { pgid } = JSON.parse(line.toString()) as { pgid: number };
-    parent.kill('SIGKILL');
-    await once(parent, 'exit');
-    // TERM is ignored; only the guard's SIGKILL, two seconds later, ends it.
-    await waitFor('the stubborn agent to die', () => groupGone(pgid), 30_000, 20);
+    try {
+      const { pgid } = JSON.parse(await firstLine(parent)) as { pgid: number };
+      parent.kill('SIGKILL');
+      await once(parent, 'exit');
+      // TERM is ignored; only the guard's SIGKILL, two seconds later, ends it.
+      await waitFor('the stubborn agent to die', () => groupGone(pgid), 30_000, 20);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
+  it.each(['direct', 'helper'])('hands every line an agent said to listeners that subscribe only after it exited (%s spawns)', async (how) => {
+    // The supervisor subscribes after an await (its fence on the bus), and the helper delivers the
+    // first output in the same read as the pid: neither may cost the agent's first words.
+    const code = `
+      if (${JSON.stringify(how)} === 'helper') (await import(${JSON.stringify(COMMON)})).useSpawnHelper();
+      const { spawnGroup } = await import(${JSON.stringify(SPAWN)});
+      const p = await spawnGroup('/bin/sh', ['-c', 'echo one; echo two >&2; echo three'], { cwd: '/', env: { PATH: process.env.PATH } });
+      await p.exited;
+      const first = [], second = [];
+      p.onEvent((e) => first.push(e.text));
+      p.onEvent((e) => second.push(e.text));
+      setImmediate(() => setImmediate(() => { console.log(JSON.stringify({ first, second })); process.exit(0); }));
+    `;
+    const parent = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const heard = JSON.parse(await firstLine(parent)) as { first: string[]; second: string[] };
+      expect([...heard.first].sort()).toEqual(['one', 'three', 'two']);
+      expect(heard.first.indexOf('one')).toBeLessThan(heard.first.indexOf('three'));
+      expect(heard.second).toEqual(heard.first);
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 
   it('reports how the agent ended, and terminate takes down what it left running', async () => {
