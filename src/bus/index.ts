@@ -23,4 +23,5 @@ export { openStore, type OpenOptions } from './open.js';
 export { resolveBusAddress, formatAddress, redact, type BusAddress } from './address.js';
 export { normaliseLockPath } from './paths.js';
 export { resolveScope } from './scope.js';
+export { taskPages } from './task-pages.js';
 export { BUS_RETRY_ENV } from './sql/outage.js';

@@ -262,6 +262,8 @@ export interface TaskFilter {
   type?: string;
   leaseOwner?: string;
   limit?: number;
+  /** Lists only the tasks after this one in the listing's order (created, then id): the next page. */
+  after?: Pick<Task, 'createdAt' | 'id'>;
 }
 
 // ---------------------------------------------------------------------------------- messages

@@ -4,7 +4,7 @@
  */
 export { runPlan, type RunOptions, type RunResult } from './run.js';
 export { makeDemoRepository, type DemoRepository } from './demo.js';
-export { formatReport, shortDuration, withoutResult, type RunReport, type TaskReport } from './report.js';
+export { formatReport, shortDuration, type RunReport, type TaskReport } from './report.js';
 export { listRunRecords, loadRunRecord, type RunRecord } from '../records/index.js';
 export { Progress, type ProgressMode } from './progress.js';
 export { taskIdFor } from '../executor/index.js';

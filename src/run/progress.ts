@@ -1,4 +1,4 @@
-import type { BusEvent, Store, TaskState } from '../bus/index.js';
+import { taskPages, type BusEvent, type Store, type TaskState } from '../bus/index.js';
 import type { Output } from '../common/index.js';
 import type { GateDecision } from '../resources/index.js';
 
@@ -38,7 +38,7 @@ export class Progress {
 
   async start(): Promise<void> {
     this.cursor = Math.max(0, (await this.store.lastEventId(this.scope)) - 1);
-    for (const t of await this.store.listTasks(this.scope, { runId: this.runId, limit: 100_000 })) this.states.set(t.key ?? t.id, t.state);
+    for await (const page of taskPages(this.store, this.scope, { runId: this.runId })) for (const t of page) this.states.set(t.key ?? t.id, t.state);
     this.loop = this.follow();
     if (this.mode === 'tty') this.timer = setInterval(() => this.draw(), 1000);
   }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { RunClaim, Store, Task } from '../bus/index.js';
+import { taskPages, type RunClaim, type Store, type Task } from '../bus/index.js';
 import { describeError, processAlive } from '../common/index.js';
 import type { RunContext } from '../executor/index.js';
 import { attemptDir, LEASE_FILE, packageOf } from '../executor/index.js';
@@ -50,12 +50,14 @@ export async function recoverRun(ctx: RunContext, record: RunRecord): Promise<vo
   }
   // Every attempt the dead supervisor left alive on this host dies now (its guard should have seen
   // to it; an agent in uninterruptible sleep, or a guard killed with it, may not have).
-  for (const t of await store.listTasks(ctx.scope, { runId: ctx.runId, limit: 100_000 })) {
-    if (!t.process) continue;
-    const ended = await endPreviousAttempt(ctx, t);
-    if (ended === 'killed') ctx.note(`${t.key}: attempt ${t.process.attempt} was still running after its supervisor died; killed it`);
-    if (ended === 'stuck') ctx.note(`${t.key}: attempt ${t.process.attempt} (process group ${t.process.pgid}) will not die; the task waits for it`);
-    if (ended === 'elsewhere') ctx.note(`${t.key}: attempt ${t.process.attempt} runs on ${t.process.host}; the task waits until its executor there is gone`);
+  for await (const page of taskPages(store, ctx.scope, { runId: ctx.runId })) {
+    for (const t of page) {
+      if (!t.process) continue;
+      const ended = await endPreviousAttempt(ctx, t);
+      if (ended === 'killed') ctx.note(`${t.key}: attempt ${t.process.attempt} was still running after its supervisor died; killed it`);
+      if (ended === 'stuck') ctx.note(`${t.key}: attempt ${t.process.attempt} (process group ${t.process.pgid}) will not die; the task waits for it`);
+      if (ended === 'elsewhere') ctx.note(`${t.key}: attempt ${t.process.attempt} runs on ${t.process.host}; the task waits until its executor there is gone`);
+    }
   }
   const held = await store.listTasks(ctx.scope, { runId: ctx.runId, states: ['leased', 'running'], limit: 100_000 });
   for (const t of held) {

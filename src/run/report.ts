@@ -1,6 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import type { Task, TaskState } from '../bus/index.js';
+import { taskPages, type Task, type TaskState } from '../bus/index.js';
 import { formatDuration, jsonWithRows } from '../common/index.js';
 import { criticalPath, makespanLowerBound } from '../plan/index.js';
 import type { RunContext } from '../executor/index.js';
@@ -19,7 +19,6 @@ export interface TaskReport {
   filesChanged: string[];
   failureKind: string | null;
   error: string | null;
-  result: unknown;
 }
 
 export interface RunReport {
@@ -57,54 +56,124 @@ function quantile(values: number[], q: number): number | null {
 }
 
 /** The bus names tasks by their run-qualified ids; people know them by package id. */
-function byKey(text: string, tasks: Task[]): string {
-  return tasks.reduce((s, t) => (t.key ? s.replaceAll(t.id, t.key) : s), text);
+function byKey(text: string, keys: Map<string, string | null>): string {
+  let out = text;
+  for (const [id, key] of keys) if (key && out.includes(id)) out = out.replaceAll(id, key);
+  return out;
 }
 
 /** Why a task is still blocked when the run ends: its dependencies that failed (under on_failure keep). */
-function blockedBy(dependsOn: string[], byId: Map<string, Task>): string | null {
-  const stuck = dependsOn.map((d) => byId.get(d)).filter((d) => d && d.state !== 'done');
-  if (stuck.length === 0) return null;
-  return `blocked: dependency ${stuck.map((d) => `${d!.key ?? d!.id} (${d!.state})`).join(', ')} will not finish`;
+function blockedBy(dependsOn: string[], seen: Map<string, Seen>): string | null {
+  const stuck = dependsOn.flatMap((d) => {
+    const s = seen.get(d);
+    return s && s.state !== 'done' ? [`${s.key ?? d} (${s.state})`] : [];
+  });
+  return stuck.length === 0 ? null : `blocked: dependency ${stuck.join(', ')} will not finish`;
 }
 
-/** The end-of-run report: per task, and the figures that say how well the run used its agents. */
-export async function buildReport(ctx: RunContext, record: RunRecord, outcome: SuperviseResult): Promise<RunReport> {
-  const tasks = await ctx.store.listTasks(ctx.scope, { runId: ctx.runId, limit: 100_000 });
+/** What the report keeps of each task once its page is gone. */
+interface Seen {
+  key: string | null;
+  state: TaskState;
+}
+
+/** A task whose error names other tasks, which may be on later pages: its line is finished at the end. */
+interface Unfinished {
+  row: TaskReport;
+  error: string | null;
+  dependsOn: string[];
+  result: unknown;
+}
+
+function taskRow(t: Task, spent: Map<string, number>): TaskReport {
+  const result = obj(t.result);
+  const git = obj(result.git);
+  const cost = spent.get(t.id) ?? Number(result.cost_usd);
+  // `attempt` is the current or next try; a task that never started (cancelled with its failed
+  // dependency, say) made none.
+  const waiting = t.state === 'ready' || t.state === 'blocked' || (t.state === 'cancelled' && t.startedAt === null);
+  return {
+    id: t.key ?? t.id,
+    taskId: t.id,
+    state: t.state,
+    attempts: waiting ? t.attempt - 1 : t.attempt,
+    durationMs: t.startedAt !== null && t.finishedAt !== null ? t.finishedAt - t.startedAt : null,
+    costUsd: Number.isFinite(cost) ? cost : null,
+    tokens: result.usage ? { input: Number(obj(result.usage).input_tokens ?? 0), output: Number(obj(result.usage).output_tokens ?? 0) } : null,
+    filesChanged: Array.isArray(git.files_changed) ? (git.files_changed as string[]) : [],
+    failureKind: t.state === 'done' ? null : t.failureKind,
+    error: null,
+  };
+}
+
+/**
+ * Every package's result at `.daedalus/results/RUN/ID.json` in the main checkout, and a copy at
+ * each absolute `report_to` (outside the repository). A relative `report_to` was written into the
+ * task's worktree and merged with its work (see the executor), so nothing lands untracked in the
+ * user's checkout. `.daedalus/` ignores itself.
+ */
+class ResultFiles {
+  readonly dir: string;
+  private readonly reportTo: Map<string, string>;
+
+  constructor(private readonly ctx: RunContext) {
+    const root = join(ctx.repo, '.daedalus');
+    this.dir = join(root, 'results', ctx.runId);
+    mkdirSync(this.dir, { recursive: true });
+    if (!existsSync(join(root, '.gitignore'))) writeFileSync(join(root, '.gitignore'), '# Daedalus\'s own files: seed, results. Not part of the project.\n*\n');
+    this.reportTo = new Map(ctx.plan.packages.flatMap((p) => (p.outputs.reportTo && isAbsolute(p.outputs.reportTo) ? [[p.id, p.outputs.reportTo]] : [])));
+  }
+
+  write(row: TaskReport, result: unknown): void {
+    const text = `${JSON.stringify({ run: this.ctx.runId, package: row.id, ...row, result }, null, 2)}\n`;
+    writeFileSync(join(this.dir, `${row.id}.json`), text);
+    const copy = this.reportTo.get(row.id);
+    if (copy) {
+      mkdirSync(dirname(copy), { recursive: true });
+      writeFileSync(copy, text);
+    }
+  }
+}
+
+/**
+ * The end-of-run report: per task, and the figures that say how well the run used its agents.
+ * It reads the run's tasks a page at a time and writes each package's results file as it goes, so a
+ * run of thousands of tasks never holds every task's payload and result at once; the report keeps
+ * one small line per task.
+ */
+export async function reportRun(ctx: RunContext, record: RunRecord, outcome: SuperviseResult): Promise<RunReport> {
   const counts = await ctx.store.countTasks(ctx.scope, ctx.runId);
-  const byId = new Map(tasks.map((t) => [t.id, t]));
   // What every attempt spent, failed ones included: the result only says what the last one did.
   const spent = new Map<string, number>();
   for (const h of await ctx.store.listHistory(ctx.scope, { runId: ctx.runId, limit: 100_000 })) {
     if (h.taskId && h.costUsd !== null) spent.set(h.taskId, (spent.get(h.taskId) ?? 0) + h.costUsd);
   }
-  const rows: TaskReport[] = tasks.map((t) => {
-    const result = obj(t.result);
-    const git = obj(result.git);
-    const cost = spent.get(t.id) ?? Number(result.cost_usd);
-    // `attempt` is the current or next try; a task that never started (cancelled with its failed
-    // dependency, say) made none.
-    const waiting = t.state === 'ready' || t.state === 'blocked' || (t.state === 'cancelled' && t.startedAt === null);
-    return {
-      id: t.key ?? t.id,
-      taskId: t.id,
-      state: t.state,
-      attempts: waiting ? t.attempt - 1 : t.attempt,
-      durationMs: t.startedAt !== null && t.finishedAt !== null ? t.finishedAt - t.startedAt : null,
-      costUsd: Number.isFinite(cost) ? cost : null,
-      tokens: result.usage ? { input: Number(obj(result.usage).input_tokens ?? 0), output: Number(obj(result.usage).output_tokens ?? 0) } : null,
-      filesChanged: Array.isArray(git.files_changed) ? (git.files_changed as string[]) : [],
-      failureKind: t.state === 'done' ? null : t.failureKind,
-      error: t.state === 'done' ? null : t.state === 'blocked' ? blockedBy(t.dependsOn, byId) : t.error === null ? null : byKey(t.error, tasks),
-      result: t.result,
-    };
-  });
+  const files = new ResultFiles(ctx);
+  const seen = new Map<string, Seen>();
+  const rows: TaskReport[] = [];
+  const unfinished: Unfinished[] = [];
+  let firstStart = Infinity;
+  let lastFinish = -Infinity;
+  for await (const page of taskPages(ctx.store, ctx.scope, { runId: ctx.runId })) {
+    for (const t of page) {
+      seen.set(t.id, { key: t.key, state: t.state });
+      const row = taskRow(t, spent);
+      rows.push(row);
+      if (t.startedAt !== null) firstStart = Math.min(firstStart, t.startedAt);
+      if (t.finishedAt !== null) lastFinish = Math.max(lastFinish, t.finishedAt);
+      if (t.state !== 'done' && (t.state === 'blocked' || t.error !== null)) unfinished.push({ row, error: t.error, dependsOn: t.state === 'blocked' ? t.dependsOn : [], result: t.result });
+      else files.write(row, t.result);
+    }
+  }
+  const keys = new Map([...seen].map(([id, s]) => [id, s.key]));
+  for (const u of unfinished) {
+    u.row.error = u.row.state === 'blocked' ? blockedBy(u.dependsOn, seen) : byKey(u.error!, keys);
+    files.write(u.row, u.result);
+  }
   const order = new Map(ctx.plan.packages.map((p, i) => [p.id, i]));
   rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
 
-  const started = tasks.map((t) => t.startedAt).filter((x): x is number => x !== null);
-  const finished = tasks.map((t) => t.finishedAt).filter((x): x is number => x !== null);
-  const makespanMs = started.length > 0 && finished.length > 0 ? Math.max(...finished) - Math.min(...started) : 0;
+  const makespanMs = Number.isFinite(firstStart) && Number.isFinite(lastFinish) ? lastFinish - firstStart : 0;
   // Actual time per task: the attempts this supervisor saw, else the task's own span.
   const actual = new Map<string, number>();
   for (const r of rows) actual.set(r.id, r.durationMs ?? 0);
@@ -126,7 +195,7 @@ export async function buildReport(ctx: RunContext, record: RunRecord, outcome: S
     verify.totalMs += v.duration_ms;
   }
   const status: RunReport['status'] =
-    outcome.stoppedBy === 'interrupt' && !outcome.quiet ? 'interrupted' : counts.done === tasks.length ? 'done' : counts.done === 0 ? 'failed' : 'partial';
+    outcome.stoppedBy === 'interrupt' && !outcome.quiet ? 'interrupted' : counts.done === rows.length ? 'done' : counts.done === 0 ? 'failed' : 'partial';
   const report: RunReport = {
     runId: ctx.runId,
     plan: ctx.plan.name,
@@ -160,40 +229,18 @@ export async function buildReport(ctx: RunContext, record: RunRecord, outcome: S
   return report;
 }
 
-/**
- * Every package's result at `.daedalus/results/RUN/ID.json` in the main checkout, with a summary
- * beside them, and a copy at each absolute `report_to` (outside the repository). A relative
- * `report_to` was written into the task's worktree and merged with its work (see the executor),
- * so nothing lands untracked in the user's checkout. `.daedalus/` ignores itself.
- */
-export async function writeResults(ctx: RunContext, report: RunReport): Promise<string> {
-  const root = join(ctx.repo, '.daedalus');
-  const dir = join(root, 'results', ctx.runId);
-  mkdirSync(dir, { recursive: true });
-  if (!existsSync(join(root, '.gitignore'))) writeFileSync(join(root, '.gitignore'), '# Daedalus\'s own files: seed, results. Not part of the project.\n*\n');
-  const packages = new Map(ctx.plan.packages.map((p) => [p.id, p]));
-  for (const t of report.tasks) {
-    const text = `${JSON.stringify({ run: ctx.runId, package: t.id, ...t }, null, 2)}\n`;
-    writeFileSync(join(dir, `${t.id}.json`), text);
-    const pkg = packages.get(t.id);
-    if (pkg?.outputs.reportTo && isAbsolute(pkg.outputs.reportTo)) {
-      mkdirSync(dirname(pkg.outputs.reportTo), { recursive: true });
-      writeFileSync(pkg.outputs.reportTo, text);
-    }
-  }
-  const summary = join(dir, 'summary.json');
+/** The report's summary beside the results files (`summary.json`), written in pieces; returns its path. */
+export function writeSummary(ctx: RunContext, report: RunReport): string {
+  const summary = join(ctx.repo, '.daedalus', 'results', ctx.runId, 'summary.json');
   const fd = openSync(summary, 'w');
   try {
-    for (const piece of jsonWithRows(report, 'tasks', report.tasks, withoutResult, 2)) writeSync(fd, piece);
+    for (const piece of jsonWithRows(report, 'tasks', report.tasks, (t) => t, 2)) writeSync(fd, piece);
     writeSync(fd, '\n');
   } finally {
     closeSync(fd);
   }
   return summary;
 }
-
-/** A task's line in the summary and the JSON report: its full result is in its own results file. */
-export const withoutResult = ({ result: _result, ...rest }: TaskReport): Omit<TaskReport, 'result'> => rest;
 
 /** The first line of a text, cut to max characters. */
 const clipLine = (text: string | null, max: number) => {

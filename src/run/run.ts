@@ -8,7 +8,7 @@ import { SAMPLE_PACE_MS, SystemSampler, TaskUsageTracker, type GateDecision, typ
 import { createIntegration, finishRun, cleanupRun, type FinishResult } from '../workspace/index.js';
 import { reviveCancelled, startOwnedRun, supervise, type AgentPool, type SuperviseResult, type RunContext } from '../executor/index.js';
 import { claimSupervision, recoverRun } from './recover.js';
-import { buildReport, writeResults, type RunReport } from './report.js';
+import { reportRun, writeSummary, type RunReport } from './report.js';
 import { createRunRecord, learnFromRun, loadRunForResume, newRunId, recordRunTasks, saveRunRecord, type RunRecord } from '../records/index.js';
 
 export interface RunOptions {
@@ -214,8 +214,8 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
     const settle = async (outcome: SuperviseResult) => {
       // A planner may have grown the run while it ran: the report covers every package it has now.
       if (opts.take) record.plan = ctx.plan = await ctx.refreshPlan!();
-      const report = await buildReport(ctx, record, outcome);
-      await writeResults(ctx, report);
+      const report = await reportRun(ctx, record, outcome);
+      writeSummary(ctx, report);
       record.status = outcome.stoppedBy === 'interrupt' && !outcome.quiet ? 'interrupted' : report.status;
       record.finishedAt = Date.now();
       await saveRunRecord(store, scope, record, { token });

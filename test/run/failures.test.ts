@@ -3,6 +3,7 @@ import type { Harness } from '../../src/harness/index.js';
 import { shellHarness } from '../../src/harness/shell.js';
 import { formatReport } from '../../src/run/index.js';
 import { byPackage, defaults, useRunWorld, waitFor } from './helpers.js';
+import { resultOf, resultsFile } from '../helpers/results.js';
 
 describe('failures', () => {
   const w = useRunWorld();
@@ -103,6 +104,7 @@ packages:
       expect(by.get(id)!.attempts).toBe(0);
     }
     expect(by.get('child')!.error).toBe('dependency bad failed');
+    expect(resultsFile(r, 'child')).toMatchObject({ package: 'child', state: 'cancelled', error: 'dependency bad failed' });
     expect(r.report.status).toBe('partial');
     const text = formatReport(r.report);
     expect(text).toMatch(/child\s+cancelled/);
@@ -117,6 +119,10 @@ packages:
     expect(by.get('other')!.state).toBe('done');
     expect(by.get('child')!.state).toBe('blocked');
     expect(by.get('grandchild')!.state).toBe('blocked');
+    // Each names what it waits for, as people know it, in the report and in its results file.
+    expect(by.get('child')!.error).toBe('blocked: dependency bad (failed) will not finish');
+    expect(by.get('grandchild')!.error).toBe('blocked: dependency child (blocked) will not finish');
+    expect(resultsFile(r, 'grandchild')).toMatchObject({ package: 'grandchild', state: 'blocked', error: by.get('grandchild')!.error });
     expect(r.report.status).toBe('partial');
     expect(formatReport(r.report)).toMatch(/child\s+blocked/);
   });
@@ -200,7 +206,7 @@ packages:
     const t = r.report.tasks[0]!;
     expect(t.error!.split('\n')[0]).toBe('claude ended with success (API error 529): API Error: 529 overloaded (the agent exited with code 1)');
     expect(formatReport(r.report)).toMatch(/exit-code: claude ended with success \(API error 529\)/);
-    expect(t.result).toMatchObject({ agent_error: 'claude ended with success (API error 529): API Error: 529 overloaded' });
-    expect(String((t.result as { output_tail: string }).output_tail)).toContain('working');
+    expect(resultOf(r, 'api')).toMatchObject({ agent_error: 'claude ended with success (API error 529): API Error: 529 overloaded' });
+    expect(String((resultOf(r, 'api') as { output_tail: string }).output_tail)).toContain('working');
   });
 });

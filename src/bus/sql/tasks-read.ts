@@ -59,6 +59,10 @@ export async function listTasks(tx: SqlTx, scope: string, filter: TaskFilter = {
     where.push('lease_owner = ?');
     params.push(filter.leaseOwner);
   }
+  if (filter.after) {
+    where.push('(created_at > ? OR (created_at = ? AND id > ?))');
+    params.push(filter.after.createdAt, filter.after.createdAt, filter.after.id);
+  }
   const limit = Math.max(1, Math.min(filter.limit ?? 1000, 100_000));
   const rows = await tx.all(`SELECT * FROM tasks WHERE ${where.join(' AND ')} ORDER BY created_at, id LIMIT ${limit}`, params);
   const deps = await depsOf(

@@ -305,4 +305,14 @@ CREATE TABLE learnings (
 CREATE INDEX learnings_type ON learnings (scope, task_type, id);
 `,
   },
+  {
+    version: 8,
+    name: 'tasks-in-listing-order',
+    sql: `
+-- A run's tasks in listing order (created, then id) straight from the index: a page of a large run
+-- is read without first sorting every task of the run by creation time and id.
+DROP INDEX tasks_run;
+CREATE INDEX tasks_run ON tasks (run_id, created_at, id);
+`,
+  },
 ];

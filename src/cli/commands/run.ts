@@ -1,5 +1,5 @@
 import { bestEffort, DaedalusError, jsonWithRows, keepHeapLean, processOutput, useSpawnHelper, type Output } from '../../common/index.js';
-import { formatReport, Progress, runPlan, withoutResult, type ProgressMode, type RunOptions, type RunResult } from '../../run/index.js';
+import { formatReport, Progress, runPlan, type ProgressMode, type RunOptions, type RunResult } from '../../run/index.js';
 
 export interface RunCommandOptions extends Omit<RunOptions, 'onNote' | 'onDecision' | 'onStart' | 'signal'> {
   json?: boolean;
@@ -45,9 +45,9 @@ export async function runCommand(opts: RunCommandOptions): Promise<RunResult> {
     });
     await (progress as Progress | null)?.stop();
     if (opts.json) {
-      // Each task's full result is in its results file already; the report line stays small, and
-      // is written in pieces (a run of thousands of tasks makes megabytes of it).
-      for (const piece of jsonWithRows({ type: 'report', ...result.report, finish: result.finish }, 'tasks', result.report.tasks, withoutResult)) out.write(piece);
+      // Each task's full result is in its results file; the report line is written in pieces (a run
+      // of thousands of tasks makes megabytes of it).
+      for (const piece of jsonWithRows({ type: 'report', ...result.report, finish: result.finish }, 'tasks', result.report.tasks)) out.write(piece);
       out.write('\n');
     }
     else {

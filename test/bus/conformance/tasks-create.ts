@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { taskPages } from '../../../src/bus/index.js';
 import { rejectsWith, useBus, type BusBackend } from '../../helpers/bus-harness.js';
 
 export function taskCreateTests(backend: BusBackend): void {
@@ -172,6 +173,24 @@ export function taskCreateTests(backend: BusBackend): void {
       expect(await ids({ type: 'test' })).toEqual(['a']);
       expect(await ids({ leaseOwner: 'w1' })).toEqual(['b']);
       expect(await ids({ limit: 1 })).toHaveLength(1);
+    });
+
+    it('pages of listTasks, each after the last task of the one before, list every task once and in order', async () => {
+      const { store, scope, clock } = bus;
+      // Seven share one creation time, so the order within it (the id) decides where a page ends.
+      await store.createTasks(scope, Array.from({ length: 7 }, (_, i) => ({ title: `same-${i}`, runId: 'r1' })));
+      clock.advance(10);
+      await store.createTasks(scope, [{ title: 'late-a', runId: 'r1' }, { title: 'late-b', runId: 'r1' }, { title: 'other run', runId: 'r2' }]);
+      const whole = (await store.listTasks(scope, { runId: 'r1' })).map((t) => t.id);
+      expect(whole).toHaveLength(9);
+      const pages: string[][] = [];
+      for await (const page of taskPages(store, scope, { runId: 'r1' }, 3)) pages.push(page.map((t) => t.id));
+      expect(pages.map((p) => p.length)).toEqual([3, 3, 3]);
+      expect(pages.flat()).toEqual(whole);
+      const last = (await store.getTask(whole[8]!))!;
+      expect(await store.listTasks(scope, { runId: 'r1', after: last })).toEqual([]);
+      const fourth = (await store.getTask(whole[3]!))!;
+      expect((await store.listTasks(scope, { runId: 'r1', after: fourth })).map((t) => t.id)).toEqual(whole.slice(4));
     });
   });
 }
