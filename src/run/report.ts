@@ -56,9 +56,9 @@ function quantile(values: number[], q: number): number | null {
 }
 
 /** The bus names tasks by their run-qualified ids; people know them by package id. */
-function byKey(text: string, keys: Map<string, string | null>): string {
+function byKey(text: string, seen: Map<string, Seen>): string {
   let out = text;
-  for (const [id, key] of keys) if (key && out.includes(id)) out = out.replaceAll(id, key);
+  for (const [id, { key }] of seen) if (key && out.includes(id)) out = out.replaceAll(id, key);
   return out;
 }
 
@@ -106,6 +106,8 @@ function taskRow(t: Task, spent: Map<string, number>): TaskReport {
   };
 }
 
+const resultsDir = (ctx: RunContext) => join(ctx.repo, '.daedalus', 'results', ctx.runId);
+
 /**
  * Every package's result at `.daedalus/results/RUN/ID.json` in the main checkout, and a copy at
  * each absolute `report_to` (outside the repository). A relative `report_to` was written into the
@@ -113,12 +115,12 @@ function taskRow(t: Task, spent: Map<string, number>): TaskReport {
  * user's checkout. `.daedalus/` ignores itself.
  */
 class ResultFiles {
-  readonly dir: string;
+  private readonly dir: string;
   private readonly reportTo: Map<string, string>;
 
   constructor(private readonly ctx: RunContext) {
     const root = join(ctx.repo, '.daedalus');
-    this.dir = join(root, 'results', ctx.runId);
+    this.dir = resultsDir(ctx);
     mkdirSync(this.dir, { recursive: true });
     if (!existsSync(join(root, '.gitignore'))) writeFileSync(join(root, '.gitignore'), '# Daedalus\'s own files: seed, results. Not part of the project.\n*\n');
     this.reportTo = new Map(ctx.plan.packages.flatMap((p) => (p.outputs.reportTo && isAbsolute(p.outputs.reportTo) ? [[p.id, p.outputs.reportTo]] : [])));
@@ -165,9 +167,8 @@ export async function reportRun(ctx: RunContext, record: RunRecord, outcome: Sup
       else files.write(row, t.result);
     }
   }
-  const keys = new Map([...seen].map(([id, s]) => [id, s.key]));
   for (const u of unfinished) {
-    u.row.error = u.row.state === 'blocked' ? blockedBy(u.dependsOn, seen) : byKey(u.error!, keys);
+    u.row.error = u.row.state === 'blocked' ? blockedBy(u.dependsOn, seen) : byKey(u.error!, seen);
     files.write(u.row, u.result);
   }
   const order = new Map(ctx.plan.packages.map((p, i) => [p.id, i]));
@@ -231,7 +232,7 @@ export async function reportRun(ctx: RunContext, record: RunRecord, outcome: Sup
 
 /** The report's summary beside the results files (`summary.json`), written in pieces; returns its path. */
 export function writeSummary(ctx: RunContext, report: RunReport): string {
-  const summary = join(ctx.repo, '.daedalus', 'results', ctx.runId, 'summary.json');
+  const summary = join(resultsDir(ctx), 'summary.json');
   const fd = openSync(summary, 'w');
   try {
     for (const piece of jsonWithRows(report, 'tasks', report.tasks, (t) => t, 2)) writeSync(fd, piece);
