@@ -122,6 +122,8 @@ export interface TaskStore {
   createTasks(scope: string, inputs: TaskInput[], createdBy?: string | null): Promise<Task[]>;
   getTask(id: string): Promise<Task | null>;
   listTasks(scope: string, filter?: TaskFilter): Promise<Task[]>;
+  /** The runs that have tasks matching the filter, each once: which runs have work, without the tasks. */
+  taskRunIds(scope: string, filter?: Pick<TaskFilter, 'runId' | 'states'>): Promise<string[]>;
   /** Cancels a non-final task; dependents follow its dependents policy. Token optional: owners and supervisors. */
   cancelTask(id: string, opts?: { by?: string | null; reason?: string | null }): Promise<Task>;
   /**
@@ -267,6 +269,8 @@ export interface RunStore {
   /** Records a new run (and, with `supervisor`, claims it in the same transaction). INVALID_STATE when the id is taken. */
   createRun(input: RunInput): Promise<{ run: RunEntry; token: string | null }>;
   getRun(scope: string, runId: string): Promise<RunEntry | null>;
+  /** The run without its plan and policies: who supervises it and how it stands. */
+  getRunStanding(scope: string, runId: string): Promise<RunStanding | null>;
   /** Oldest first. */
   listRuns(scope: string, limit?: number): Promise<RunEntry[]>;
   /**

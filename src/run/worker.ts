@@ -188,13 +188,12 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerResult> {
  * leased, running or integrating, and would wait for their leases to lapse before anyone noticed.
  */
 async function runsToTake(store: Store, scope: string, only: string | undefined): Promise<string[]> {
-  const open = await store.listTasks(scope, { states: ['ready', 'leased', 'running', 'integrating'], runId: only, limit: 2000 });
-  return [...new Set(open.map((t) => t.runId).filter((r): r is string => r !== null))];
+  return store.taskRunIds(scope, { states: ['ready', 'leased', 'running', 'integrating'], runId: only });
 }
 
 /** True when nobody holds the run's claim: no supervisor, a lapsed claim, or a gone one. */
 async function unsupervised(store: Store, scope: string, runId: string): Promise<boolean> {
-  const run = await store.getRun(scope, runId);
+  const run = await store.getRunStanding(scope, runId);
   if (!run) return false; // tasks with a run id but no run record: nothing an executor can run
   if (!run.supervisor || (run.supervisorUntil ?? 0) < Date.now()) return true;
   const holder = await store.getInstance(run.supervisor);

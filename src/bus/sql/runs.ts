@@ -41,6 +41,11 @@ export async function getRun(tx: SqlTx, scope: string, runId: string): Promise<R
   return r ? rowToRun(r) : null;
 }
 
+export async function getRunStanding(tx: SqlTx, scope: string, runId: string): Promise<RunStanding | null> {
+  const r = await tx.get(`SELECT ${STANDING} FROM runs WHERE scope = ? AND id = ?`, [scope, runId]);
+  return r ? rowToStanding(r) : null;
+}
+
 export async function listRuns(tx: SqlTx, scope: string, limit: number): Promise<RunEntry[]> {
   const rows = await tx.all(`SELECT ${COLUMNS} FROM runs WHERE scope = ? ORDER BY started_at, id LIMIT ${limit}`, [scope]);
   return rows.map(rowToRun);

@@ -65,7 +65,7 @@ import { expireLeases } from './task-release.js';
 import { retryTask } from './task-retry.js';
 import { createTasks } from './tasks-create.js';
 import * as lease from './tasks-lease.js';
-import { getTask, listTasks } from './tasks-read.js';
+import { getTask, listTasks, taskRunIds } from './tasks-read.js';
 
 /**
  * The Store over any SqlDriver. Each public method is one transaction: the operation runs, its
@@ -150,6 +150,9 @@ export class SqlStore implements Store {
   }
   listTasks(scope: string, filter?: TaskFilter): Promise<Task[]> {
     return this.read((tx) => listTasks(tx, scope, filter));
+  }
+  taskRunIds(scope: string, filter?: Pick<TaskFilter, 'runId' | 'states'>): Promise<string[]> {
+    return this.read((tx) => taskRunIds(tx, scope, filter));
   }
   async claimNext(input: ClaimNextInput): Promise<Lease | null> {
     if (this.fast) {
@@ -399,6 +402,9 @@ export class SqlStore implements Store {
   }
   getRun(scope: string, runId: string): Promise<RunEntry | null> {
     return this.read((tx) => runs.getRun(tx, scope, runId));
+  }
+  getRunStanding(scope: string, runId: string): Promise<RunStanding | null> {
+    return this.read((tx) => runs.getRunStanding(tx, scope, runId));
   }
   listRuns(scope: string, limit = 1000): Promise<RunEntry[]> {
     return this.read((tx) => runs.listRuns(tx, scope, Math.max(1, Math.min(limit, 10_000))));

@@ -40,7 +40,8 @@ export async function mustGetTask(tx: SqlTx, id: string): Promise<Task> {
   return t;
 }
 
-export async function listTasks(tx: SqlTx, scope: string, filter: TaskFilter = {}): Promise<Task[]> {
+/** The WHERE clause of a listing: the scope and every filter given. */
+function taskWhere(scope: string, filter: TaskFilter): { where: string; params: (string | number)[] } {
   const where = ['scope = ?'];
   const params: (string | number)[] = [scope];
   if (filter.runId) {
@@ -63,11 +64,22 @@ export async function listTasks(tx: SqlTx, scope: string, filter: TaskFilter = {
     where.push('(created_at > ? OR (created_at = ? AND id > ?))');
     params.push(filter.after.createdAt, filter.after.createdAt, filter.after.id);
   }
+  return { where: where.join(' AND '), params };
+}
+
+export async function listTasks(tx: SqlTx, scope: string, filter: TaskFilter = {}): Promise<Task[]> {
+  const { where, params } = taskWhere(scope, filter);
   const limit = Math.max(1, Math.min(filter.limit ?? 1000, 100_000));
-  const rows = await tx.all(`SELECT * FROM tasks WHERE ${where.join(' AND ')} ORDER BY created_at, id LIMIT ${limit}`, params);
+  const rows = await tx.all(`SELECT * FROM tasks WHERE ${where} ORDER BY created_at, id LIMIT ${limit}`, params);
   const deps = await depsOf(
     tx,
     rows.map((r) => String(r.id)),
   );
   return rows.map((r) => rowToTask(r, deps.get(String(r.id)) ?? []));
+}
+
+export async function taskRunIds(tx: SqlTx, scope: string, filter: Pick<TaskFilter, 'runId' | 'states'> = {}): Promise<string[]> {
+  const { where, params } = taskWhere(scope, filter);
+  const rows = await tx.all<{ run_id: string }>(`SELECT DISTINCT run_id FROM tasks WHERE ${where} AND run_id IS NOT NULL ORDER BY run_id`, params);
+  return rows.map((r) => r.run_id);
 }

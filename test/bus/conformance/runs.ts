@@ -43,6 +43,10 @@ export function runTests(backend: BusBackend): void {
         updatedAt: clock.t,
       });
       expect(await store.getRun(scope, 'r1')).toEqual(run);
+      // Its standing is the same run without the plan and policies, for checks that need no more.
+      const { plan: _plan, policies: _policies, ...standing } = run;
+      expect(await store.getRunStanding(scope, 'r1')).toEqual(standing);
+      expect(await store.getRunStanding(`${scope}-other`, 'r1')).toBeNull();
       expect(JSON.stringify(run)).not.toContain(token!);
       expect(await store.getRun(`${scope}-other`, 'r1')).toBeNull();
       const e = await rejectsWith(store.createRun(input()), 'INVALID_STATE');

@@ -175,6 +175,23 @@ export function taskCreateTests(backend: BusBackend): void {
       expect(await ids({ limit: 1 })).toHaveLength(1);
     });
 
+    it('taskRunIds names each run with matching tasks once, without reading the tasks', async () => {
+      const { store, scope } = bus;
+      const [a] = await store.createTasks(scope, [
+        { title: 'a', runId: 'r1' },
+        { title: 'b', runId: 'r1' },
+        { title: 'c', runId: 'r2', dependsOn: ['$1'] },
+        { title: 'no run' },
+      ]);
+      await store.createTask(`${scope}-b`, { title: 'other scope', runId: 'r3' });
+      expect(await store.taskRunIds(scope)).toEqual(['r1', 'r2']);
+      expect(await store.taskRunIds(scope, { states: ['ready'] })).toEqual(['r1']);
+      expect(await store.taskRunIds(scope, { states: ['blocked'], runId: 'r2' })).toEqual(['r2']);
+      expect(await store.taskRunIds(scope, { states: ['blocked'], runId: 'r1' })).toEqual([]);
+      await store.claim(a!.id, 'w1', 60_000);
+      expect(await store.taskRunIds(scope, { states: ['leased'] })).toEqual(['r1']);
+    });
+
     it('pages of listTasks, each after the last task of the one before, list every task once and in order', async () => {
       const { store, scope, clock } = bus;
       // Seven share one creation time, so the order within it (the id) decides where a page ends.
