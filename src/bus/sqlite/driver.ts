@@ -140,8 +140,8 @@ export class SqliteDriver implements SqlDriver {
       this.db.pragma('wal_autocheckpoint = 4000');
       // better-sqlite3 builds SQLite with a 16 MB page cache per connection. A long run's bus grows
       // past that, and the cache grew with it: most of a supervisor's memory creep over a 5,000-task
-      // run. The pages a claim or a completion touches are a few hundred, and a miss is a read from
-      // the OS's own cache of the file; SQLite's usual 2 MB keeps them.
+      // run. A claim or a completion reads a few dozen pages, a miss is a read from the OS's cache of
+      // the file, and any other process's commit empties the cache anyway: SQLite's usual 2 MB does.
       this.db.pragma('cache_size = -2000');
       this.db.pragma('foreign_keys = OFF');
       this.db.pragma(`busy_timeout = ${SHORT_BUSY_MS}`);
