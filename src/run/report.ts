@@ -235,7 +235,7 @@ export function writeSummary(ctx: RunContext, report: RunReport): string {
   const summary = join(resultsDir(ctx), 'summary.json');
   const fd = openSync(summary, 'w');
   try {
-    for (const piece of jsonWithRows(report, 'tasks', report.tasks, (t) => t, 2)) writeSync(fd, piece);
+    for (const piece of jsonWithRows(report, 'tasks', report.tasks, 2)) writeSync(fd, piece);
     writeSync(fd, '\n');
   } finally {
     closeSync(fd);
