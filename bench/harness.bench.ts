@@ -21,7 +21,8 @@
  * One process, one scripted model server on loopback; every round runs each variant once, in a
  * rotating order; a warm-up round per CLI is discarded; SAMPLES rounds per repetition, REPS
  * repetitions. Also: whether each first request offered the bus tools, and `daedalus mcp`'s
- * handshake alone by the direct path and by npx. Prints tables and one JSON line.
+ * handshake alone by the direct path and by npx. Prints tables and one JSON line. BENCH_CLI=codex
+ * (or claude) measures one CLI.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -45,6 +46,8 @@ const CLAUDE = join(REPO, 'test/e2e/agent-clis/node_modules/.bin/claude');
 const CODEX = join(REPO, 'test/e2e/agent-clis/node_modules/.bin/codex');
 const BUS_TOOL = 'mcp__daedalus__complete_task';
 type Cli = 'claude' | 'codex';
+/** BENCH_CLI=codex (or claude) measures one CLI only. */
+const CLIS = (['claude', 'codex'] as const).filter((c) => (process.env.BENCH_CLI ?? c).split(',').includes(c));
 
 /** A version of Daedalus's code: this checkout's, or a build of an older commit. */
 interface Impl {
@@ -274,7 +277,7 @@ async function main(): Promise<void> {
     ]);
     figures.mcp_server = { direct_ms: round(alone.direct, 0), npx_ms: round(alone.npx, 0) };
 
-    for (const cli of ['claude', 'codex'] as const) {
+    for (const cli of CLIS) {
       if (!existsSync(cli === 'claude' ? CLAUDE : CODEX)) {
         console.log(`\n${cli}: not installed (npm run setup:agents), skipped`);
         continue;

@@ -1,8 +1,10 @@
+import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { codexHarness } from '../../src/harness/codex/index.js';
+import { ensureTemplate, resolveExecutable, templateFor } from '../../src/harness/codex/template.js';
 import type { Harness } from '../../src/harness/index.js';
 import { CODEX_BIN, parsed, recording, useE2eWorld } from './helpers.js';
 
@@ -55,6 +57,36 @@ describe('codex harness against the real Codex CLI', () => {
     expect(config).toContain('model_provider = "scripted"');
     expect(config).toMatch(/\[mcp_servers\.daedalus\][\s\S]*required = true[\s\S]*DAEDALUS_LEASE_TOKEN = "/);
     expect(JSON.parse(readFileSync(join(attemptDir, 'usage.json'), 'utf8'))).toMatchObject({ model: 'scripted-codex', priced_as: 'default' });
+  });
+
+  test('an attempt starts from the home template one throwaway Codex built, and Codex runs in it', async () => {
+    const template = templateFor(w.home, resolveExecutable(CODEX_BIN, undefined)!);
+    await ensureTemplate(template, CODEX_BIN);
+    const databases = readdirSync(template).filter((n) => n.endsWith('.sqlite'));
+    expect(databases).toContainEqual(expect.stringMatching(/^state_\d+\.sqlite$/));
+    expect(readdirSync(template).filter((n) => n.endsWith('-wal') || n.endsWith('-shm'))).toEqual([]);
+    // The throwaway start left no session behind to leak into every agent's home.
+    const threads = (file: string) => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return (db.prepare('SELECT count(*) AS n FROM threads').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    const state = databases.find((n) => n.startsWith('state_'))!;
+    expect(threads(join(template, state))).toBe(0);
+    writeFileSync(join(template, 'seeded-from-template'), '');
+
+    w.script([{ calls: [{ tool: 'daedalus:complete_task', input: { summary: 'done' } }] }, { text: 'Done.' }]);
+    const rec = recording(codexHarness);
+    const result = await w.run(planFor(w.codexEnv()), { harnesses: { codex: rec.harness } });
+    expect(result.report.status, result.report.tasks[0]?.error ?? '').toBe('done');
+    const home = join(rec.specs[0]!.attemptDir, 'codex-home');
+    expect(existsSync(join(home, 'seeded-from-template'))).toBe(true);
+    // Codex recorded its session in the copied database: it took the seeded state as its own.
+    expect(threads(join(home, state))).toBe(1);
+    expect(threads(join(template, state))).toBe(0);
   });
 
   test('interactive: the Codex TUI runs in a tmux pane; complete_task ends it', async () => {

@@ -6,6 +6,7 @@ import { EndNotes, startAgent } from '../generic.js';
 import type { AgentProcess, Harness, LaunchSpec } from '../types.js';
 import { cleanCodexHome, prepareCodexHome } from './home.js';
 import { priceFor } from './pricing.js';
+import { seedCodexHome } from './template.js';
 import { CodexUsage, parseCodexLine } from './stream.js';
 
 const SANDBOXES = ['read-only', 'workspace-write', 'danger-full-access'];
@@ -33,7 +34,9 @@ export const codexHarness: Harness = {
   completesOnExit: false,
   async launch(spec: LaunchSpec): Promise<AgentProcess> {
     const prompt = writePrompt(spec, 'bus');
+    const command = cliBinary(spec, 'DAEDALUS_CODEX_BIN', 'codex');
     const home = prepareCodexHome(spec.attemptDir, spec.env, mcpServerEntry(spec), spec.worktree);
+    seedCodexHome(home.dir, command, spec.env);
     const model = spec.pkg.model ?? home.model;
     const price = priceFor(model, spec.env);
     const usage = new CodexUsage(price.price);
@@ -59,7 +62,7 @@ export const codexHarness: Harness = {
       });
 
     const started = await startAgent(spec, {
-      command: cliBinary(spec, 'DAEDALUS_CODEX_BIN', 'codex'),
+      command,
       args,
       interactiveArgs: [...common, '--ask-for-approval', 'on-request'],
       promptFile: prompt.file,

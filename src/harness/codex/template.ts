@@ -1,0 +1,235 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
+
+/**
+ * Every attempt gets a fresh CODEX_HOME (home.ts), and in a fresh home Codex spends 100–190 ms of
+ * its start creating and migrating its SQLite databases and unpacking its system skills, before
+ * it sends anything to the model. That state is the same for every home of one Codex binary until
+ * a session writes to it, so Daedalus keeps one copy per binary — made by one throwaway Codex
+ * process, in the background, the first time the binary is seen — and copies it into each new
+ * home. Codex then finds its databases migrated and its skills current, as in a home it has used.
+ *
+ * A copy per home, never a shared database directory (CODEX_SQLITE_HOME): agents of different
+ * tasks must not see each other's threads and memories, and several Codex processes starting at
+ * once must not race to migrate one database.
+ */
+
+/** Where templates live under the Daedalus home, one folder per Codex binary. */
+export const TEMPLATE_DIR = 'codex-template';
+
+/** How long the throwaway Codex may take before it is killed and the binary marked as not templatable. */
+const BUILD_TIMEOUT_MS = 60_000;
+
+/** The executable a command name runs: itself if it names a path, else the first match on PATH. */
+export function resolveExecutable(command: string, pathVar: string | undefined): string | null {
+  const candidates = command.includes('/') ? [resolve(command)] : (pathVar ?? '').split(delimiter).filter(Boolean).map((d) => join(d, command));
+  for (const c of candidates) {
+    try {
+      const real = realpathSync(c);
+      if (statSync(real).isFile()) return real;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/**
+ * The template folder for this binary: named by its real path, size and modification time, so an
+ * upgraded (or downgraded) Codex never meets databases migrated by another version.
+ */
+export function templateFor(daedalusHome: string, executable: string): string {
+  const st = statSync(executable);
+  const key = createHash('sha256').update(`${executable}\0${st.size}\0${st.mtimeMs}`).digest('hex').slice(0, 16);
+  return join(daedalusHome, TEMPLATE_DIR, key);
+}
+
+/**
+ * Seeds a new CODEX_HOME from the template of the Codex `command` will run, and starts building
+ * that template in the background when there is none yet. True when the home was seeded.
+ */
+export function seedCodexHome(codexHome: string, command: string, env: Record<string, string>): boolean {
+  const daedalusHome = env.DAEDALUS_HOME?.trim();
+  const executable = daedalusHome ? resolveExecutable(command, env.PATH ?? process.env.PATH) : null;
+  if (!daedalusHome || !executable) return false;
+  const template = templateFor(daedalusHome, executable);
+  if (seedFromTemplate(template, codexHome)) return true;
+  void ensureTemplate(template, executable);
+  return false;
+}
+
+/** Copies a finished template into a new CODEX_HOME. False when there is none (yet). */
+export function seedFromTemplate(template: string, codexHome: string): boolean {
+  if (!existsSync(join(template, 'ready'))) return false;
+  copyTree(template, codexHome, (name) => name !== 'ready');
+  return true;
+}
+
+/** A plain recursive copy of files and folders: a few times faster than fs.cpSync for this small tree. */
+function copyTree(from: string, to: string, take: (name: string) => boolean = () => true): void {
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    if (!take(entry.name)) continue;
+    const source = join(from, entry.name);
+    const target = join(to, entry.name);
+    if (entry.isDirectory()) {
+      mkdirSync(target, { recursive: true });
+      copyTree(source, target);
+    } else if (entry.isFile()) {
+      copyFileSync(source, target, constants.COPYFILE_FICLONE);
+    }
+  }
+}
+
+/** Builds in flight in this process, so a burst of attempts starts one build per binary. */
+const building = new Map<string, Promise<void>>();
+
+/**
+ * Starts building the template for `executable` unless it exists, failed before, or is being
+ * built (here or by another Daedalus process). Never throws: a template only saves time.
+ */
+export function ensureTemplate(template: string, executable: string, opts: { timeoutMs?: number } = {}): Promise<void> {
+  if (existsSync(join(template, 'ready')) || failedRecently(template)) return Promise.resolve();
+  const inFlight = building.get(template);
+  if (inFlight) return inFlight;
+  const job = buildTemplate(template, executable, opts.timeoutMs ?? BUILD_TIMEOUT_MS)
+    .catch((e: unknown) => {
+      try {
+        writeFileSync(`${template}.failed`, `${e instanceof Error ? e.message : String(e)}\n`);
+      } catch {
+        // the Daedalus home is gone: nothing to remember it in
+      }
+    })
+    .finally(() => building.delete(template));
+  building.set(template, job);
+  return job;
+}
+
+/** A failed build is not tried again for a day: a Codex that cannot make one costs a process per attempt otherwise. */
+const RETRY_FAILED_AFTER_MS = 24 * 60 * 60 * 1000;
+
+function failedRecently(template: string): boolean {
+  try {
+    return Date.now() - statSync(`${template}.failed`).mtimeMs < RETRY_FAILED_AFTER_MS;
+  } catch {
+    return false;
+  }
+}
+
+/** A build folder another process left behind longer ago than this is abandoned. */
+const STALE_BUILD_MS = 2 * BUILD_TIMEOUT_MS;
+
+/** The build lock: a folder. One older than any build was left by a process that died; it is taken over. */
+function takeLock(lock: string): boolean {
+  try {
+    mkdirSync(lock);
+    return true;
+  } catch {
+    try {
+      if (Date.now() - statSync(lock).mtimeMs < STALE_BUILD_MS) return false;
+      rmSync(lock, { recursive: true, force: true });
+      mkdirSync(lock);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** Build folders of processes that died mid-build. */
+function sweepAbandonedBuilds(root: string): void {
+  for (const name of readdirSync(root)) {
+    if (!name.startsWith('.build-')) continue;
+    try {
+      if (Date.now() - statSync(join(root, name)).mtimeMs > STALE_BUILD_MS) rmSync(join(root, name), { recursive: true, force: true });
+    } catch {
+      // taken by its owner meanwhile
+    }
+  }
+}
+
+async function buildTemplate(template: string, executable: string, timeoutMs: number): Promise<void> {
+  const root = join(template, '..');
+  mkdirSync(root, { recursive: true });
+  const lock = `${template}.building`;
+  if (!takeLock(lock)) return;
+  sweepAbandonedBuilds(root);
+  const work = mkdtempSync(join(root, '.build-'));
+  try {
+    const home = join(work, 'home');
+    mkdirSync(home);
+    // A command that opens Codex's state and then has nothing to do: it sets up the home, finds no
+    // such session and exits. No model, network or user file is involved.
+    await runCodex(executable, ['archive', 'daedalus-template-no-such-session'], { HOME: work, CODEX_HOME: home, PATH: process.env.PATH ?? '' }, timeoutMs);
+    const databases = readdirSync(home).filter((n) => n.endsWith('.sqlite'));
+    if (databases.length === 0) throw new Error(`${executable} created no databases in a fresh CODEX_HOME; attempts start without a template`);
+    const { default: Database } = await import('better-sqlite3');
+    for (const name of databases) {
+      // Fold the write-ahead log into the file, so each copy is the database file alone.
+      const db = new Database(join(home, name));
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      db.close();
+    }
+    const keep = new Set([...databases, 'skills']);
+    for (const name of readdirSync(home)) if (!keep.has(name)) rmSync(join(home, name), { recursive: true, force: true });
+    writeFileSync(join(home, 'ready'), `${executable}\n`);
+    try {
+      renameSync(home, template);
+    } catch (e) {
+      // Built by someone else meanwhile: theirs is as good.
+      if (!existsSync(join(template, 'ready'))) throw e;
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** Builds still running when this process exits: killed with it, whatever they are. */
+const running = new Set<number>();
+let exitHookInstalled = false;
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+}
+
+/**
+ * Runs the throwaway Codex in a process group of its own, so a timeout kills whatever it started.
+ * It does not keep the supervisor alive: a run that ends first takes it down on its way out.
+ */
+function runCodex(executable: string, args: string[], env: Record<string, string>, timeoutMs: number): Promise<void> {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => running.forEach(killGroup));
+  }
+  return new Promise((done, fail) => {
+    const child = spawn(executable, args, { env, stdio: 'ignore', detached: true });
+    child.unref();
+    const pid = child.pid;
+    if (pid !== undefined) running.add(pid);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (pid !== undefined) killGroup(pid);
+    }, timeoutMs);
+    timer.unref();
+    const settle = () => {
+      clearTimeout(timer);
+      if (pid !== undefined) running.delete(pid);
+    };
+    child.once('error', (e) => {
+      settle();
+      fail(e);
+    });
+    child.once('exit', () => {
+      settle();
+      if (timedOut) fail(new Error(`${executable} ${args[0]} did not exit within ${timeoutMs / 1000}s`));
+      else done();
+    });
+  });
+}
