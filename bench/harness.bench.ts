@@ -17,6 +17,9 @@
  *   by hand + bus  the same with daedalus registered the way users register it (README):
  *                  `npx daedalus-swarm mcp`, the CLI told to wait for it as Daedalus tells it
  *                  (Claude Code's MCP_CONNECTION_NONBLOCKING=0, Codex's `required`).
+ *   by hand + instant server  the same with bench/instant-mcp-server.sh registered instead: a
+ *                  server that answers at once and boots no runtime. Its ratio to "by hand" is the
+ *                  floor any MCP server the CLI must wait for leaves, ours included.
  *
  * One process, one scripted model server on loopback; every round runs each variant once, in a
  * rotating order; a warm-up round per CLI is discarded; SAMPLES rounds per repetition, REPS
@@ -64,7 +67,11 @@ interface Measured {
   parts?: { claimMs: number; worktreeMs: number; harnessMs: number; cliMs: number };
 }
 
-type Variant = 'daedalus' | 'before' | 'by hand' | 'by hand + bus';
+type Variant = 'daedalus' | 'before' | 'by hand' | 'by hand + bus' | 'by hand + instant server';
+
+/** The MCP server a by-hand variant registers: none, daedalus as users register it, or the floor. */
+type HandServer = 'none' | 'bus' | 'instant';
+const INSTANT_SERVER = join(REPO, 'bench/instant-mcp-server.sh');
 
 /** Completes through the bus when it has one, and just answers when it has not. */
 const script = [(ctx: TurnContext) => (ctx.tools.includes(BUS_TOOL) ? { calls: [{ tool: 'daedalus:complete_task', input: { summary: 'bench' } }] } : { text: 'Done.' }), { text: 'Done.' }];
@@ -141,9 +148,10 @@ async function daedalusOnce(impl: Impl, cli: Cli, repoRoot: string, dir: string,
 }
 
 /** The same CLI by hand: spawn → first request, with the prompt Daedalus gave its agent; optionally with daedalus registered as users do. */
-async function handOnce(cli: Cli, cwd: string, dir: string, env: Record<string, string>, prompt: string, server: ModelServer, withBus: boolean): Promise<Measured> {
+async function handOnce(cli: Cli, cwd: string, dir: string, env: Record<string, string>, prompt: string, server: ModelServer, registered: HandServer): Promise<Measured> {
+  const withBus = registered !== 'none';
   const serverEnv = { DAEDALUS_BUS: `sqlite:${join(dir, 'bus-by-hand.db')}`, DAEDALUS_HOME: join(dir, 'home-by-hand') };
-  const npx = { command: 'npx', args: ['--no-install', 'daedalus-swarm', 'mcp'] };
+  const npx = registered === 'instant' ? { command: INSTANT_SERVER, args: [] as string[] } : { command: 'npx', args: ['--no-install', 'daedalus-swarm', 'mcp'] };
   let args: string[];
   let extraEnv: Record<string, string> = {};
   if (cli === 'claude') {
@@ -168,7 +176,7 @@ async function handOnce(cli: Cli, cwd: string, dir: string, env: Record<string, 
   const child = spawn(cli === 'claude' ? CLAUDE : CODEX, args, { cwd, env: { ...process.env, ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'ignore'] });
   await new Promise((r) => child.once('exit', r));
   const first = server.requests.slice(seen).find((r) => r.agentTurn);
-  if (!first) throw new Error(`${cli}: no model request when run by hand${withBus ? ' with the bus registered' : ''}`);
+  if (!first) throw new Error(`${cli}: no model request when run by hand${withBus ? ` with the ${registered} server registered` : ''}`);
   return { ms: first.at - started, bus: first.ctx!.tools.includes(BUS_TOOL) };
 }
 
@@ -196,8 +204,9 @@ async function measure(cli: Cli, impls: Impl[], server: ModelServer): Promise<Ma
           return d;
         },
       })),
-      { name: 'by hand', run: () => handOnce(cli, repo.root, dir, env, prompt, server, false) },
-      { name: 'by hand + bus', run: () => handOnce(cli, repo.root, dir, env, prompt, server, true) },
+      { name: 'by hand', run: () => handOnce(cli, repo.root, dir, env, prompt, server, 'none') },
+      { name: 'by hand + bus', run: () => handOnce(cli, repo.root, dir, env, prompt, server, 'bus') },
+      { name: 'by hand + instant server', run: () => handOnce(cli, repo.root, dir, env, prompt, server, 'instant') },
     ];
     for (let round = -1; round < REPS * SAMPLES; round++) {
       const row = new Map<Variant, Measured>();
@@ -283,7 +292,7 @@ async function main(): Promise<void> {
         continue;
       }
       const reps = await measure(cli, impls, server);
-      const names: Variant[] = [...impls.map((i) => i.name as Variant), 'by hand', 'by hand + bus'];
+      const names: Variant[] = [...impls.map((i) => i.name as Variant), 'by hand', 'by hand + bus', 'by hand + instant server'];
       const repMedian = (rows: Map<Variant, Measured>[], v: Variant) => median(rows.map((r) => r.get(v)!.ms));
       const across = (f: (rows: Map<Variant, Measured>[]) => number) => {
         const v = reps.map(f);
@@ -298,6 +307,8 @@ async function main(): Promise<void> {
         ['daedalus / by hand (goal ≤ 1.2)', 'daedalus', 'by hand'],
         ['daedalus / by hand + bus', 'daedalus', 'by hand + bus'],
         ['by hand + bus / by hand', 'by hand + bus', 'by hand'],
+        ['floor: by hand + instant server / by hand', 'by hand + instant server', 'by hand'],
+        ['daedalus / by hand + instant server', 'daedalus', 'by hand + instant server'],
       ];
       if (before) ratios.push(['before / by hand', 'before', 'by hand'], ['daedalus / before', 'daedalus', 'before']);
       const cliFigures: Record<string, unknown> = {};

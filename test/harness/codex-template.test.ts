@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { ensureTemplate, resolveExecutable, seedCodexHome, templateFor } from '../../src/harness/codex/template.js';
+import { ensureTemplate, seedCodexHome, templateFor } from '../../src/harness/codex/template.js';
+import { resolveExecutable } from '../../src/harness/find-executable.js';
 
 /**
  * A stand-in for Codex's first start in a fresh CODEX_HOME: a database in WAL mode whose rows are
@@ -88,6 +89,16 @@ describe('Codex home templates', () => {
     expect(rows(a)).toEqual([1, 2, 3, 42]);
     expect(rows(b)).toEqual([1, 2, 3]);
     expect(rows(template)).toEqual([1, 2, 3]);
+  });
+
+  test('a copy that fails half-way leaves no half of the template behind', async () => {
+    const codex = fake('codex', FAKE_CODEX);
+    await ensureTemplate(templateFor(daedalusHome, codex), codex);
+    const home = freshHome('h');
+    // Where the skills folder goes there is a file: that part of the copy fails, whichever comes first.
+    writeFileSync(join(home, 'skills'), 'in the way');
+    expect(seedCodexHome(home, codex, { DAEDALUS_HOME: daedalusHome })).toBe(false);
+    expect(readdirSync(home)).not.toContain('state_9.sqlite');
   });
 
   test('another Codex binary (an upgrade, a downgrade) gets a template of its own', async () => {

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveExecutable } from '../find-executable.js';
 
 /**
  * Every attempt gets a fresh CODEX_HOME (home.ts), and in a fresh home Codex spends 100–190 ms of
@@ -22,20 +23,6 @@ export const TEMPLATE_DIR = 'codex-template';
 /** How long the throwaway Codex may take before it is killed and the binary marked as not templatable. */
 const BUILD_TIMEOUT_MS = 60_000;
 
-/** The executable a command name runs: itself if it names a path, else the first match on PATH. */
-export function resolveExecutable(command: string, pathVar: string | undefined): string | null {
-  const candidates = command.includes('/') ? [resolve(command)] : (pathVar ?? '').split(delimiter).filter(Boolean).map((d) => join(d, command));
-  for (const c of candidates) {
-    try {
-      const real = realpathSync(c);
-      if (statSync(real).isFile()) return real;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
-
 /**
  * The template folder for this binary: named by its real path, size and modification time, so an
  * upgraded (or downgraded) Codex never meets databases migrated by another version.
@@ -54,31 +41,30 @@ export function seedCodexHome(codexHome: string, command: string, env: Record<st
   const daedalusHome = env.DAEDALUS_HOME?.trim();
   const executable = daedalusHome ? resolveExecutable(command, env.PATH ?? process.env.PATH) : null;
   if (!daedalusHome || !executable) return false;
-  const template = templateFor(daedalusHome, executable);
-  if (seedFromTemplate(template, codexHome)) return true;
-  void ensureTemplate(template, executable);
+  try {
+    const template = templateFor(daedalusHome, executable);
+    if (seedFromTemplate(template, codexHome)) return true;
+    void ensureTemplate(template, executable);
+  } catch {
+    // The binary went away meanwhile, or the home cannot be written: Codex will say so itself.
+  }
   return false;
 }
 
-/** Copies a finished template into a new CODEX_HOME. False when there is none (yet). */
+/**
+ * Copies a finished template into a new CODEX_HOME. False when there is none (yet), or when the
+ * copy failed (a full disk): what was copied is removed, since half a database is worse than none.
+ */
 export function seedFromTemplate(template: string, codexHome: string): boolean {
-  if (!existsSync(join(template, 'ready'))) return false;
-  copyTree(template, codexHome, (name) => name !== 'ready');
-  return true;
-}
-
-/** A plain recursive copy of files and folders: a few times faster than fs.cpSync for this small tree. */
-function copyTree(from: string, to: string, take: (name: string) => boolean = () => true): void {
-  for (const entry of readdirSync(from, { withFileTypes: true })) {
-    if (!take(entry.name)) continue;
-    const source = join(from, entry.name);
-    const target = join(to, entry.name);
-    if (entry.isDirectory()) {
-      mkdirSync(target, { recursive: true });
-      copyTree(source, target);
-    } else if (entry.isFile()) {
-      copyFileSync(source, target, constants.COPYFILE_FICLONE);
-    }
+  const marker = join(template, 'ready');
+  if (!existsSync(marker)) return false;
+  const names = readdirSync(template).filter((n) => n !== 'ready');
+  try {
+    for (const name of names) cpSync(join(template, name), join(codexHome, name), { recursive: true });
+    return true;
+  } catch {
+    for (const name of names) rmSync(join(codexHome, name), { recursive: true, force: true });
+    return false;
   }
 }
 
