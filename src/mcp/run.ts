@@ -1,4 +1,3 @@
-import type { Readable, Writable } from 'node:stream';
 import type { Attached } from './attach.js';
 import { LineTransport } from './line-transport.js';
 import { stderrLogger } from './log.js';
@@ -9,14 +8,6 @@ export interface RunMcpOptions {
   bus?: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  /** Where the protocol's lines come from and go to: stdin and stdout unless given. */
-  input?: Readable;
-  output?: Writable;
-  /**
-   * Load the tools and attach to the bus at once instead of after the handshake: for a server
-   * started ahead of its agent, which has the time while it waits and nothing to answer yet.
-   */
-  warmAtOnce?: boolean;
 }
 
 /**
@@ -64,8 +55,7 @@ export async function runMcpServer(opts: RunMcpOptions = {}): Promise<void> {
   server.onerror = (e) => log.warn(`protocol: ${e.message}`);
   server.onclose = () => stopReason('stdin closed');
   try {
-    await server.connect(new LineTransport(opts.input ?? process.stdin, opts.output ?? process.stdout, { warn: (line) => process.stderr.write(`${line}\n`) }));
-    if (opts.warmAtOnce) server.warm();
+    await server.connect(new LineTransport(process.stdin, process.stdout, { warn: (line) => process.stderr.write(`${line}\n`) }));
     log.debug('listening on stdio');
     log.info(`stopping: ${await stopped}`);
   } finally {
@@ -79,6 +69,5 @@ export async function runMcpServer(opts: RunMcpOptions = {}): Promise<void> {
   }
   // stdin may still be open after a signal; nothing else should keep the process, but never linger.
   process.stdin.destroy();
-  opts.input?.destroy();
   setTimeout(() => process.exit(0), 2000).unref();
 }

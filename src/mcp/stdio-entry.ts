@@ -2,7 +2,6 @@
 // agents' MCP configurations run (and what `daedalus mcp` hands over to). It takes the CLI's
 // grammar for this one command, `[--bus ADDRESS] [mcp]`, so `node dist/mcp.js mcp` and
 // `daedalus mcp` mean the same. Kept free of static imports of anything heavy: see run.ts.
-import { fifoStreams } from './fifo-streams.js';
 import { runMcpServer } from './run.js';
 
 const USAGE = 'usage: daedalus [--bus ADDRESS] mcp  (serves the bus to one agent over stdio)';
@@ -24,11 +23,7 @@ if (typeof parsed === 'string') {
   process.stderr.write(`daedalus mcp: ${parsed}\n${USAGE}\n`);
   process.exitCode = 2;
 } else {
-  // Started ahead of its agent CLI, which reaches it through a relay (harness/mcp-relay.ts).
-  const fifo = process.env.DAEDALUS_MCP_FIFO?.trim();
-  // Not for the processes this server starts (a background worker, its agents' own servers).
-  delete process.env.DAEDALUS_MCP_FIFO;
-  runMcpServer({ bus: parsed.bus ?? process.env.DAEDALUS_BUS, ...(fifo ? { ...fifoStreams(fifo), warmAtOnce: true } : {}) }).catch((e: unknown) => {
+  runMcpServer({ bus: parsed.bus ?? process.env.DAEDALUS_BUS }).catch((e: unknown) => {
     process.stderr.write(`[daedalus mcp] error ${e instanceof Error ? e.message : String(e)}\n`);
     process.exitCode = 1;
   });

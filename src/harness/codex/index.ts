@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliBinary, mcpServerEntry, writePrompt } from '../launch.js';
-import { relayMcpServer } from '../mcp-relay.js';
 import { permissionSetting, splitPermissions } from '../../approvals/index.js';
 import { EndNotes, startAgent } from '../generic.js';
 import type { AgentProcess, Harness, LaunchSpec } from '../types.js';
@@ -36,12 +35,7 @@ export const codexHarness: Harness = {
   async launch(spec: LaunchSpec): Promise<AgentProcess> {
     const prompt = writePrompt(spec, 'bus');
     const command = cliBinary(spec, 'DAEDALUS_CODEX_BIN', 'codex');
-    const common = ['-C', spec.worktree, '--sandbox', sandboxFor(spec.pkg.permissions), ...(spec.pkg.model ? ['--model', spec.pkg.model] : [])];
-    const args = ['exec', '--json', '--skip-git-repo-check', ...common, '-c', 'approval_policy="never"', prompt.text];
-    // Headless Codex waits for its server before the first turn: it is started beside Codex and
-    // reached through a relay. A pane keeps the plain entry: its launcher is a script of its own.
-    const relayed = spec.pkg.mode === 'interactive' ? null : relayMcpServer(spec.attemptDir, mcpServerEntry(spec), { command, args }, spec.env.PATH ?? process.env.PATH);
-    const home = prepareCodexHome(spec.attemptDir, spec.env, relayed?.relay ?? mcpServerEntry(spec), spec.worktree);
+    const home = prepareCodexHome(spec.attemptDir, spec.env, mcpServerEntry(spec), spec.worktree);
     seedCodexHome(home.dir, command, spec.env);
     const model = spec.pkg.model ?? home.model;
     const price = priceFor(model, spec.env);
@@ -50,6 +44,8 @@ export const codexHarness: Harness = {
     let proc: AgentProcess | null = null;
     let linger: NodeJS.Timeout | null = null;
 
+    const common = ['-C', spec.worktree, '--sandbox', sandboxFor(spec.pkg.permissions), ...(spec.pkg.model ? ['--model', spec.pkg.model] : [])];
+    const args = ['exec', '--json', '--skip-git-repo-check', ...common, '-c', 'approval_policy="never"', prompt.text];
     const parseLine = (line: string) =>
       parseCodexLine(line, usage, {
         onSession: (id) => writeFileSync(join(spec.attemptDir, 'session.json'), `${JSON.stringify({ sessionId: id, cwd: spec.worktree, harness: 'codex', at: new Date().toISOString() })}\n`),
@@ -66,8 +62,8 @@ export const codexHarness: Harness = {
       });
 
     const started = await startAgent(spec, {
-      command: relayed?.command ?? command,
-      args: relayed?.args ?? args,
+      command,
+      args,
       interactiveArgs: [...common, '--ask-for-approval', 'on-request'],
       promptFile: prompt.file,
       env: { ...spec.env, CODEX_HOME: home.dir },
