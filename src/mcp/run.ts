@@ -44,7 +44,9 @@ export async function runMcpServer(opts: RunMcpOptions = {}): Promise<void> {
     attempt.catch((e: unknown) => log.error(`cannot attach to the bus: ${e instanceof Error ? e.message : String(e)}`));
     return attempt.then((a) => a.ctx);
   };
-  const server = buildServer(attach);
+  // An agent Daedalus started adopts an instance reserved with DAEDALUS_ROLE; it cannot change it.
+  const pinnedRole = env.DAEDALUS_INSTANCE_ID?.trim() ? env.DAEDALUS_ROLE?.trim() || 'worker' : null;
+  const server = buildServer(attach, pinnedRole);
   let quiet: NodeJS.Timeout | undefined;
   server.onanswered = (method) => {
     clearTimeout(quiet);

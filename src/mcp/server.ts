@@ -5,7 +5,7 @@ import type { Engine } from './engine.js';
 import { INVALID_PARAMS, McpProtocol, ProtocolError, type Params } from './protocol.js';
 import { RESOURCE_LIST } from './resource-list.js';
 import { errorResult } from './result.js';
-import { toolList } from './tool-list.js';
+import { listedTools } from './tool-list.js';
 
 const INSTRUCTIONS = [
   'Daedalus coordination bus: you are one of several agents working on one codebase.',
@@ -33,7 +33,11 @@ export type ContextSource = McpContext | (() => Promise<McpContext>);
 export class DaedalusServer extends McpProtocol {
   private engine: Promise<Engine> | null = null;
 
-  constructor(private readonly source: ContextSource) {
+  /** @param pinnedRole the role of the instance this server was started for (see listedTools). */
+  constructor(
+    private readonly source: ContextSource,
+    pinnedRole: string | null = null,
+  ) {
     super();
     this.handle('initialize', (p) => ({
       protocolVersion: typeof p.protocolVersion === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(p.protocolVersion) ? p.protocolVersion : SUPPORTED_PROTOCOL_VERSIONS[0],
@@ -42,7 +46,7 @@ export class DaedalusServer extends McpProtocol {
       instructions: INSTRUCTIONS,
     }));
     this.handle('ping', () => ({}));
-    this.handle('tools/list', async () => ({ tools: await toolList() }));
+    this.handle('tools/list', async () => ({ tools: await listedTools(pinnedRole) }));
     this.handle('tools/call', (p, extra) => this.callTool(p, extra));
     this.handle('resources/list', () => ({ resources: RESOURCE_LIST.map(({ uri, name, description }) => ({ uri, name, description, mimeType: 'application/json' })) }));
     this.handle('resources/read', async (p) => {
@@ -87,6 +91,6 @@ export class DaedalusServer extends McpProtocol {
 }
 
 /** A server for one agent's context (or for a context opened on first need). */
-export function buildServer(source: ContextSource): DaedalusServer {
-  return new DaedalusServer(source);
+export function buildServer(source: ContextSource, pinnedRole: string | null = null): DaedalusServer {
+  return new DaedalusServer(source, pinnedRole);
 }

@@ -43,6 +43,8 @@ describe('codex harness against the real Codex CLI', () => {
     expect(first.prompt).toContain('You are Icarus, a worker under Daedalus');
     // Codex puts MCP tools in a namespace per server.
     expect(first.tools).toEqual(expect.arrayContaining(['mcp__daedalus__whoami', 'mcp__daedalus__complete_task', 'apply_patch']));
+    // A worker is not offered what only planners may call: every turn would carry those schemas.
+    expect(first.tools).not.toContain('mcp__daedalus__spawn_parallel_tasks');
     expect(parsed(turns[1]!.ctx!.results[0]!.text)).toMatchObject({ registered: true, started_by_supervisor: true, current_task: `${result.runId}:hello` });
     expect(turns[3]!.ctx!.results[0]!.text).toMatch(/Success/);
     expect(await w.repo.git(['show', `daedalus/${result.runId}/integration:hello.txt`])).toBe('hello from codex\n');

@@ -6,6 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { packageVersion } from '../../src/common/index.js';
+import { allowedTools } from '../../src/mcp/policy.js';
 import { describeTools } from '../../src/mcp/tool-schemas.js';
 import { SCOPE, tempBus, type Bus, type Loose } from './helpers.js';
 
@@ -202,6 +203,23 @@ describe('the built CLI: dist/cli/main.js mcp', () => {
     expect(client.getServerVersion()).toMatchObject({ name: 'daedalus', version: packageVersion() });
     // Written into dist/mcp.js at build time: a stale or wrong build shows here.
     expect((await client.listTools()).tools).toEqual(JSON.parse(JSON.stringify(describeTools())));
+    await client.close();
+  });
+
+  test('an agent started pinned to the worker role is offered only the tools a worker may call', async () => {
+    const reserved = await bus.store.reserveInstance({ scope: SCOPE, role: 'worker', label: 'pinned', reservedBy: 'test', leaseMs: 60_000 });
+    const env = serverEnv(bus, { DAEDALUS_INSTANCE_ID: reserved.id, DAEDALUS_ROLE: 'worker' });
+    const transport = new StdioClientTransport({ command: process.execPath, args: [BUNDLED, 'mcp'], cwd: REPO, env, stderr: 'pipe' });
+    const client = new Client({ name: 'stdio-test', version: '0' });
+    await client.connect(transport);
+    const listed = (await client.listTools()).tools.map((t) => t.name);
+    expect([...listed].sort()).toEqual([...allowedTools('worker')].sort());
+    expect(listed).toContain('complete_task');
+    expect(listed).not.toContain('spawn_parallel_tasks');
+    // A hidden tool is still refused as before, with the hint, if an agent calls it anyway.
+    const refused = await client.callTool({ name: 'request_task', arguments: { title: 'x', description: 'y' } });
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toMatch(/only planners create tasks/);
     await client.close();
   });
 
