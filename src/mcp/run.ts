@@ -12,12 +12,15 @@ export interface RunMcpOptions {
 
 /**
  * How long after the handshake's last answer the server starts loading its tools and opening the
- * bus. A client lists tools, resources and prompts right after `initialize`; loading blocks the
- * event loop for a moment, so it waits for a quiet gap instead of delaying those answers. These are
- * only about speed: a call that needs the bus loads it at once.
+ * bus. A client lists tools, resources and prompts right after `initialize`, and loading blocks the
+ * event loop, so it waits for a quiet gap instead of delaying those answers. After the listing the
+ * gap is long: the agent CLI is still on its way to its first model request then, on the same
+ * cores, and loading (with the adoption's bus writes, which wake the supervisor) would slow it
+ * down; the model's first answer takes longer than this wait, so the tools are loaded by the time
+ * it calls one. These are only about speed: a call that needs the bus loads it at once.
  */
 const QUIET_AFTER_INITIALIZE_MS = 500;
-const QUIET_AFTER_LISTING_MS = 25;
+const QUIET_AFTER_LISTING_MS = 1500;
 
 /**
  * `daedalus mcp`: one stdio MCP server for one agent process. It answers the handshake before

@@ -113,6 +113,27 @@ describe('Codex home templates', () => {
     expect(existsSync(join(after, 'ready'))).toBe(true);
   });
 
+  test('an npm-installed Codex of another version gets its own template, even with the same launcher file', () => {
+    const install = (version: string) => {
+      const pkg = join(dir, `node_modules-${version}`, '@openai', 'codex');
+      mkdirSync(join(pkg, 'bin'), { recursive: true });
+      writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: '@openai/codex', version }));
+      const launcher = join(pkg, 'bin', 'codex.js');
+      writeFileSync(launcher, FAKE_CODEX, { mode: 0o755 });
+      // npm gives every file it installs one fixed modification time.
+      const npmTime = new Date('1985-10-26T08:15:00Z');
+      utimesSync(launcher, npmTime, npmTime);
+      return launcher;
+    };
+    const key = (launcher: string) => templateFor(daedalusHome, launcher).split('/').at(-1);
+    const a = install('0.169.0');
+    const b = install('0.170.0');
+    expect(readFileSync(a)).toEqual(readFileSync(b));
+    expect(key(a)).not.toBe(key(b));
+    // The same install keeps its key.
+    expect(templateFor(daedalusHome, a)).toBe(templateFor(daedalusHome, a));
+  });
+
   test('a burst of attempts starts one build', async () => {
     const codex = fake('codex', FAKE_CODEX);
     const template = templateFor(daedalusHome, codex);
