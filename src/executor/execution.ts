@@ -214,8 +214,14 @@ export class Execution {
       ctx.note(`${this.pkg.id}: process group ${proc.pgid} of attempt ${lease.task.attempt} would not die; the task waits for it`);
       return;
     }
-    this.fenced = false;
-    await bestEffort(`releasing ${this.pkg.id}'s attempt fence`, ctx.store.releaseAttemptProcess(lease.task.id, lease.task.attempt), ctx.note);
+    // Still fenced when the bus refused the release: the loop tries again (fences-left.ts).
+    const released = await bestEffort(`releasing ${this.pkg.id}'s attempt fence`, ctx.store.releaseAttemptProcess(lease.task.id, lease.task.attempt), ctx.note);
+    if (released !== undefined) this.fenced = false;
+  }
+
+  /** True when the attempt ended with its fence still on the bus (see fences-left.ts). */
+  get fenceLeft(): boolean {
+    return this.fenced;
   }
 
   /**

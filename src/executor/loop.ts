@@ -5,6 +5,7 @@ import { concurrencyFor, mayStart, STRATEGY_INFO, type Concurrency } from '../sc
 import type { AgentPool } from './agent-pool.js';
 import { knownPackage, type RunContext } from './context.js';
 import { Execution, type AttemptOutcome } from './execution.js';
+import { FencesLeft } from './fences-left.js';
 import { shedLowPriority } from './degrade.js';
 import { LearnedLimits } from './learned-limits.js';
 import { OverlapGuard } from './overlap-guard.js';
@@ -83,6 +84,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
   const kick = new Kick();
   const pause = new PauseWatch(ctx);
   const paused = new Set<string>();
+  const fencesLeft = new FencesLeft();
   const overlap = new OverlapGuard(ctx);
   const learned = new LearnedLimits(ctx);
   // A worker's runs share its pool, and so its slot numbers.
@@ -143,6 +145,12 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
       // Read before counting, so a task made after the count is an event after this cursor.
       const cursor = opts.linger ? ((await store.readEvents(ctx.scope, { after: 0, limit: 1, newest: true }))[0]?.id ?? 0) : 0;
       const counts = await store.countTasks(ctx.scope, ctx.runId);
+      // Beside the loop: a fence that will not lift must not hold up the other tasks.
+      if (fencesLeft.size > 0) {
+        void fencesLeft.retry(ctx).then((lifted) => {
+          if (lifted > 0) kick.poke();
+        });
+      }
       // Work other hosts pushed for this run (its owner only; see remote-integration.ts). Merged
       // beside the loop, one pass at a time: waiting for the merges here would keep this host's
       // free agents from claiming while other hosts' work lands.
@@ -305,6 +313,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
           paused.delete(exec.key);
           agentSlots.give(slot);
           attempts.push(o);
+          if (exec.fenceLeft) fencesLeft.add(exec.lease.task.id, exec.lease.task.attempt);
           kick.poke();
         },
         (e: unknown) => {
