@@ -4,21 +4,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/bus/index.js';
+import { canMount } from '../helpers/mounts.js';
 import { CliRun } from './cli-run.js';
 import { byPackage, defaults, runningPeriods, useRunWorld, waitFor } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
-/** Mounting a small filesystem needs root (CAP_SYS_ADMIN); where that is refused those tests cannot run. */
-function canMount(): boolean {
-  if (process.getuid?.() !== 0) return false;
-  const probe = `/tmp/daedalus-mount-probe-${process.pid}`;
-  mkdirSync(probe, { recursive: true });
-  const ok = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe]).status === 0;
-  if (ok) spawnSync('umount', [probe]);
-  rmSync(probe, { recursive: true, force: true });
-  return ok;
-}
 const MOUNTABLE = canMount();
 
 const plan = (n: number, release?: string) => `

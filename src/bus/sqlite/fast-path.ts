@@ -28,6 +28,17 @@ export interface SyncWriter {
 const EVENT = `INSERT INTO events (scope, type, at, task_id, instance_id, run_id, data)`;
 
 /**
+ * The row of a self-committing `UPDATE … RETURNING`, once it has committed. better-sqlite3's
+ * `get()` steps once for the first row and then resets the statement, and the error of a commit
+ * that fails at that reset (a full disk, an I/O error) is not raised: the caller would be handed
+ * a row the database never kept — a claim or a completion acknowledged and lost. `all()` steps the
+ * statement to its end, where a failed commit throws.
+ */
+function committed<T>(statement: Database.Statement, params: unknown[]): T | undefined {
+  return statement.all(...params)[0] as T | undefined;
+}
+
+/**
  * The general path's events, in its order: a claim's task.leased; a completion's task.integrating,
  * or its lock.released for each lock, task.done, then task.ready for each dependent it unblocked.
  * `at` is the statement's clock, which it writes to updated_at.
@@ -112,7 +123,7 @@ export class SqliteFastPath implements FastPath {
     );
     const expired = this.w.prepare(`SELECT 1 FROM tasks WHERE state IN ('leased', 'running') AND lease_until < ? LIMIT 1`);
     const r = await this.w.runSync(() => {
-      const row = this.armed(() => claim.get(...bind([input.owner, token, now + input.leaseMs, now, ...params, now])) as Row | undefined);
+      const row = this.armed(() => committed<Row>(claim, bind([input.owner, token, now + input.leaseMs, now, ...params, now])));
       if (row) return row;
       return expired.get(now) !== undefined ? ('expired' as const) : undefined;
     });
@@ -131,7 +142,7 @@ export class SqliteFastPath implements FastPath {
        WHERE id = ? AND lease_token = ? AND state IN ('leased', 'running') RETURNING *, ${this.w.depsJson}`,
     );
     const json = toJson(result);
-    const row = await this.w.runSync(() => this.armed(() => complete.get(json, now, now, id, token) as Row | undefined));
+    const row = await this.w.runSync(() => this.armed(() => committed<Row>(complete, [json, now, now, id, token])));
     return row ? taskOf(row) : null;
   }
 }
