@@ -32,11 +32,24 @@ const EVENT = `INSERT INTO events (scope, type, at, task_id, instance_id, run_id
  * `get()` steps once for the first row and then resets the statement, and the error of a commit
  * that fails at that reset (a full disk, an I/O error) is not raised: the caller would be handed
  * a row the database never kept — a claim or a completion acknowledged and lost. `all()` steps the
- * statement to its end, where a failed commit throws.
+ * statement to its end, where a failed commit throws. Raw rows, named here: better-sqlite3 builds
+ * keyed rows more slowly than this, and these two statements run for every task.
  */
 function committed<T>(statement: Database.Statement, params: unknown[]): T | undefined {
-  return statement.all(...params)[0] as T | undefined;
+  const rows = statement.raw(true).all(...params) as unknown[][];
+  const values = rows[0];
+  if (!values) return undefined;
+  let names = columnNames.get(statement);
+  if (!names) {
+    names = statement.columns().map((c) => c.name);
+    columnNames.set(statement, names);
+  }
+  const row: Record<string, unknown> = {};
+  for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
+  return row as T;
 }
+
+const columnNames = new WeakMap<Database.Statement, string[]>();
 
 /**
  * The general path's events, in its order: a claim's task.leased; a completion's task.integrating,
