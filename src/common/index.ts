@@ -6,6 +6,7 @@ export { DaedalusError, describeError, isDaedalusError, problemsOf, type ErrorCo
 export { ago, describeJs, durationFromEnv, formatDuration, parseDuration, parseFailure, type FormatOptions, type Parsed } from './duration.js';
 export { withReleasers, type Defer, type Release } from './releasers.js';
 export { bestEffort, warnToStderr, type Warn } from './best-effort.js';
+export { resolveExecutable } from './find-executable.js';
 export { processOutput, type Output } from './output.js';
 export { daedalusHome } from './home.js';
 export { packageVersion } from './version.js';

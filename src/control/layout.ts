@@ -1,6 +1,4 @@
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
-import { bestEffort, DaedalusError, warnToStderr } from '../common/index.js';
+import { bestEffort, DaedalusError, resolveExecutable, warnToStderr } from '../common/index.js';
 import { shQuote } from '../harness/index.js';
 import { AGENTS_WINDOW, hasSession, interceptBinding, retileHook, runTmux } from '../tmux/index.js';
 import { CONTROL_SESSION, SWARM_SESSION } from './names.js';
@@ -71,17 +69,7 @@ export function checkSize(value: string, option: string): string {
   return value.trim();
 }
 
-function onPath(name: string, path: string | undefined): boolean {
-  for (const dir of (path ?? '').split(delimiter).filter(Boolean)) {
-    try {
-      accessSync(join(dir, name), constants.X_OK);
-      return true;
-    } catch {
-      // not in this folder
-    }
-  }
-  return false;
-}
+const onPath = (name: string, path: string | undefined) => resolveExecutable(name, path) !== null;
 
 /** lazygit when installed, else tig, else a live `git log --graph` of the runs' branches. */
 export function gitViewer(path = process.env.PATH): string {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { codexHarness } from '../../src/harness/codex/index.js';
 import { ensureTemplate, templateFor } from '../../src/harness/codex/template.js';
-import { resolveExecutable } from '../../src/harness/find-executable.js';
+import { resolveExecutable } from '../../src/common/index.js';
 import type { Harness } from '../../src/harness/index.js';
 import { CODEX_BIN, parsed, recording, useE2eWorld } from './helpers.js';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { ensureTemplate, seedCodexHome, templateFor } from '../../src/harness/codex/template.js';
-import { resolveExecutable } from '../../src/harness/find-executable.js';
+import { resolveExecutable } from '../../src/common/index.js';
 
 /**
  * A stand-in for Codex's first start in a fresh CODEX_HOME: a database in WAL mode whose rows are
@@ -172,24 +172,26 @@ describe('Codex home templates', () => {
   });
 
   test('a command that never exits is killed with everything it started, and remembered as failed', async () => {
-    const pids = join(dir, 'pids');
-    const codex = fake('hangs', `#!/bin/sh\nsleep 600 &\necho $! > ${pids}\necho $$ >> ${pids}\nwait\n`);
+    // The child is found by its own argument, so the check needs no word from the stand-in however
+    // slowly the machine runs it; the stand-in starts that child before anything else.
+    const marker = `daedalus-template-hang-${process.pid}-${Date.now()}`;
+    const codex = fake('hangs', `#!/bin/sh\nsh -c 'sleep 600; :' ${marker} &\nexec sleep 600\n`);
     const template = templateFor(daedalusHome, codex);
-    // Long enough for the stand-in to write its pids however busy the machine; it never exits itself.
-    await ensureTemplate(template, codex, { timeoutMs: 2000 });
-    expect(readFileSync(`${template}.failed`, 'utf8')).toMatch(/did not exit within/);
-    const alive = (pid: string) => {
-      try {
-        return !/^\d+ \([^)]*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-      } catch {
-        return false;
-      }
-    };
-    const started = readFileSync(pids, 'utf8').trim().split('\n');
-    expect(started).toHaveLength(2);
+    await ensureTemplate(template, codex, { timeoutMs: 3000 });
+    expect(readFileSync(`${template}.failed`, 'utf8')).toMatch(/did not exit within 3s/);
+    const carrying = () =>
+      readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(marker) && !/^\d+ \([^)]*\) Z/.test(readFileSync(`/proc/${p}/stat`, 'utf8'));
+          } catch {
+            return false;
+          }
+        });
     // A killed process is gone once the kernel has run its exit: wait for that, not for a time.
-    for (let i = 0; i < 200 && started.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(started.filter(alive)).toEqual([]);
+    for (let i = 0; i < 200 && carrying().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(carrying()).toEqual([]);
   });
 
   test('without a Daedalus home or a Codex to be found, a home is left as it is', () => {

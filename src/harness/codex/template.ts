@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { resolveExecutable } from '../find-executable.js';
+import { resolveExecutable } from '../../common/index.js';
+import { killGroup } from '../spawn.js';
 
 /**
  * Every attempt gets a fresh CODEX_HOME (home.ts), and in a fresh home Codex spends 100–190 ms of
@@ -195,14 +196,6 @@ async function buildTemplate(template: string, executable: string, timeoutMs: nu
 const running = new Set<number>();
 let exitHookInstalled = false;
 
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // gone already
-  }
-}
-
 /**
  * Runs the throwaway Codex in a process group of its own, so a timeout kills whatever it started.
  * It does not keep the supervisor alive: a run that ends first takes it down on its way out.
@@ -210,7 +203,7 @@ function killGroup(pid: number): void {
 function runCodex(executable: string, args: string[], env: Record<string, string>, timeoutMs: number): Promise<void> {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
-    process.once('exit', () => running.forEach(killGroup));
+    process.once('exit', () => running.forEach((pid) => killGroup(pid, 'SIGKILL')));
   }
   return new Promise((done, fail) => {
     const child = spawn(executable, args, { env, stdio: 'ignore', detached: true });
@@ -220,7 +213,7 @@ function runCodex(executable: string, args: string[], env: Record<string, string
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      if (pid !== undefined) killGroup(pid);
+      if (pid !== undefined) killGroup(pid, 'SIGKILL');
     }, timeoutMs);
     timer.unref();
     const settle = () => {
