@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
  * it, which can take seconds, or forever where init does not reap (some containers).
  */
 export function processAlive(pid: number): boolean {
+  // kill(0, 0) and kill(-n, 0) would answer for a whole process group, ours included.
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';

@@ -86,3 +86,13 @@ describe('the spawn helper', () => {
     await waitFor('the helper to exit', () => !processAlive(pid), 30_000, 10);
   });
 });
+
+describe('processAlive', () => {
+  it('answers for one process only: 0 and negative numbers name process groups (ours among them), never a live process', () => {
+    expect(processAlive(process.pid)).toBe(true);
+    // An empty pid file reads as 0: kill(0, 0) would succeed for our own group.
+    expect(processAlive(0)).toBe(false);
+    expect(processAlive(-process.pid)).toBe(false);
+    expect(processAlive(Number.NaN)).toBe(false);
+  });
+});

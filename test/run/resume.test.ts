@@ -165,7 +165,8 @@ packages:
     const task = await waitFor('the first attempt running with its process recorded', async () => {
       if (!cli.running) throw new Error(`the supervisor exited early:\n${cli.stdout}\n${cli.stderr}`);
       const t = await store.getTask('orphaned:stubborn');
-      return t?.process && existsSync(marker) ? t : null;
+      // The file exists before the shell's echo has written the pid into it.
+      return t?.process && existsSync(marker) && /^\d+\s*$/.test(readFileSync(marker, 'utf8')) ? t : null;
     }, 150_000, 50);
     const agentPid = Number(readFileSync(marker, 'utf8'));
     // The guard is stopped before the supervisor dies, so it cannot take the agent down with it.
