@@ -29,15 +29,21 @@ const EVENT = `INSERT INTO events (scope, type, at, task_id, instance_id, run_id
 
 /**
  * The row of a self-committing `UPDATE … RETURNING`, once it has committed. better-sqlite3's
- * `get()` steps once for the first row and then resets the statement, and the error of a commit
- * that fails at that reset (a full disk, an I/O error) is not raised: the caller would be handed
- * a row the database never kept — a claim or a completion acknowledged and lost. `all()` steps the
- * statement to its end, where a failed commit throws. Raw rows, named here: better-sqlite3 builds
- * keyed rows more slowly than this, and these two statements run for every task.
+ * `get()` steps once for the first row and then resets the statement, which is where an autocommit
+ * statement commits, and it drops the error of a commit that fails there (a full disk, an I/O
+ * error): the caller would be handed a row the database never kept — a claim or a completion
+ * acknowledged and lost. SQLite rolls such a statement back in full and reports no rows changed by
+ * it, so `changes()` tells, at the price of a statement that touches no table. Stepping the
+ * statement to its end (`all()`), where a failed commit throws, costs about 15 µs more on every
+ * call; it is kept for the rare failure, to run the statement again and raise the real error (or,
+ * if the fault has passed, to apply it once). Raw rows, named here: better-sqlite3 builds keyed
+ * rows more slowly than this, and these two statements run for every task.
  */
-function committed<T>(statement: Database.Statement, params: unknown[]): T | undefined {
-  const rows = statement.raw(true).all(...params) as unknown[][];
-  const values = rows[0];
+function committed<T>(statement: Database.Statement, changes: Database.Statement, params: unknown[]): T | undefined {
+  statement.raw(true);
+  let values = statement.get(...params) as unknown[] | undefined;
+  if (!values) return undefined;
+  if (changes.get() === 0) values = (statement.all(...params) as unknown[][])[0];
   if (!values) return undefined;
   let names = columnNames.get(statement);
   if (!names) {
@@ -111,6 +117,11 @@ export class SqliteFastPath implements FastPath {
     this.installed = true;
   }
 
+  /** How many rows the last statement changed itself: none after a commit that failed. */
+  private changes(): Database.Statement {
+    return this.w.prepare('SELECT changes()').pluck();
+  }
+
   /** Runs one statement with the triggers armed. */
   private armed<T>(fn: () => T): T {
     this.install();
@@ -136,7 +147,7 @@ export class SqliteFastPath implements FastPath {
     );
     const expired = this.w.prepare(`SELECT 1 FROM tasks WHERE state IN ('leased', 'running') AND lease_until < ? LIMIT 1`);
     const r = await this.w.runSync(() => {
-      const row = this.armed(() => committed<Row>(claim, bind([input.owner, token, now + input.leaseMs, now, ...params, now])));
+      const row = this.armed(() => committed<Row>(claim, this.changes(), bind([input.owner, token, now + input.leaseMs, now, ...params, now])));
       if (row) return row;
       return expired.get(now) !== undefined ? ('expired' as const) : undefined;
     });
@@ -155,7 +166,7 @@ export class SqliteFastPath implements FastPath {
        WHERE id = ? AND lease_token = ? AND state IN ('leased', 'running') RETURNING *, ${this.w.depsJson}`,
     );
     const json = toJson(result);
-    const row = await this.w.runSync(() => this.armed(() => committed<Row>(complete, [json, now, now, id, token])));
+    const row = await this.w.runSync(() => this.armed(() => committed<Row>(complete, this.changes(), [json, now, now, id, token])));
     return row ? taskOf(row) : null;
   }
 }
