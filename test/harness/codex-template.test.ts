@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { ensureTemplate, seedCodexHome, templateFor } from '../../src/harness/codex/template.js';
+import { ensureTemplate, seedCodexHome, seedFromTemplate, templateFor } from '../../src/harness/codex/template.js';
 import { resolveExecutable } from '../../src/common/index.js';
 
 /**
@@ -200,5 +200,30 @@ describe('Codex home templates', () => {
     expect(seedCodexHome(home, 'no-such-codex-binary', { DAEDALUS_HOME: daedalusHome, PATH: dir })).toBe(false);
     expect(readdirSync(home)).toEqual([]);
     expect(existsSync(daedalusHome)).toBe(false);
+  });
+
+  test('templates of binaries nobody used for a month are removed when a new one is built; a used one is kept', async () => {
+    const codex = fake('codex', FAKE_CODEX);
+    const root = join(daedalusHome, 'codex-template');
+    const stamp = (path: string, daysAgo: number) => {
+      const t = (Date.now() - daysAgo * 24 * 60 * 60 * 1000) / 1000;
+      utimesSync(path, t, t);
+    };
+    const oldTemplate = (name: string, daysAgo: number) => {
+      mkdirSync(join(root, name), { recursive: true });
+      writeFileSync(join(root, name, 'ready'), 'an older codex\n');
+      stamp(join(root, name, 'ready'), daysAgo);
+    };
+    oldTemplate('gone-codex', 40);
+    oldTemplate('recent-codex', 2);
+    // Last used 40 days ago by its stamp, but a home is seeded from it now: that counts as use.
+    oldTemplate('in-use-codex', 40);
+    writeFileSync(join(root, 'gone-codex-2.failed'), 'made no databases\n');
+    stamp(join(root, 'gone-codex-2.failed'), 40);
+    expect(seedFromTemplate(join(root, 'in-use-codex'), freshHome('in-use'))).toBe(true);
+
+    const template = templateFor(daedalusHome, resolveExecutable(codex, undefined)!);
+    await ensureTemplate(template, codex);
+    expect(readdirSync(root).sort()).toEqual([template.slice(root.length + 1), 'in-use-codex', 'recent-codex'].sort());
   });
 });

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { resolveExecutable } from '../../common/index.js';
 import { killGroup } from '../spawn.js';
@@ -81,10 +81,44 @@ export function seedFromTemplate(template: string, codexHome: string): boolean {
   // harness bench's launch step 30–40 ms longer.
   try {
     for (const name of names) cpSync(join(template, name), join(codexHome, name), { recursive: true });
+    markUsed(marker);
     return true;
   } catch {
     for (const name of names) rmSync(join(codexHome, name), { recursive: true, force: true });
     return false;
+  }
+}
+
+/**
+ * A template nobody seeded a home from for this long belongs to a Codex that is gone (upgraded,
+ * uninstalled): it is removed when the next template is built. About 1 MB each otherwise stays for good.
+ */
+export const UNUSED_TEMPLATE_MS = 30 * 24 * 60 * 60 * 1000;
+/** How often a template's last use is written down: a launch pays one `utimes` a day, not one each. */
+const MARK_USE_EVERY_MS = 24 * 60 * 60 * 1000;
+
+/** The `ready` marker's modification time is the template's last use. */
+function markUsed(marker: string): void {
+  try {
+    const now = Date.now();
+    if (now - statSync(marker).mtimeMs > MARK_USE_EVERY_MS) utimesSync(marker, now / 1000, now / 1000);
+  } catch {
+    // removed meanwhile: the copy was made all the same
+  }
+}
+
+/** Removes the templates (and failure notes) of other binaries that have gone unused. */
+function pruneUnused(root: string, keep: string): void {
+  const now = Date.now();
+  for (const name of readdirSync(root)) {
+    const path = join(root, name);
+    if (path === keep || name.startsWith('.build-') || name.endsWith('.building')) continue;
+    try {
+      const used = name.endsWith('.failed') ? statSync(path).mtimeMs : statSync(join(path, 'ready')).mtimeMs;
+      if (now - used > UNUSED_TEMPLATE_MS) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // a template being replaced, or not one of ours: left alone
+    }
   }
 }
 
@@ -186,6 +220,7 @@ async function buildTemplate(template: string, executable: string, timeoutMs: nu
       // Built by someone else meanwhile: theirs is as good.
       if (!existsSync(join(template, 'ready'))) throw e;
     }
+    pruneUnused(root, template);
   } finally {
     rmSync(work, { recursive: true, force: true });
     rmSync(lock, { recursive: true, force: true });
