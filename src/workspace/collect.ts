@@ -10,6 +10,7 @@ import type { TaskMeta } from './meta.js';
 import { readJson, updateTaskMeta } from './meta.js';
 import { clearStaleLocks, linkedGitDir, pinnedEnv, repairLink } from './pin.js';
 import { headFromFiles, headOnlyMovedForward, looseBlobSize } from './ref-files.js';
+import { indexStamp } from './index-stamp.js';
 
 export interface CollectOptions extends TaskOptions {
   /** Message for the commit of leftovers. Default names the task and the run. */
@@ -64,19 +65,26 @@ export async function collectTask(o: CollectOptions): Promise<CollectResult> {
   const env = pinnedEnv(gitDir, t.path);
   const g = (args: readonly string[], operation: string, extra: Record<string, string> = {}) => git.ok(t.path, args, operation, { env: { ...env, ...extra } });
 
-  const pending = await g(['status', '--porcelain', '-z', '--untracked-files=all'], `status (task ${o.task})`);
-  let committedLeftovers = false;
-  if (pending !== '') {
-    await g(['add', '--all'], `add (task ${o.task})`);
+  const commitLeftovers = async (): Promise<boolean> => {
     const message = o.message ?? `daedalus: uncommitted work of task ${o.task}\n\nLeft uncommitted by the agent of task ${o.task} in run ${o.run}; committed by Daedalus.`;
     const args = [...COMMIT_CONFIG, 'commit', '--quiet', '--no-verify', '-m', message];
     const commit = await git.try(t.path, args, { env: { ...env, ...DAEDALUS_IDENTITY } });
-    committedLeftovers = commit.exitCode === 0;
     // Status can list what add cannot stage (a submodule's own dirt): the commit then finds nothing
     // to commit, which is no error. Asked only when the commit failed, so the common path is one call.
-    if (!committedLeftovers && (await git.try(t.path, ['diff', '--cached', '--quiet'], { env })).exitCode !== 0) {
+    if (commit.exitCode !== 0 && (await git.try(t.path, ['diff', '--cached', '--quiet'], { env })).exitCode !== 0) {
       throw gitError(`commit (task ${o.task})`, commit, args);
     }
+    return commit.exitCode === 0;
+  };
+  let committedLeftovers = false;
+  if (meta.indexStamp !== undefined && (await indexStamp(gitDir)) === meta.indexStamp) {
+    // Nothing wrote the index since provisioning, so nothing was staged by hand: what `add` stages
+    // now (it names each path) is everything left over. One git process fewer than asking status first.
+    const staged = await g(['add', '--all', '--verbose'], `add (task ${o.task})`);
+    if (staged.trim() !== '') committedLeftovers = await commitLeftovers();
+  } else if ((await g(['status', '--porcelain', '-z', '--untracked-files=all'], `status (task ${o.task})`)) !== '') {
+    await g(['add', '--all'], `add (task ${o.task})`);
+    committedLeftovers = await commitLeftovers();
   }
   const strayCommits = await mergeStrayCommits(git, t.path, env, o.task, meta.baseCommit, gitDir, repo.commonDir);
   const known = await headFromFiles(gitDir, repo.commonDir);

@@ -36,6 +36,12 @@ export interface TaskMeta {
    * every later git command is pinned to it, whatever the agent did to the worktree's `.git`.
    */
   gitDir?: string;
+  /**
+   * The worktree's index as provisioning left it, for an agent that is given the worktree fresh
+   * (see index-stamp.ts): unchanged at collect, nothing was staged by hand. Absent when the
+   * worktree is continued from an earlier attempt, whose staged work is not known.
+   */
+  indexStamp?: string;
   /** The integration head the worktree was provisioned from: what collect diffs against. */
   baseCommit: string;
   phase: TaskPhase;

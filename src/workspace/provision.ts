@@ -10,6 +10,7 @@ import { copyIncluded, runSetupCommand } from './setup.js';
 import { clearStaleLocks, linkedGitDir, repairLink } from './pin.js';
 import { looseRef } from './ref-files.js';
 import { addWorktree, pruneWorktrees, removeWorktree } from './worktrees.js';
+import { indexStamp } from './index-stamp.js';
 
 export interface ProvisionOptions extends TaskOptions {
   /** Include patterns (gitignore syntax). Default: the checkout's `.worktreeinclude`, if any. */
@@ -77,6 +78,9 @@ export async function provisionTask(o: ProvisionOptions): Promise<TaskWorkspace>
 
   await addWorktree(ctx, { path: t.path, newBranch: t.branch, start: base, operation: `worktree add (task ${o.task})` });
   const now = Date.now();
+  const gitDir = await linkedGitDir(t.path);
+  // A setup command may stage files of its own, which collect must then commit: it asks git.
+  const stamp = o.setupCommand?.trim() ? null : await indexStamp(gitDir);
   const meta: TaskMeta = {
     version: 1,
     run: o.run,
@@ -84,7 +88,8 @@ export async function provisionTask(o: ProvisionOptions): Promise<TaskWorkspace>
     repoRoot: repo.root,
     path: t.path,
     branch: t.branch,
-    gitDir: await linkedGitDir(t.path),
+    gitDir,
+    ...(stamp ? { indexStamp: stamp } : {}),
     baseCommit: base,
     phase: 'provisioned',
     attempt: (previous?.attempt ?? 0) + 1,
@@ -157,7 +162,9 @@ async function continueTask(ctx: RunContext, t: TaskLayout, o: ProvisionOptions)
   if (!previous || previous.phase === 'setup-failed') return null;
   const branchHead = await commitOf(git, repo.root, `refs/heads/${t.branch}`);
   if (!branchHead) return null;
-  let meta: TaskMeta = { ...previous, attempt: previous.attempt + 1, phase: 'provisioned', updatedAt: Date.now() };
+  // What the earlier attempt staged and left is not known: collect asks git.
+  const { indexStamp: _unknown, ...kept } = previous;
+  let meta: TaskMeta = { ...kept, attempt: previous.attempt + 1, phase: 'provisioned', updatedAt: Date.now() };
   let copied: string[] = [];
   let setupLogPath: string | null = previous.setupLogPath ?? null;
   const healthy = previous.gitDir !== undefined && (await exists(t.path)) && (await exists(previous.gitDir));

@@ -1,3 +1,5 @@
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isDaedalusError } from '../../src/common/errors.js';
 import { assertScope, checkScope, collectTask, compileGlobs, provisionTask } from '../../src/workspace/index.js';
@@ -25,6 +27,33 @@ describe('collectTask', () => {
     expect(await f.repo.git(['status', '--porcelain', '--untracked-files=all'], ws.path)).toBe('');
     const subject = await f.repo.git(['log', '-1', '--format=%s|%an', 'daedalus/r1/leftovers']);
     expect(subject.trim()).toBe('daedalus: uncommitted work of task leftovers|Daedalus');
+  });
+
+  it('commits what the agent only staged, and what it deleted without git', async () => {
+    const f = fx();
+    // Collect skips asking status when the index is as provisioning left it: a stamp is recorded.
+    const ws = await provisionTask({ repo: f.repo.root, run: f.run, task: 'staged' });
+    const meta = JSON.parse(await readFile(ws.metaPath, 'utf8')) as { indexStamp?: string };
+    expect(meta.indexStamp).toMatch(/^\d+:\d+:\d+:\d+$/);
+    // Staged by hand, nothing else left: `add` has nothing to add, yet there is work to commit.
+    await f.repo.write('src/staged.ts', 'export const staged = 1;\n', ws.path);
+    await f.repo.write('docs/guide.md', 'guide, staged\n', ws.path);
+    await f.repo.git(['add', 'src/staged.ts', 'docs/guide.md'], ws.path);
+    const staged = await collectTask({ repo: f.repo.root, run: f.run, task: 'staged' });
+    expect(staged.committedLeftovers).toBe(true);
+    expect(staged.filesChanged.sort()).toEqual(['docs/guide.md', 'src/staged.ts']);
+    expect(await f.repo.git(['status', '--porcelain', '--untracked-files=all'], ws.path)).toBe('');
+
+    const other = await provisionTask({ repo: f.repo.root, run: f.run, task: 'deleted' });
+    await rm(join(other.path, 'src/keep.ts'));
+    const deleted = await collectTask({ repo: f.repo.root, run: f.run, task: 'deleted' });
+    expect(deleted.committedLeftovers).toBe(true);
+    expect(deleted.filesChanged).toEqual(['src/keep.ts']);
+    expect(deleted.deletions).toBe(3);
+    // Nothing left: a second collect commits nothing and measures the same.
+    const again = await collectTask({ repo: f.repo.root, run: f.run, task: 'deleted' });
+    expect(again.committedLeftovers).toBe(false);
+    expect(again.headCommit).toBe(deleted.headCommit);
   });
 
   it('counts committed work too and commits nothing when nothing is left over', async () => {
