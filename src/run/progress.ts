@@ -68,12 +68,21 @@ export class Progress {
         .waitForEvents(this.scope, { after: this.cursor, runId: this.runId, timeoutMs: 5000, signal: this.abort.signal })
         .catch(() => ({ events: [] as BusEvent[], cursor: this.cursor }));
       this.cursor = r.cursor;
-      for (const e of r.events) this.handle(e);
+      this.handleAll(r.events);
       if (this.mode === 'tty' && r.events.length > 0) this.draw();
     }
     // Drain what is left after the abort.
     const rest = await this.store.readEvents(this.scope, { after: this.cursor, runId: this.runId, limit: 10_000 }).catch(() => []);
-    for (const e of rest) this.handle(e);
+    this.handleAll(rest);
+  }
+
+  /** A batch of events; as JSON lines, one write for all of them: stdout is a synchronous write per call on a pipe. */
+  private handleAll(events: readonly BusEvent[]): void {
+    if (this.mode === 'json') {
+      if (events.length > 0) this.out.out(events.map((e) => JSON.stringify(e)).join('\n'));
+      return;
+    }
+    for (const e of events) this.handle(e);
   }
 
   private key(e: BusEvent): string {
@@ -82,10 +91,6 @@ export class Progress {
   }
 
   private handle(e: BusEvent): void {
-    if (this.mode === 'json') {
-      this.out.out(JSON.stringify(e));
-      return;
-    }
     const k = this.key(e);
     const line = (text: string) => this.print(`${time(e.at)}  ${k.padEnd(24)} ${text}`);
     switch (e.type) {

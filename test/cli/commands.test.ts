@@ -78,4 +78,22 @@ describe('what a new user runs into on the command line', () => {
     const report = JSON.parse(r.stdout) as { layers: { id: string; estimateMs: number; estimateFrom: string }[][] };
     expect(report.layers[0]![0]).toMatchObject({ id: 'look', estimateMs: 120_000, estimateFrom: 'fallback' });
   });
+  it('run --json prints every event of the run as a JSON line of its own, in order, then the report', async () => {
+    const plan = join(dir, 'plan.yaml');
+    await writeFile(
+      plan,
+      'plan: p\ndefaults: { harness: shell, strategy: parallel }\npackages:\n' +
+        ['a', 'b', 'c'].map((id) => `  - id: ${id}\n    description: writes ${id}\n    run: "echo ${id} > ${id}.txt"\n`).join('') +
+        '  - id: last\n    description: after the others\n    run: "true"\n    depends_on: [a, b, c]\n',
+    );
+    const r = cli(repo.root, ['--bus', bus, 'run', plan, '--run-id', 'lines', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; id?: number; taskId?: string; counts?: { done: number } });
+    expect(lines.at(-1)).toMatchObject({ type: 'report', counts: { done: 4 } });
+    const events = lines.filter((l) => typeof l.id === 'number');
+    const ids = events.map((e) => e.id!);
+    expect(ids).toEqual([...new Set(ids)].sort((x, y) => x - y));
+    const done = events.filter((e) => e.type === 'task.done').map((e) => e.taskId);
+    expect(done.sort()).toEqual(['lines:a', 'lines:b', 'lines:c', 'lines:last']);
+  });
 });
