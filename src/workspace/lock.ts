@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { link, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -91,7 +92,7 @@ async function acquireFile(path: string, options: LockOptions): Promise<() => Pr
 
 async function readHolder(path: string): Promise<Holder | null | 'gone'> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as Holder;
+    return JSON.parse(readFileSync(path, 'utf8')) as Holder;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
     // Created but not yet written, or torn by a crash: isStale decides by age.

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DaedalusError } from '../common/index.js';
 import type { RunLayout } from './layout.js';
@@ -58,17 +59,22 @@ export interface TaskMeta {
 }
 
 /** Write-then-rename, so a crash never leaves half a file for the next reader. */
+/**
+ * Written whole or not at all (a temporary file renamed over it). Synchronous, as is readJson: a
+ * few hundred bytes, written several times per task, where each asynchronous call is a trip
+ * through the thread pool that costs the supervisor more CPU than the write.
+ */
 export async function writeJson(path: string, value: unknown): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  await rename(tmp, path);
+  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  renameSync(tmp, path);
 }
 
 export async function readJson<T>(path: string): Promise<T | null> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;

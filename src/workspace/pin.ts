@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DaedalusError } from '../common/index.js';
@@ -14,7 +15,13 @@ export function pinnedEnv(gitDir: string, workTree: string): Record<string, stri
 
 /** The git dir a worktree's `.git` file points at (as git wrote it when adding the worktree). */
 export async function linkedGitDir(worktree: string): Promise<string> {
-  const text = await readFile(join(worktree, '.git'), 'utf8').catch(() => '');
+  let text = '';
+  try {
+    // Synchronous: a few bytes, read on every workspace step of a task (see ref-files.ts).
+    text = readFileSync(join(worktree, '.git'), 'utf8');
+  } catch {
+    // no .git file: said below
+  }
   const m = /^gitdir:\s*(.+)$/m.exec(text);
   if (!m) throw new DaedalusError('WORKSPACE_ERROR', `${worktree} is not a linked worktree (no .git file)`, 'provision the task again');
   return resolve(worktree, m[1]!.trim());

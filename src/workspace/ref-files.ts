@@ -1,4 +1,4 @@
-import { open, readFile } from 'node:fs/promises';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants, inflateSync } from 'node:zlib';
 import { linkedGitDir } from './pin.js';
@@ -14,8 +14,16 @@ const OID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 /** Only plain branch-like names: nothing that could read a file outside the refs directory. */
 const SAFE_REF = /^refs\/(?:heads|remotes)\/(?:[^./\0\\][^/\0\\]*\/)*[^./\0\\][^/\0\\]*$/;
 
+/**
+ * A file of a few bytes, read synchronously: an asynchronous readFile is four trips through the
+ * thread pool (open, stat, read, close), about 150 µs of the supervisor's CPU against 10.
+ */
 async function text(path: string): Promise<string | null> {
-  return readFile(path, 'utf8').catch(() => null);
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
 }
 
 /** The commit a loose ref file holds, or null when there is none to be sure of. */
@@ -78,17 +86,22 @@ export async function headOnlyMovedForward(gitDir: string, head: string): Promis
  */
 export async function looseBlobSize(commonDir: string, oid: string): Promise<number | null> {
   if (!OID.test(oid)) return null;
-  const file = await open(join(commonDir, 'objects', oid.slice(0, 2), oid.slice(2)), 'r').catch(() => null);
-  if (!file) return null;
+  let fd: number;
+  try {
+    fd = openSync(join(commonDir, 'objects', oid.slice(0, 2), oid.slice(2)), 'r');
+  } catch {
+    return null;
+  }
   try {
     // Enough compressed bytes for any block header before the object's own "blob <size>\0".
-    const { buffer, bytesRead } = await file.read(Buffer.alloc(4096), 0, 4096, 0);
+    const buffer = Buffer.alloc(4096);
+    const bytesRead = readSync(fd, buffer, 0, 4096, 0);
     const head = inflateSync(buffer.subarray(0, bytesRead), { finishFlush: constants.Z_SYNC_FLUSH });
     const m = /^blob (\d+)\0/.exec(head.toString('latin1', 0, Math.min(head.length, 40)));
     return m ? Number(m[1]) : null;
   } catch {
     return null;
   } finally {
-    await file.close();
+    closeSync(fd);
   }
 }
