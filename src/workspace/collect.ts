@@ -77,7 +77,7 @@ export async function collectTask(o: CollectOptions): Promise<CollectResult> {
     return commit.exitCode === 0;
   };
   let committedLeftovers = false;
-  if (meta.indexStamp !== undefined && (await indexStamp(gitDir)) === meta.indexStamp) {
+  if (meta.indexStamp !== undefined && indexStamp(gitDir) === meta.indexStamp) {
     // Nothing wrote the index since provisioning, so nothing was staged by hand: what `add` stages
     // now (it names each path) is everything left over. One git process fewer than asking status first.
     const staged = await g(['add', '--all', '--verbose'], `add (task ${o.task})`);

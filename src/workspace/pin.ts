@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DaedalusError } from '../common/index.js';
+import { readSmallFile } from './small-file.js';
 
 /**
  * Every git command on a task worktree is pinned to that worktree's own git dir (GIT_DIR and
@@ -15,13 +15,7 @@ export function pinnedEnv(gitDir: string, workTree: string): Record<string, stri
 
 /** The git dir a worktree's `.git` file points at (as git wrote it when adding the worktree). */
 export async function linkedGitDir(worktree: string): Promise<string> {
-  let text = '';
-  try {
-    // Synchronous: a few bytes, read on every workspace step of a task (see ref-files.ts).
-    text = readFileSync(join(worktree, '.git'), 'utf8');
-  } catch {
-    // no .git file: said below
-  }
+  const text = readSmallFile(join(worktree, '.git')) ?? '';
   const m = /^gitdir:\s*(.+)$/m.exec(text);
   if (!m) throw new DaedalusError('WORKSPACE_ERROR', `${worktree} is not a linked worktree (no .git file)`, 'provision the task again');
   return resolve(worktree, m[1]!.trim());
@@ -33,7 +27,7 @@ export async function linkedGitDir(worktree: string): Promise<string> {
  */
 export async function repairLink(worktree: string, gitDir: string): Promise<boolean> {
   const want = `gitdir: ${gitDir}\n`;
-  const have = await readFile(join(worktree, '.git'), 'utf8').catch(() => null);
+  const have = readSmallFile(join(worktree, '.git'));
   if (have !== null && have.trim() === want.trim()) return false;
   await rm(join(worktree, '.git'), { recursive: true, force: true });
   await writeFile(join(worktree, '.git'), want);

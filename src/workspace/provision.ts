@@ -10,7 +10,7 @@ import { copyIncluded, runSetupCommand } from './setup.js';
 import { clearStaleLocks, linkedGitDir, repairLink } from './pin.js';
 import { looseRef } from './ref-files.js';
 import { addWorktree, pruneWorktrees, removeWorktree } from './worktrees.js';
-import { indexStamp } from './index-stamp.js';
+import { stampIndex } from './index-stamp.js';
 
 export interface ProvisionOptions extends TaskOptions {
   /** Include patterns (gitignore syntax). Default: the checkout's `.worktreeinclude`, if any. */
@@ -80,7 +80,7 @@ export async function provisionTask(o: ProvisionOptions): Promise<TaskWorkspace>
   const now = Date.now();
   const gitDir = await linkedGitDir(t.path);
   // A setup command may stage files of its own, which collect must then commit: it asks git.
-  const stamp = o.setupCommand?.trim() ? null : await indexStamp(gitDir);
+  const stamp = o.setupCommand?.trim() ? null : stampIndex(gitDir);
   const meta: TaskMeta = {
     version: 1,
     run: o.run,

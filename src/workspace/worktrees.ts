@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RepoContext } from './context.js';
 import type { Git, GitRunOptions } from './git.js';
 import { gitError, splitZ } from './git.js';
 import { withLock } from './lock.js';
+import { readSmallFile } from './small-file.js';
 import { linkedGitDir } from './pin.js';
 
 /**
@@ -81,7 +82,7 @@ async function removeByHand(ctx: RepoContext, path: string): Promise<boolean> {
   const registry = join(ctx.repo.commonDir, 'worktrees');
   const gitDir = await linkedGitDir(path).catch(() => null);
   if (!gitDir || dirname(gitDir) !== registry) return false;
-  const back = (await readFile(join(gitDir, 'gitdir'), 'utf8').catch(() => '')).trim();
+  const back = (readSmallFile(join(gitDir, 'gitdir')) ?? '').trim();
   if (back === '' || resolve(back) !== join(resolve(path), '.git')) return false;
   const trash = join(ctx.repo.commonDir, `daedalus-removed-${basename(gitDir)}-${randomBytes(4).toString('hex')}`);
   const moved = await withRegistry(ctx, () => rename(gitDir, trash).then(() => true, () => false));

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,8 +34,10 @@ describe('collectTask', () => {
     const f = fx();
     // Collect skips asking status when the index is as provisioning left it: a stamp is recorded.
     const ws = await provisionTask({ repo: f.repo.root, run: f.run, task: 'staged' });
-    const meta = JSON.parse(await readFile(ws.metaPath, 'utf8')) as { indexStamp?: string };
+    const meta = JSON.parse(await readFile(ws.metaPath, 'utf8')) as { indexStamp?: string; gitDir: string };
     expect(meta.indexStamp).toMatch(/^\d+:\d+:\d+:\d+$/);
+    // A link keeps the provisioned index's inode taken, so no later index file can be given its number.
+    expect(statSync(join(meta.gitDir, 'daedalus-provisioned-index')).ino).toBe(statSync(join(meta.gitDir, 'index')).ino);
     // Staged by hand, nothing else left: `add` has nothing to add, yet there is work to commit.
     await f.repo.write('src/staged.ts', 'export const staged = 1;\n', ws.path);
     await f.repo.write('docs/guide.md', 'guide, staged\n', ws.path);
