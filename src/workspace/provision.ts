@@ -162,7 +162,8 @@ async function continueTask(ctx: RunContext, t: TaskLayout, o: ProvisionOptions)
   if (!previous || previous.phase === 'setup-failed') return null;
   const branchHead = await commitOf(git, repo.root, `refs/heads/${t.branch}`);
   if (!branchHead) return null;
-  // What the earlier attempt staged and left is not known: collect asks git.
+  // Collect asks git, as for any worktree it did not see made: one made again below has a new index
+  // whose inode the old stamp's link (gone with the old git dir) no longer holds.
   const { indexStamp: _unknown, ...kept } = previous;
   let meta: TaskMeta = { ...kept, attempt: previous.attempt + 1, phase: 'provisioned', updatedAt: Date.now() };
   let copied: string[] = [];

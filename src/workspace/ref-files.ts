@@ -15,14 +15,10 @@ const OID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 /** Only plain branch-like names: nothing that could read a file outside the refs directory. */
 const SAFE_REF = /^refs\/(?:heads|remotes)\/(?:[^./\0\\][^/\0\\]*\/)*[^./\0\\][^/\0\\]*$/;
 
-async function text(path: string): Promise<string | null> {
-  return readSmallFile(path);
-}
-
 /** The commit a loose ref file holds, or null when there is none to be sure of. */
 export async function looseRef(commonDir: string, ref: string): Promise<string | null> {
   if (!SAFE_REF.test(ref) || ref.split('/').some((part) => part.endsWith('.lock') || part.includes('..'))) return null;
-  const value = (await text(join(commonDir, ref)))?.trim() ?? '';
+  const value = readSmallFile(join(commonDir, ref))?.trim() ?? '';
   return OID.test(value) ? value : null;
 }
 
@@ -34,7 +30,7 @@ export interface HeadFile {
 
 /** A worktree's HEAD from its git dir's files, or null when they do not settle it. */
 export async function headFromFiles(gitDir: string, commonDir: string): Promise<HeadFile | null> {
-  const head = (await text(join(gitDir, 'HEAD')))?.trim() ?? '';
+  const head = readSmallFile(join(gitDir, 'HEAD'))?.trim() ?? '';
   if (OID.test(head)) return { commit: head, symbolic: null };
   const m = /^ref: (refs\/heads\/\S+)$/.exec(head);
   if (!m) return null;
@@ -55,7 +51,7 @@ export async function worktreeHead(worktree: string, commonDir: string): Promise
  * amend, a log that cannot be read), which the caller then asks git about.
  */
 export async function headOnlyMovedForward(gitDir: string, head: string): Promise<boolean> {
-  const log = await text(join(gitDir, 'logs', 'HEAD'));
+  const log = readSmallFile(join(gitDir, 'logs', 'HEAD'));
   if (log === null) return false;
   let previous: string | null = null;
   for (const line of log.split('\n')) {

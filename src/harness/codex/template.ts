@@ -93,15 +93,20 @@ export function seedFromTemplate(template: string, codexHome: string): boolean {
  * A template nobody seeded a home from for this long belongs to a Codex that is gone (upgraded,
  * uninstalled): it is removed when the next template is built. About 1 MB each otherwise stays for good.
  */
-export const UNUSED_TEMPLATE_MS = 30 * 24 * 60 * 60 * 1000;
+const UNUSED_TEMPLATE_MS = 30 * 24 * 60 * 60 * 1000;
 /** How often a template's last use is written down: a launch pays one `utimes` a day, not one each. */
 const MARK_USE_EVERY_MS = 24 * 60 * 60 * 1000;
+
+/** How long ago a file or folder was last modified; throws when it is gone. */
+function ageMs(path: string): number {
+  return Date.now() - statSync(path).mtimeMs;
+}
 
 /** The `ready` marker's modification time is the template's last use. */
 function markUsed(marker: string): void {
   try {
-    const now = Date.now();
-    if (now - statSync(marker).mtimeMs > MARK_USE_EVERY_MS) utimesSync(marker, now / 1000, now / 1000);
+    const now = new Date();
+    if (ageMs(marker) > MARK_USE_EVERY_MS) utimesSync(marker, now, now);
   } catch {
     // removed meanwhile: the copy was made all the same
   }
@@ -109,13 +114,11 @@ function markUsed(marker: string): void {
 
 /** Removes the templates (and failure notes) of other binaries that have gone unused. */
 function pruneUnused(root: string, keep: string): void {
-  const now = Date.now();
   for (const name of readdirSync(root)) {
     const path = join(root, name);
     if (path === keep || name.startsWith('.build-') || name.endsWith('.building')) continue;
     try {
-      const used = name.endsWith('.failed') ? statSync(path).mtimeMs : statSync(join(path, 'ready')).mtimeMs;
-      if (now - used > UNUSED_TEMPLATE_MS) rmSync(path, { recursive: true, force: true });
+      if (ageMs(name.endsWith('.failed') ? path : join(path, 'ready')) > UNUSED_TEMPLATE_MS) rmSync(path, { recursive: true, force: true });
     } catch {
       // a template being replaced, or not one of ours: left alone
     }
@@ -151,7 +154,7 @@ const RETRY_FAILED_AFTER_MS = 24 * 60 * 60 * 1000;
 
 function failedRecently(template: string): boolean {
   try {
-    return Date.now() - statSync(`${template}.failed`).mtimeMs < RETRY_FAILED_AFTER_MS;
+    return ageMs(`${template}.failed`) < RETRY_FAILED_AFTER_MS;
   } catch {
     return false;
   }
@@ -167,7 +170,7 @@ function takeLock(lock: string): boolean {
     return true;
   } catch {
     try {
-      if (Date.now() - statSync(lock).mtimeMs < STALE_BUILD_MS) return false;
+      if (ageMs(lock) < STALE_BUILD_MS) return false;
       rmSync(lock, { recursive: true, force: true });
       mkdirSync(lock);
       return true;
@@ -182,7 +185,7 @@ function sweepAbandonedBuilds(root: string): void {
   for (const name of readdirSync(root)) {
     if (!name.startsWith('.build-')) continue;
     try {
-      if (Date.now() - statSync(join(root, name)).mtimeMs > STALE_BUILD_MS) rmSync(join(root, name), { recursive: true, force: true });
+      if (ageMs(join(root, name)) > STALE_BUILD_MS) rmSync(join(root, name), { recursive: true, force: true });
     } catch {
       // taken by its owner meanwhile
     }
