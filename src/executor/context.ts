@@ -2,6 +2,7 @@ import { removeTaskWorktree } from '../workspace/index.js';
 import { join } from 'node:path';
 import type { Store, Task } from '../bus/index.js';
 import type { Harness } from '../harness/index.js';
+import type { McpHost } from '../mcp/index.js';
 import type { Package, Plan } from '../plan/index.js';
 import type { TaskUsageTracker } from '../resources/index.js';
 
@@ -31,6 +32,8 @@ export interface RunContext {
   keepWorktrees: boolean;
   /** Hosts sharing a git remote (docs/multi-machine.md): this one owns the run, or hands its tasks over. */
   remote?: RemoteSide;
+  /** The supervisor's MCP host for its agents (hosted-mcp.ts), started on first need; absent: every agent gets `daedalus mcp`. */
+  mcpHost?: () => Promise<McpHost>;
 }
 
 /**

@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { BUS_RETRY_ENV, type AttemptOutcomeKind, type FailureKind, type Json, type Lease, type Task } from '../bus/index.js';
 import { bestEffort, describeError, durationFromEnv, isDaedalusError } from '../common/index.js';
-import type { AgentProcess, ProcessEnd } from '../harness/index.js';
+import { daedalusVars, type AgentProcess, type ProcessEnd } from '../harness/index.js';
+import type { HostedSession } from '../mcp/index.js';
 import type { Package } from '../plan/index.js';
 import { killGroupAndWait } from '../resources/index.js';
 import { provisionTask } from '../workspace/index.js';
@@ -78,6 +79,8 @@ export class Execution {
   private agentError: string | null = null;
   private readonly said: string[] = [];
   proc: AgentProcess | null = null;
+  /** The agent's session of the supervisor's MCP host, when its harness took one: it ends with the agent. */
+  private mcpSession: HostedSession | null = null;
   private stopRequest: ExecutorStop | null = null;
   /** True while this attempt's process group is recorded on the bus. */
   private fenced = false;
@@ -145,18 +148,22 @@ export class Execution {
       }
       const harness = ctx.harness(pkg.harness);
       await ctx.store.startTask(task.id, lease.token, ctx.leaseMs);
+      const env = agentEnv(ctx, pkg, lease, this.instanceId, ws.path, this.slot);
+      const host = ctx.mcpHost;
       const proc = await harness.launch({
         runId: ctx.runId,
         taskId: task.id,
         attempt: task.attempt,
         pkg,
         worktree: ws.path,
-        env: agentEnv(ctx, pkg, lease, this.instanceId, ws.path, this.slot),
+        env,
         attemptDir: dir,
         daedalus: ctx.daedalus,
         previousError: task.attempt > 1 ? task.error : null,
+        ...(host ? { hostedMcp: async () => (this.mcpSession ??= (await host()).open({ env: daedalusVars(env), cwd: ws.path })) } : {}),
       });
       this.proc = proc;
+      this.mcpSession?.agentStarted(proc.pgid);
       // From here until its group is dead, the task cannot be claimed again (see the bus's attempt fence).
       this.fenced = await this.fence(proc);
       dispatchMs = Date.now() - this.claimedAt - provisionMs;
@@ -175,6 +182,7 @@ export class Execution {
       const watching = new AbortController();
       const watcher = this.endWhenReleased(this.overseer, watching.signal);
       end = await this.proc.exited;
+      await this.mcpSession?.close();
       watching.abort();
       await watcher;
       this.overseer.dispose();
@@ -182,6 +190,7 @@ export class Execution {
       outcome = await this.settle(end, this.overseer.stopped, harness.completesOnExit);
     } catch (e) {
       outcome = 'crash';
+      await this.mcpSession?.close();
       ctx.note(`${pkg.id}: supervisor error: ${describeError(e)}`);
       if (this.proc) await this.unfence(this.proc);
       await this.fail('crash', `supervisor error: ${describeError(e)}`, true);

@@ -7,6 +7,7 @@ export { attemptDir, dropWorktree, knownPackage, LEASE_FILE, packageOf, taskIdFo
 export { agentEnv, Execution, type AttemptOutcome } from './execution.js';
 export { endPreviousAttempt, type PreviousAttempt } from './attempt-fence.js';
 export { integrateCompleted } from './integrate.js';
+export { lazyMcpHost, MCP_TRANSPORT_ENV } from './hosted-mcp.js';
 export { reviveCancelled, shedLowPriority } from './degrade.js';
 export { executedElsewhere, integratePushed, startOwnedRun } from './remote-integration.js';
 export type { RemoteSide } from './context.js';

@@ -17,6 +17,21 @@ export interface McpServerEntry {
   env: Record<string, string>;
 }
 
+/** The supervisor's own MCP endpoint (streamable HTTP on loopback) and this agent's session token. */
+export interface HttpMcpEntry {
+  url: string;
+  headers: Record<string, string>;
+}
+
+export type McpEntry = McpServerEntry | HttpMcpEntry;
+
+/** The DAEDALUS_* part of an agent's environment: what its MCP server needs to know who it serves. */
+export function daedalusVars(env: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('DAEDALUS_')) out[k] = v;
+  return out;
+}
+
 /**
  * `daedalus mcp` with the task's identity and lease. Agent CLIs start MCP servers with only a few
  * variables of their own environment (PATH, HOME, …), so everything the server needs is spelled out.
@@ -24,14 +39,27 @@ export interface McpServerEntry {
  * an absolute path, never `npx`, whose own start would be paid by every agent before its first turn.
  */
 export function mcpServerEntry(spec: Pick<AgentLaunch, 'daedalus' | 'env'>): McpServerEntry {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(spec.env)) if (k.startsWith('DAEDALUS_')) env[k] = v;
-  return { command: spec.daedalus[0]!, args: [...spec.daedalus.slice(1), 'mcp'], env };
+  return { command: spec.daedalus[0]!, args: [...spec.daedalus.slice(1), 'mcp'], env: daedalusVars(spec.env) };
+}
+
+/**
+ * The bus for an agent CLI that speaks streamable HTTP: a session of the supervisor's MCP host when
+ * it offers one, so the CLI does not wait for a server process to start before its first turn;
+ * else (no host, or it could not start) `daedalus mcp`. An interactive pane keeps its own server:
+ * a person may go on working in it, and it should not depend on the supervisor's process.
+ */
+export async function agentMcpEntry(spec: Pick<AgentLaunch, 'daedalus' | 'env' | 'hostedMcp' | 'pkg'>): Promise<McpEntry> {
+  if (spec.hostedMcp && spec.pkg.mode !== 'interactive') {
+    const session = await spec.hostedMcp().catch(() => null);
+    if (session) return { url: session.url, headers: { Authorization: `Bearer ${session.token}` } };
+  }
+  return mcpServerEntry(spec);
 }
 
 /** The common `mcpServers` JSON format (Claude Code's --mcp-config, and most other CLIs). */
-export function writeMcpJson(file: string, entry: McpServerEntry): string {
-  writeFileSync(file, `${JSON.stringify({ mcpServers: { daedalus: { type: 'stdio', ...entry } } }, null, 2)}\n`, { mode: 0o600 });
+export function writeMcpJson(file: string, entry: McpEntry): string {
+  const server = 'url' in entry ? { type: 'http', ...entry } : { type: 'stdio', ...entry };
+  writeFileSync(file, `${JSON.stringify({ mcpServers: { daedalus: server } }, null, 2)}\n`, { mode: 0o600 });
   return file;
 }
 

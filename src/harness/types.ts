@@ -20,6 +20,11 @@ export interface LaunchSpec {
   daedalus: string[];
   /** Why the previous attempt ended, for a retry's prompt. */
   previousError?: string | null;
+  /**
+   * A session of the supervisor's MCP host for this agent (see agentMcpEntry), opened on first
+   * call; absent when the supervisor hosts none. Harnesses whose CLI speaks streamable HTTP use it.
+   */
+  hostedMcp?: () => Promise<{ url: string; token: string }>;
 }
 
 /** Normalised things an agent says while it runs, for the overseer and the progress view. */

@@ -5,3 +5,4 @@ export { startHousekeeping } from './housekeeping.js';
 export { DEFAULT_OPTIONS, type Identity, type McpContext, type McpOptions, type Session } from './context.js';
 export { stderrLogger, silentLogger, type Logger } from './log.js';
 export { POLICY, TOOL_NAMES, access, allowedTools, policyRole, type Access, type ToolName } from './policy.js';
+export { startMcpHost, type HostedSession, type HostedSessionInput, type McpHost, type McpHostOptions } from './http-host.js';

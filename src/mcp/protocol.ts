@@ -117,7 +117,7 @@ export class McpProtocol {
       signal: abort.signal,
       ...(meta ? { _meta: meta } : {}),
       sendNotification: async (n) => {
-        if (!abort.signal.aborted) await this.send({ jsonrpc: '2.0', method: n.method, ...(n.params ? { params: n.params } : {}) });
+        if (!abort.signal.aborted) await this.send({ jsonrpc: '2.0', method: n.method, ...(n.params ? { params: n.params } : {}) }, id);
       },
     };
     let answer: JSONRPCMessage;
@@ -130,13 +130,14 @@ export class McpProtocol {
       if (this.inFlight.get(id) === abort) this.inFlight.delete(id);
     }
     // A cancelled request gets no answer: the client has already given up on it.
-    if (!abort.signal.aborted) await this.send(answer);
+    if (!abort.signal.aborted) await this.send(answer, id);
     this.onanswered?.(method);
   }
 
-  private async send(message: JSONRPCMessage): Promise<void> {
+  /** @param relatedTo the request a message answers or reports on: an HTTP transport routes by it. */
+  private async send(message: JSONRPCMessage, relatedTo?: RequestId): Promise<void> {
     try {
-      await this.transport?.send(message);
+      await this.transport?.send(message, relatedTo === undefined ? undefined : { relatedRequestId: relatedTo });
     } catch (e) {
       this.onerror?.(e instanceof Error ? e : new Error(String(e)));
     }

@@ -2,6 +2,7 @@ import type { Attached } from './attach.js';
 import { LineTransport } from './line-transport.js';
 import { stderrLogger } from './log.js';
 import { buildServer } from './server.js';
+import { warmWhenQuiet } from './warm-when-quiet.js';
 
 export interface RunMcpOptions {
   /** Bus address; default DAEDALUS_BUS, then sqlite:$DAEDALUS_HOME/bus.db. */
@@ -9,18 +10,6 @@ export interface RunMcpOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
 }
-
-/**
- * How long after the handshake's last answer the server starts loading its tools and opening the
- * bus. A client lists tools, resources and prompts right after `initialize`, and loading blocks the
- * event loop, so it waits for a quiet gap instead of delaying those answers. After the listing the
- * gap is long: the agent CLI is still on its way to its first model request then, on the same
- * cores, and loading (with the adoption's bus writes, which wake the supervisor) would slow it
- * down; the model's first answer takes longer than this wait, so the tools are loaded by the time
- * it calls one. These are only about speed: a call that needs the bus loads it at once.
- */
-const QUIET_AFTER_INITIALIZE_MS = 500;
-const QUIET_AFTER_LISTING_MS = 1500;
 
 /**
  * `daedalus mcp`: one stdio MCP server for one agent process. It answers the handshake before
@@ -50,13 +39,7 @@ export async function runMcpServer(opts: RunMcpOptions = {}): Promise<void> {
   // An agent Daedalus started adopts an instance reserved with DAEDALUS_ROLE; it cannot change it.
   const pinnedRole = env.DAEDALUS_INSTANCE_ID?.trim() ? env.DAEDALUS_ROLE?.trim() || 'worker' : null;
   const server = buildServer(attach, pinnedRole);
-  let quiet: NodeJS.Timeout | undefined;
-  server.onanswered = (method) => {
-    clearTimeout(quiet);
-    if (attaching) return;
-    quiet = setTimeout(() => server.warm(), method === 'initialize' ? QUIET_AFTER_INITIALIZE_MS : QUIET_AFTER_LISTING_MS);
-    quiet.unref();
-  };
+  const stopWarming = warmWhenQuiet(server, () => attaching !== null);
   server.onerror = (e) => log.warn(`protocol: ${e.message}`);
   server.onclose = () => stopReason('stdin closed');
   try {
@@ -64,7 +47,7 @@ export async function runMcpServer(opts: RunMcpOptions = {}): Promise<void> {
     log.debug('listening on stdio');
     log.info(`stopping: ${await stopped}`);
   } finally {
-    clearTimeout(quiet);
+    stopWarming();
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);
     // Closing the server aborts in-flight calls (a long wait_for_activity) before the bus goes.

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Store } from '../bus/index.js';
 import { DaedalusError, describeError, withReleasers } from '../common/index.js';
-import { supervise, type AgentPool, type RunContext, type SuperviseResult } from '../executor/index.js';
+import { lazyMcpHost, supervise, type AgentPool, type RunContext, type SuperviseResult } from '../executor/index.js';
 import { availableHarnesses, daedalusCommand, getHarness, type Harness } from '../harness/index.js';
 import { loadRunForResume } from '../records/index.js';
 import { SystemSampler, TaskUsageTracker, type Sampler } from '../resources/index.js';
@@ -65,6 +65,7 @@ export async function assistRun(o: AssistOptions): Promise<SuperviseResult> {
       home: o.home,
       leaseMs: o.leaseMs ?? 5 * 60_000,
       daedalus: daedalusCommand(),
+      mcpHost: lazyMcpHost(store, defer, (line) => o.onNote?.(line)),
       harness: (name) => {
         const h = harnesses[o.harnessOverride && name !== 'shell' ? o.harnessOverride : name];
         if (!h) throw new DaedalusError('PLAN_INVALID', `harness "${name}" is not available`, `use one of ${Object.keys(harnesses).join(', ')}`);

@@ -6,7 +6,7 @@ import { availableHarnesses, daedalusCommand, getHarness, type Harness } from '.
 import { planCheck, type Plan } from '../plan/index.js';
 import { SAMPLE_PACE_MS, SystemSampler, TaskUsageTracker, type GateDecision, type Sampler } from '../resources/index.js';
 import { createIntegration, finishRun, cleanupRun, type FinishResult } from '../workspace/index.js';
-import { reviveCancelled, startOwnedRun, supervise, type AgentPool, type SuperviseResult, type RunContext } from '../executor/index.js';
+import { lazyMcpHost, reviveCancelled, startOwnedRun, supervise, type AgentPool, type SuperviseResult, type RunContext } from '../executor/index.js';
 import { claimSupervision, recoverRun } from './recover.js';
 import { reportRun, writeSummary, type RunReport } from './report.js';
 import { createRunRecord, learnFromRun, loadRunForResume, newRunId, recordRunTasks, saveRunRecord, type RunRecord } from '../records/index.js';
@@ -175,6 +175,7 @@ export async function runPlan(opts: RunOptions): Promise<RunResult> {
       home,
       leaseMs: opts.leaseMs ?? 5 * 60_000,
       daedalus: daedalusCommand(),
+      mcpHost: lazyMcpHost(store, defer, (line) => opts.onNote?.(line)),
       harness: (name) => {
         const h = harnesses[opts.harnessOverride && name !== 'shell' ? opts.harnessOverride : name];
         if (!h) throw new DaedalusError('PLAN_INVALID', `harness "${name}" is not available`, `use one of ${Object.keys(harnesses).join(', ')}`);

@@ -18,12 +18,24 @@ const planFor = (env: Record<string, string>, pkg: Record<string, unknown> = {})
     packages: [{ id: 'hello', description: 'Create hello.txt with a greeting.', inputs: { files: ['hello.txt'] }, ...pkg }],
   });
 
+/** Runs fn with agents given the supervisor's MCP host (the default) or a `daedalus mcp` process each. */
+async function withTransport<T>(transport: 'http' | 'stdio', fn: () => Promise<T>): Promise<T> {
+  const before = process.env.DAEDALUS_MCP_TRANSPORT;
+  process.env.DAEDALUS_MCP_TRANSPORT = transport;
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) delete process.env.DAEDALUS_MCP_TRANSPORT;
+    else process.env.DAEDALUS_MCP_TRANSPORT = before;
+  }
+}
+
 describe('codex harness against the real Codex CLI', () => {
   test('the CLI runs offline here', () => {
     expect(execFileSync(CODEX_BIN, ['--version'], { encoding: 'utf8' })).toMatch(/^codex-cli \d+\.\d+\.\d+/);
   });
 
-  test('an agent keeps the worker contract through MCP, edits with apply_patch, and its work is integrated', async () => {
+  test.each(['http', 'stdio'] as const)('an agent keeps the worker contract through MCP (%s), edits with apply_patch, and its work is integrated', async (transport) => {
     w.script([
       { calls: [{ tool: 'daedalus:whoami', input: {} }] },
       { calls: [{ tool: 'daedalus:lock_file', input: { path: 'hello.txt', reason: 'writing it' } }] },
@@ -33,7 +45,7 @@ describe('codex harness against the real Codex CLI', () => {
       { text: 'Done.' },
     ]);
     const rec = recording(codexHarness);
-    const result = await w.run(planFor(w.codexEnv()), { harnesses: { codex: rec.harness } });
+    const result = await withTransport(transport, () => w.run(planFor(w.codexEnv()), { harnesses: { codex: rec.harness } }));
 
     expect(w.server.problems).toEqual([]);
     expect(result.report.status, JSON.stringify(result.report.tasks[0]?.error)).toBe('done');
@@ -58,7 +70,12 @@ describe('codex harness against the real Codex CLI', () => {
     // The per-attempt CODEX_HOME: the user's provider config plus our server with the task's identity.
     const config = readFileSync(join(attemptDir, 'codex-home', 'config.toml'), 'utf8');
     expect(config).toContain('model_provider = "scripted"');
-    expect(config).toMatch(/\[mcp_servers\.daedalus\][\s\S]*required = true[\s\S]*DAEDALUS_LEASE_TOKEN = "/);
+    if (transport === 'stdio') expect(config).toMatch(/\[mcp_servers\.daedalus\][\s\S]*required = true[\s\S]*DAEDALUS_LEASE_TOKEN = "/);
+    else {
+      // The supervisor's host: a session token stands for the identity; the lease itself is not in the file.
+      expect(config).toMatch(/\[mcp_servers\.daedalus\]\nurl = "http:\/\/127\.0\.0\.1:\d+\/mcp"[\s\S]*required = true[\s\S]*\[mcp_servers\.daedalus\.http_headers\]\nAuthorization = "Bearer [\w-]{43}"/);
+      expect(config).not.toContain('DAEDALUS_LEASE_TOKEN');
+    }
     expect(JSON.parse(readFileSync(join(attemptDir, 'usage.json'), 'utf8'))).toMatchObject({ model: 'scripted-codex', priced_as: 'default' });
   });
 
@@ -140,10 +157,24 @@ describe('codex harness against the real Codex CLI', () => {
   test('an MCP server that does not start fails the attempt at once, with the reason in the task error', async () => {
     w.script([{ text: 'Done.' }]);
     const broken: Harness = { ...codexHarness, launch: (spec) => codexHarness.launch({ ...spec, daedalus: ['/nonexistent/daedalus-cli'] }) };
-    const result = await w.run(planFor(w.codexEnv()), { harnesses: { codex: broken } });
+    const result = await withTransport('stdio', () => w.run(planFor(w.codexEnv()), { harnesses: { codex: broken } }));
     const task = result.report.tasks[0]!;
     expect(task.state).toBe('failed');
     expect(task.error).toMatch(/the daedalus MCP server did not connect: daedalus: No such file or directory/);
+    expect(w.server.turns()).toHaveLength(0);
+  });
+
+  test('a hosted session that refuses the agent fails the attempt at once, with the reason in the task error', async () => {
+    w.script([{ text: 'Done.' }]);
+    // The host is up, but the token the agent is given is not one of its sessions.
+    const forged: Harness = {
+      ...codexHarness,
+      launch: (spec) => codexHarness.launch({ ...spec, hostedMcp: async () => ({ ...(await spec.hostedMcp!()), token: 'forged-token' }) }),
+    };
+    const result = await w.run(planFor(w.codexEnv()), { harnesses: { codex: forged } });
+    const task = result.report.tasks[0]!;
+    expect(task.state).toBe('failed');
+    expect(task.error).toMatch(/the daedalus MCP server did not connect: .*Auth required/);
     expect(w.server.turns()).toHaveLength(0);
   });
 });

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliBinary, mcpServerEntry, writeMcpJson, writePrompt } from '../launch.js';
+import { cliBinary, agentMcpEntry, writeMcpJson, writePrompt } from '../launch.js';
 import { approvalTimeoutMs } from '../../approvals/index.js';
 import { killGroup } from '../spawn.js';
 import { EndNotes, startAgent } from '../generic.js';
@@ -41,7 +41,7 @@ export const claudeHarness: Harness = {
   completesOnExit: false,
   async launch(spec: LaunchSpec): Promise<AgentProcess> {
     const prompt = writePrompt(spec, 'bus');
-    const mcpConfig = writeMcpJson(join(spec.attemptDir, 'mcp.json'), mcpServerEntry(spec));
+    const mcpConfig = writeMcpJson(join(spec.attemptDir, 'mcp.json'), await agentMcpEntry(spec));
     const resume = previousSession(spec);
     const notes = new EndNotes();
     let proc: AgentProcess | null = null;

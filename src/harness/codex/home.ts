@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { McpServerEntry } from '../launch.js';
+import type { McpEntry } from '../launch.js';
 
 /**
  * Codex reads its MCP servers only from config.toml, so every attempt gets its own CODEX_HOME:
@@ -43,13 +43,15 @@ export function configuredModel(toml: string): string | undefined {
   return undefined;
 }
 
-export function daedalusServerToml(entry: McpServerEntry): string {
+const tomlTable = (name: string, values: Record<string, string>) => ['', `[${name}]`, ...Object.entries(values).map(([k, v]) => `${tomlKey(k)} = ${tomlString(v)}`)];
+
+export function daedalusServerToml(entry: McpEntry): string {
+  const http = 'url' in entry;
   const lines = [
     '',
     '# Added by daedalus for this attempt: the coordination bus, with the task identity and lease.',
     '[mcp_servers.daedalus]',
-    `command = ${tomlString(entry.command)}`,
-    `args = [${entry.args.map(tomlString).join(', ')}]`,
+    ...(http ? [`url = ${tomlString(entry.url)}`] : [`command = ${tomlString(entry.command)}`, `args = [${entry.args.map(tomlString).join(', ')}]`]),
     // Without the bus the agent can neither report nor complete: refuse to start instead.
     'required = true',
     // The bus tools are the worker contract; in exec mode an approval request would just fail the call.
@@ -57,9 +59,7 @@ export function daedalusServerToml(entry: McpServerEntry): string {
     'startup_timeout_sec = 30',
     // wait_for_activity may block for up to 300 s.
     'tool_timeout_sec = 330',
-    '',
-    '[mcp_servers.daedalus.env]',
-    ...Object.entries(entry.env).map(([k, v]) => `${tomlKey(k)} = ${tomlString(v)}`),
+    ...(http ? tomlTable('mcp_servers.daedalus.http_headers', entry.headers) : tomlTable('mcp_servers.daedalus.env', entry.env)),
     '',
   ];
   return lines.join('\n');
@@ -73,7 +73,7 @@ export interface CodexHome {
 /** The worktree is the agent's own: trusted, so the interactive TUI does not stop to ask. */
 export const trustToml = (worktree: string) => `\n[projects.${tomlString(worktree)}]\ntrust_level = "trusted"\n`;
 
-export function prepareCodexHome(attemptDir: string, env: Record<string, string>, entry: McpServerEntry, worktree: string): CodexHome {
+export function prepareCodexHome(attemptDir: string, env: Record<string, string>, entry: McpEntry, worktree: string): CodexHome {
   const source = userCodexHome(env);
   const dir = join(attemptDir, 'codex-home');
   mkdirSync(dir, { recursive: true, mode: 0o700 });

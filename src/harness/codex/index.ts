@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliBinary, mcpServerEntry, writePrompt } from '../launch.js';
+import { agentMcpEntry, cliBinary, writePrompt } from '../launch.js';
 import { permissionSetting, splitPermissions } from '../../approvals/index.js';
 import { EndNotes, startAgent } from '../generic.js';
 import type { AgentProcess, Harness, LaunchSpec } from '../types.js';
@@ -35,7 +35,7 @@ export const codexHarness: Harness = {
   async launch(spec: LaunchSpec): Promise<AgentProcess> {
     const prompt = writePrompt(spec, 'bus');
     const command = cliBinary(spec, 'DAEDALUS_CODEX_BIN', 'codex');
-    const home = prepareCodexHome(spec.attemptDir, spec.env, mcpServerEntry(spec), spec.worktree);
+    const home = prepareCodexHome(spec.attemptDir, spec.env, await agentMcpEntry(spec), spec.worktree);
     seedCodexHome(home.dir, command, spec.env);
     const model = spec.pkg.model ?? home.model;
     const price = priceFor(model, spec.env);

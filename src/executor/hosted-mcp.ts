@@ -1,0 +1,24 @@
+import type { Store } from '../bus/index.js';
+import { describeError, type Defer } from '../common/index.js';
+import { startMcpHost, type McpHost } from '../mcp/index.js';
+
+/** Set to `stdio` to give every agent a `daedalus mcp` process of its own, as before the host. */
+export const MCP_TRANSPORT_ENV = 'DAEDALUS_MCP_TRANSPORT';
+
+/**
+ * The supervisor's MCP host (mcp/http-host.ts), started when the first agent that can use it is
+ * launched and closed with the run (`defer`). Its sessions share the supervisor's bus connection.
+ * When it cannot start, that is said once and every agent falls back to its own stdio server.
+ */
+export function lazyMcpHost(store: Store, defer: Defer, note: (line: string) => void, env: NodeJS.ProcessEnv = process.env): (() => Promise<McpHost>) | undefined {
+  if (env[MCP_TRANSPORT_ENV]?.trim() === 'stdio') return undefined;
+  let host: Promise<McpHost> | null = null;
+  defer(() => host?.then((h) => h.close(), () => undefined));
+  return () => {
+    if (!host) {
+      host = startMcpHost({ store });
+      host.catch((e: unknown) => note(`the MCP host did not start (${describeError(e)}); agents get a \`daedalus mcp\` server each`));
+    }
+    return host;
+  };
+}
