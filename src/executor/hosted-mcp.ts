@@ -2,6 +2,9 @@ import type { Store } from '../bus/index.js';
 import { describeError, type Defer } from '../common/index.js';
 import { startMcpHost, type McpHost } from '../mcp/index.js';
 
+/** The harnesses whose agents take a session of the host (their CLIs speak streamable HTTP). */
+export const HOSTED_HARNESSES = new Set(['claude', 'codex']);
+
 /** Set to `stdio` to give every agent a `daedalus mcp` process of its own, as before the host. */
 export const MCP_TRANSPORT_ENV = 'DAEDALUS_MCP_TRANSPORT';
 

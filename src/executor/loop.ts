@@ -13,6 +13,7 @@ import { PauseWatch } from './pause.js';
 import { Slots } from './slots.js';
 import { integrateCompleted } from './integrate.js';
 import { integratePushed } from './remote-integration.js';
+import { HOSTED_HARNESSES } from './hosted-mcp.js';
 
 const TICK_MS = 500;
 /** How long a reserved agent instance waits to be adopted: claim, worktree, setup, agent start. */
@@ -103,6 +104,8 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
     samplePaceMs: SAMPLE_PACE_MS,
   });
   const startedAt = Date.now();
+  // Started now rather than by the first agent's launch, which would wait for it.
+  if (ctx.plan.packages.some((p) => HOSTED_HARNESSES.has(p.harness))) ctx.mcpHost?.().catch(() => undefined);
   const spentBefore = d.budget.costUsd !== undefined ? await costSoFar(ctx) : 0;
   let stoppedBy: SuperviseResult['stoppedBy'] = null;
   let spare: Instance | null = null;
