@@ -19,7 +19,8 @@ export function lazyMcpHost(store: Store, defer: Defer, note: (line: string) => 
   defer(() => host?.then((h) => h.close(), () => undefined));
   return () => {
     if (!host) {
-      host = startMcpHost({ store });
+      // Its sessions' warnings and errors are the supervisor's notes; their chatter is dropped.
+      host = startMcpHost({ store, log: { debug: () => {}, info: () => {}, warn: (m) => note(`mcp: ${m}`), error: (m) => note(`mcp: ${m}`) } });
       host.catch((e: unknown) => note(`the MCP host did not start (${describeError(e)}); agents get a \`daedalus mcp\` server each`));
     }
     return host;

@@ -5,9 +5,10 @@ import { forgetIdentity, rejoinHint, tryAdopt } from './identity.js';
 /**
  * What the server does on its own while the process lives: heartbeat the instance (the process is
  * alive, so the instance is) and sweep the bus (that is what turns silent instances stale or gone
- * and lapsed leases ready). It never renews task leases — only the agent's tool calls do.
+ * and lapsed leases ready). It never renews task leases — only the agent's tool calls do. A
+ * session of the supervisor's MCP host does not sweep: the supervisor's loop already does.
  */
-export function startHousekeeping(ctx: McpContext): { stop(): Promise<void> } {
+export function startHousekeeping(ctx: McpContext, o: { sweep?: boolean } = {}): { stop(): Promise<void> } {
   let busy: Promise<void> = Promise.resolve();
   const serial = (fn: () => Promise<void>) => () => {
     busy = busy.then(fn).catch((e: unknown) => ctx.log.error(describeError(e)));
@@ -39,7 +40,8 @@ export function startHousekeeping(ctx: McpContext): { stop(): Promise<void> } {
     }
   };
 
-  const timers = [setInterval(serial(beat), ctx.options.heartbeatMs), setInterval(serial(sweep), ctx.options.sweepMs)];
+  const timers = [setInterval(serial(beat), ctx.options.heartbeatMs)];
+  if (o.sweep !== false) timers.push(setInterval(serial(sweep), ctx.options.sweepMs));
   for (const t of timers) t.unref();
   return {
     async stop() {

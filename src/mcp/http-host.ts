@@ -158,7 +158,7 @@ export async function startMcpHost(o: McpHostOptions): Promise<McpHost> {
           ctx.busArg = env.DAEDALUS_BUS;
           ctx.env = env;
           ctx.home = daedalusHome(env);
-          const housekeeping = startHousekeeping(ctx);
+          const housekeeping = startHousekeeping(ctx, { sweep: false });
           return { ctx, stop: () => housekeeping.stop() };
         })();
         attached.catch((e: unknown) => {

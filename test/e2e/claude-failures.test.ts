@@ -15,7 +15,7 @@ const planFor = (env: Record<string, string>, extra: { pkg?: Record<string, unkn
 describe('claude harness: how attempts fail', () => {
   test('an MCP server that does not connect fails the attempt at once, with the reason in the task error', async () => {
     w.script([{ calls: [{ tool: 'daedalus:whoami', input: {} }] }, { text: 'Done.' }]);
-    const broken: Harness = { ...claudeHarness, launch: (spec) => claudeHarness.launch({ ...spec, daedalus: ['/nonexistent/daedalus-cli'] }) };
+    const broken: Harness = { ...claudeHarness, launch: (spec) => claudeHarness.launch({ ...spec, daedalus: ['/nonexistent/daedalus-cli'], hostedMcp: undefined }) };
     const started = Date.now();
     const result = await w.run(planFor(w.claudeEnv()), { harnesses: { claude: broken } });
     const task = result.report.tasks[0]!;
@@ -23,6 +23,19 @@ describe('claude harness: how attempts fail', () => {
     expect(task.error).toMatch(/the daedalus MCP server did not connect: status failed/);
     // Stopped at its init line, long before the 45 s idle timeout (a first request may already be on its way).
     expect(Date.now() - started).toBeLessThan(30_000);
+    expect(w.server.turns().length).toBeLessThanOrEqual(1);
+  });
+
+  test('a session of the MCP host that refuses the agent fails the attempt at once, with the reason in the task error', async () => {
+    w.script([{ calls: [{ tool: 'daedalus:whoami', input: {} }] }, { text: 'Done.' }]);
+    const forged: Harness = {
+      ...claudeHarness,
+      launch: (spec) => claudeHarness.launch({ ...spec, hostedMcp: async () => ({ ...(await spec.hostedMcp!()), token: 'forged-token' }) }),
+    };
+    const result = await w.run(planFor(w.claudeEnv()), { harnesses: { claude: forged } });
+    const task = result.report.tasks[0]!;
+    expect(task.state).toBe('failed');
+    expect(task.error).toMatch(/the daedalus MCP server did not connect: status (failed|needs-auth)/);
     expect(w.server.turns().length).toBeLessThanOrEqual(1);
   });
 

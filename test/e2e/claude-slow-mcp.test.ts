@@ -21,7 +21,8 @@ function slowMcp(inner: Harness): Harness {
     launch(spec) {
       const [node, ...rest] = spec.daedalus;
       const delayed = ['/bin/sh', '-c', `sleep ${SLOW_START_MS / 1000}; exec "$0" "$@"`, node!, ...rest];
-      return inner.launch({ ...spec, daedalus: delayed });
+      // Its own stdio server, not a session of the supervisor's MCP host (which is already up).
+      return inner.launch({ ...spec, daedalus: delayed, hostedMcp: undefined });
     },
   };
 }

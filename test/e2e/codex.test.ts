@@ -174,7 +174,7 @@ describe('codex harness against the real Codex CLI', () => {
     const result = await w.run(planFor(w.codexEnv()), { harnesses: { codex: forged } });
     const task = result.report.tasks[0]!;
     expect(task.state).toBe('failed');
-    expect(task.error).toMatch(/the daedalus MCP server did not connect: .*Auth required/);
+    expect(task.error).toMatch(/the daedalus MCP server did not connect: daedalus: handshaking with MCP server failed[\s\S]*Auth required/);
     expect(w.server.turns()).toHaveLength(0);
   });
 });

@@ -5,6 +5,7 @@ import { permissionSetting, splitPermissions } from '../../approvals/index.js';
 import { EndNotes, startAgent } from '../generic.js';
 import type { AgentProcess, Harness, LaunchSpec } from '../types.js';
 import { cleanCodexHome, prepareCodexHome } from './home.js';
+import { codexCommand } from './native.js';
 import { priceFor } from './pricing.js';
 import { seedCodexHome } from './template.js';
 import { CodexUsage, parseCodexLine } from './stream.js';
@@ -61,12 +62,13 @@ export const codexHarness: Harness = {
         },
       });
 
+    const native = codexCommand(command, { ...spec.env, CODEX_HOME: home.dir });
     const started = await startAgent(spec, {
-      command,
+      command: native.command,
       args,
       interactiveArgs: [...common, '--ask-for-approval', 'on-request'],
       promptFile: prompt.file,
-      env: { ...spec.env, CODEX_HOME: home.dir },
+      env: native.env,
       parseLine,
     });
     const wrapped = notes.wrap(started);

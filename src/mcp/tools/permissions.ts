@@ -79,7 +79,7 @@ export const permissionTools: AnyTool[] = [
           scope,
           { tool: args.tool_name, input: args.input as Json, summary, taskId, runId: ctx.runId, instanceId: me?.id ?? null },
           {
-            timeoutMs: approvalTimeoutMs(),
+            timeoutMs: approvalTimeoutMs(ctx.env),
             signal: extra.signal,
             onWaiting: keepAlive(ctx, extra),
             onPending: (r) => {
