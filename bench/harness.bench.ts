@@ -20,6 +20,9 @@
  *   by hand + instant server  the same with bench/instant-mcp-server.sh registered instead: a
  *                  server that answers at once and boots no runtime. Its ratio to "by hand" is the
  *                  floor any MCP server the CLI must wait for leaves, ours included.
+ *   by hand, native binary  (Codex) "by hand" with Codex's native binary run directly, as Daedalus
+ *                  runs it, instead of npm's Node launcher that `codex` is: how much of Daedalus's
+ *                  figure is that launcher not being in front of it.
  *
  * One process, one scripted model server on loopback; every round runs each variant once, in a
  * rotating order; a warm-up round per CLI is discarded; SAMPLES rounds per repetition, REPS
@@ -34,6 +37,7 @@ import { join, resolve } from 'node:path';
 import * as busModule from '../src/bus/index.js';
 import { useSpawnHelper } from '../src/common/index.js';
 import * as harnessModule from '../src/harness/index.js';
+import { nativeCodex } from '../src/harness/codex/native.js';
 import type { Harness } from '../src/harness/index.js';
 import * as runModule from '../src/run/index.js';
 import { SCRIPTED_CODEX_CATALOG } from '../test/e2e/codex-catalog.js';
@@ -67,10 +71,10 @@ interface Measured {
   parts?: { claimMs: number; worktreeMs: number; harnessMs: number; cliMs: number };
 }
 
-type Variant = 'daedalus' | 'before' | 'by hand' | 'by hand + bus' | 'by hand + instant server';
+type Variant = 'daedalus' | 'before' | 'by hand' | 'by hand + bus' | 'by hand + instant server' | 'by hand, native binary';
 
 /** The MCP server a by-hand variant registers: none, daedalus as users register it, or the floor. */
-type HandServer = 'none' | 'bus' | 'instant';
+type HandServer = 'none' | 'bus' | 'instant' | 'native';
 const INSTANT_SERVER = join(REPO, 'bench/instant-mcp-server.sh');
 
 /** Completes through the bus when it has one, and just answers when it has not. */
@@ -149,7 +153,7 @@ async function daedalusOnce(impl: Impl, cli: Cli, repoRoot: string, dir: string,
 
 /** The same CLI by hand: spawn → first request, with the prompt Daedalus gave its agent; optionally with daedalus registered as users do. */
 async function handOnce(cli: Cli, cwd: string, dir: string, env: Record<string, string>, prompt: string, server: ModelServer, registered: HandServer): Promise<Measured> {
-  const withBus = registered !== 'none';
+  const withBus = registered !== 'none' && registered !== 'native';
   const serverEnv = { DAEDALUS_BUS: `sqlite:${join(dir, 'bus-by-hand.db')}`, DAEDALUS_HOME: join(dir, 'home-by-hand') };
   const npx = registered === 'instant' ? { command: INSTANT_SERVER, args: [] as string[] } : { command: 'npx', args: ['--no-install', 'daedalus-swarm', 'mcp'] };
   let args: string[];
@@ -173,7 +177,9 @@ async function handOnce(cli: Cli, cwd: string, dir: string, env: Record<string, 
   }
   const seen = server.requests.length;
   const started = Date.now();
-  const child = spawn(cli === 'claude' ? CLAUDE : CODEX, args, { cwd, env: { ...process.env, ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'ignore'] });
+  const native = registered === 'native' ? nativeCodex(CODEX) : null;
+  if (registered === 'native' && !native) throw new Error('codex: no native binary behind the launcher');
+  const child = spawn(native?.command ?? (cli === 'claude' ? CLAUDE : CODEX), args, { cwd, env: { ...process.env, ...env, ...extraEnv, ...native?.env }, stdio: ['ignore', 'ignore', 'ignore'] });
   await new Promise((r) => child.once('exit', r));
   const first = server.requests.slice(seen).find((r) => r.agentTurn);
   if (!first) throw new Error(`${cli}: no model request when run by hand${withBus ? ` with the ${registered} server registered` : ''}`);
@@ -207,6 +213,7 @@ async function measure(cli: Cli, impls: Impl[], server: ModelServer): Promise<Ma
       { name: 'by hand', run: () => handOnce(cli, repo.root, dir, env, prompt, server, 'none') },
       { name: 'by hand + bus', run: () => handOnce(cli, repo.root, dir, env, prompt, server, 'bus') },
       { name: 'by hand + instant server', run: () => handOnce(cli, repo.root, dir, env, prompt, server, 'instant') },
+      ...(cli === 'codex' ? [{ name: 'by hand, native binary' as Variant, run: () => handOnce(cli, repo.root, dir, env, prompt, server, 'native') }] : []),
     ];
     for (let round = -1; round < REPS * SAMPLES; round++) {
       const row = new Map<Variant, Measured>();
@@ -292,7 +299,7 @@ async function main(): Promise<void> {
         continue;
       }
       const reps = await measure(cli, impls, server);
-      const names: Variant[] = [...impls.map((i) => i.name as Variant), 'by hand', 'by hand + bus', 'by hand + instant server'];
+      const names: Variant[] = [...impls.map((i) => i.name as Variant), 'by hand', 'by hand + bus', 'by hand + instant server', ...(cli === 'codex' ? ['by hand, native binary' as Variant] : [])];
       const repMedian = (rows: Map<Variant, Measured>[], v: Variant) => median(rows.map((r) => r.get(v)!.ms));
       const across = (f: (rows: Map<Variant, Measured>[]) => number) => {
         const v = reps.map(f);
@@ -310,6 +317,7 @@ async function main(): Promise<void> {
         ['floor: by hand + instant server / by hand', 'by hand + instant server', 'by hand'],
         ['daedalus / by hand + instant server', 'daedalus', 'by hand + instant server'],
       ];
+      if (cli === 'codex') ratios.push(['daedalus / by hand, native binary', 'daedalus', 'by hand, native binary'], ['by hand, native binary / by hand', 'by hand, native binary', 'by hand']);
       if (before) ratios.push(['before / by hand', 'before', 'by hand'], ['daedalus / before', 'daedalus', 'before']);
       const cliFigures: Record<string, unknown> = {};
       printTable(
