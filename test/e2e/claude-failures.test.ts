@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { claudeHarness } from '../../src/harness/claude/index.js';
 import type { Harness } from '../../src/harness/index.js';
-import { useE2eWorld } from './helpers.js';
+import { useE2eWorld, withForgedMcpToken } from './helpers.js';
 
 const w = useE2eWorld();
 
@@ -28,10 +28,7 @@ describe('claude harness: how attempts fail', () => {
 
   test('a session of the MCP host that refuses the agent fails the attempt at once, with the reason in the task error', async () => {
     w.script([{ calls: [{ tool: 'daedalus:whoami', input: {} }] }, { text: 'Done.' }]);
-    const forged: Harness = {
-      ...claudeHarness,
-      launch: (spec) => claudeHarness.launch({ ...spec, hostedMcp: async () => ({ ...(await spec.hostedMcp!()), token: 'forged-token' }) }),
-    };
+    const forged = withForgedMcpToken(claudeHarness);
     const result = await w.run(planFor(w.claudeEnv()), { harnesses: { claude: forged } });
     const task = result.report.tasks[0]!;
     expect(task.state).toBe('failed');

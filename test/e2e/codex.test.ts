@@ -7,7 +7,7 @@ import { codexHarness } from '../../src/harness/codex/index.js';
 import { ensureTemplate, templateFor } from '../../src/harness/codex/template.js';
 import { resolveExecutable } from '../../src/common/index.js';
 import type { Harness } from '../../src/harness/index.js';
-import { CODEX_BIN, parsed, recording, useE2eWorld } from './helpers.js';
+import { CODEX_BIN, parsed, recording, useE2eWorld, withForgedMcpToken } from './helpers.js';
 
 const w = useE2eWorld();
 
@@ -167,10 +167,7 @@ describe('codex harness against the real Codex CLI', () => {
   test('a hosted session that refuses the agent fails the attempt at once, with the reason in the task error', async () => {
     w.script([{ text: 'Done.' }]);
     // The host is up, but the token the agent is given is not one of its sessions.
-    const forged: Harness = {
-      ...codexHarness,
-      launch: (spec) => codexHarness.launch({ ...spec, hostedMcp: async () => ({ ...(await spec.hostedMcp!()), token: 'forged-token' }) }),
-    };
+    const forged = withForgedMcpToken(codexHarness);
     const result = await w.run(planFor(w.codexEnv()), { harnesses: { codex: forged } });
     const task = result.report.tasks[0]!;
     expect(task.state).toBe('failed');

@@ -163,3 +163,8 @@ export function parsed(text: string): Record<string, unknown> {
     return { text: body };
   }
 }
+
+/** The harness with its agent handed a token the supervisor's MCP host never issued. */
+export function withForgedMcpToken(inner: Harness): Harness {
+  return { ...inner, launch: (spec) => inner.launch({ ...spec, hostedMcp: async () => ({ ...(await spec.hostedMcp!()), token: 'forged-token' }) }) };
+}
