@@ -14,6 +14,7 @@ import { Slots } from './slots.js';
 import { integrateCompleted } from './integrate.js';
 import { integratePushed } from './remote-integration.js';
 import { HOSTED_HARNESSES } from './hosted-mcp.js';
+import { OrphanIntegrations } from './orphan-integrations.js';
 
 const TICK_MS = 500;
 /** How long a reserved agent instance waits to be adopted: claim, worktree, setup, agent start. */
@@ -116,6 +117,8 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
   let quiet = false;
   let quietReported = false;
   let mergingPushed: Promise<void> | null = null;
+  const orphans = new OrphanIntegrations(ctx);
+  let adopting: Promise<void> | null = null;
   const onAbort = () => kick.poke();
   opts.signal?.addEventListener('abort', onAbort);
   const unsubscribe = opts.pool?.onFree(() => kick.poke());
@@ -167,13 +170,25 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
             mergingPushed = null;
           });
       }
+      // Integrations nothing here holds any more (orphan-integrations.ts), beside the loop like the above.
+      if (counts.integrating > 0 && !adopting && stoppedBy === null) {
+        adopting = orphans
+          .sweep((taskId) => [...running.values()].some((e) => e.lease.task.id === taskId))
+          .then((n) => {
+            if (n > 0) kick.poke();
+          })
+          .catch((e: unknown) => ctx.note(`integrating cut-off work failed: ${describeError(e)}`))
+          .finally(() => {
+            adopting = null;
+          });
+      }
       // Blocked tasks do not keep it going: with nothing else left, they wait on dependencies that
       // failed under on_failure keep, and would keep the loop going forever.
       const open = LIVE_TASK_STATES.reduce((n, s) => n + counts[s], 0);
       quiet = open === 0;
       if ((open === 0 || stoppedBy !== null) && running.size === 0) {
-        if (mergingPushed) {
-          await mergingPushed;
+        if (mergingPushed || adopting) {
+          await Promise.all([mergingPushed, adopting]);
           continue;
         }
         if (!opts.linger || stoppedBy !== null) break;
@@ -240,7 +255,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
     await Promise.allSettled([...running.values()].map((e) => e.done));
     throw error;
   } finally {
-    await mergingPushed;
+    await Promise.all([mergingPushed, adopting]);
     opts.signal?.removeEventListener('abort', onAbort);
     unsubscribe?.();
     if (spare) await bestEffort('dropping the spare reservation', store.deregisterInstance(spare.id, 'run finished'), ctx.note);
