@@ -97,6 +97,8 @@ export class HostedTransport implements Transport {
     if (stream) {
       exchange.stream = res;
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      // Node holds headers back until the first write: the client would not know its call is in.
+      res.flushHeaders();
     }
     res.once('close', () => {
       if (res.writableFinished) return;

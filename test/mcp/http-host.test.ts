@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -41,21 +41,28 @@ describe('the MCP host serves each agent Daedalus started its own session', () =
     return { isError: r.isError === true, text, json: r.isError ? {} : JSON.parse(text) };
   }
 
-  /** A raw POST, for what no well-behaved client sends. */
-  function post(token: string | null, body: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  /** A raw POST, for what no well-behaved client sends: resolves once the answer's headers are in. */
+  function send(token: string | null, body: string, headers: Record<string, string> = {}): Promise<IncomingMessage> {
     const url = new URL(host.url);
     return new Promise((resolve, reject) => {
       const req = request(
         { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } },
-        (res) => {
-          let text = '';
-          res.on('data', (d: Buffer) => (text += d.toString()));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        },
+        resolve,
       );
       req.on('error', reject);
       req.end(body);
     });
+  }
+
+  async function readAll(res: IncomingMessage): Promise<string> {
+    let text = '';
+    for await (const d of res as AsyncIterable<Buffer>) text += d.toString();
+    return text;
+  }
+
+  async function post(token: string | null, body: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+    const res = await send(token, body, headers);
+    return { status: res.statusCode ?? 0, body: await readAll(res) };
   }
 
   const initialize = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } });
@@ -124,11 +131,11 @@ describe('the MCP host serves each agent Daedalus started its own session', () =
   test('a session that ends while a call waits ends that call, and nothing answers for it later', async () => {
     const { session: s } = await session();
     s.agentStarted(4242);
-    const waiting = post(s.token, JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'wait_for_activity', arguments: { timeout_seconds: 300 } } }));
-    // Wait until the call is in: the instance is adopted by then (the call needs it).
-    for (let i = 0; i < 500 && !(await bus.store.getInstance((await bus.store.listInstances(SCOPE, { role: 'worker' }))[0]!.id))?.adopted; i++) await new Promise((r) => setTimeout(r, 10));
+    // A tool call's answer is an event stream: its headers come back once the call is in the server's hands.
+    const waiting = await send(s.token, JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'wait_for_activity', arguments: { timeout_seconds: 300 } } }));
+    expect(waiting.headers['content-type']).toBe('text/event-stream');
     await s.close();
-    const ended = await waiting;
+    const ended = { status: waiting.statusCode, body: await readAll(waiting) };
     expect(ended.status).toBe(200);
     expect(ended.body).not.toMatch(/"id":9/);
   });
