@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { BUS_RETRY_ENV, type AttemptOutcomeKind, type FailureKind, type Json, type Lease, type Task } from '../bus/index.js';
 import { bestEffort, describeError, durationFromEnv, isDaedalusError } from '../common/index.js';
-import { daedalusVars, type AgentProcess, type ProcessEnd } from '../harness/index.js';
+import type { AgentProcess, ProcessEnd } from '../harness/index.js';
 import type { HostedSession } from '../mcp/index.js';
 import type { Package } from '../plan/index.js';
 import { killGroupAndWait } from '../resources/index.js';
@@ -160,7 +160,7 @@ export class Execution {
         attemptDir: dir,
         daedalus: ctx.daedalus,
         previousError: task.attempt > 1 ? task.error : null,
-        ...(host ? { hostedMcp: async () => (this.mcpSession ??= (await host()).open({ env: daedalusVars(env), cwd: ws.path })) } : {}),
+        ...(host ? { hostedMcp: async () => (this.mcpSession ??= (await host()).open({ env, cwd: ws.path })) } : {}),
       });
       this.proc = proc;
       this.mcpSession?.agentStarted(proc.pgid);

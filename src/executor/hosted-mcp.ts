@@ -6,7 +6,7 @@ import { startMcpHost, type McpHost } from '../mcp/index.js';
 export const HOSTED_HARNESSES = new Set(['claude', 'codex']);
 
 /** Set to `stdio` to give every agent a `daedalus mcp` process of its own, as before the host. */
-export const MCP_TRANSPORT_ENV = 'DAEDALUS_MCP_TRANSPORT';
+const MCP_TRANSPORT_ENV = 'DAEDALUS_MCP_TRANSPORT';
 
 /**
  * The supervisor's MCP host (mcp/http-host.ts), started when the first agent that can use it is

@@ -171,7 +171,7 @@ export async function supervise(ctx: RunContext, opts: SuperviseOptions): Promis
           });
       }
       // Integrations nothing here holds any more (orphan-integrations.ts), beside the loop like the above.
-      if (counts.integrating > 0 && !adopting && stoppedBy === null) {
+      if (counts.integrating > 0 && !adopting && stoppedBy === null && orphans.due()) {
         adopting = orphans
           .sweep((taskId) => [...running.values()].some((e) => e.lease.task.id === taskId))
           .then((n) => {

@@ -7,9 +7,9 @@ import { executedElsewhere } from './remote-integration.js';
 const PACE_MS = 2000;
 
 /**
- * Integrating tasks of the run that nothing in this process is integrating: the integration a
- * resumed supervisor's recovery tried once and lost to a bus fault, or any other that was cut off
- * while its task stayed `integrating`. Nothing else ever comes back to such a task, and the run
+ * Integrating tasks of the run that nothing in this process is integrating: those a dead
+ * supervisor left (a resumed run finds them at its first look), and any integration cut off while
+ * its task stayed `integrating` (a bus fault under it). Nothing else ever comes back to such a task, and the run
  * would wait for it forever. The run's integrator adopts each one (a fresh integration lease) and
  * integrates it beside the loop; merging is idempotent, so work merged before the fault is not
  * merged again. A failure leaves it for the next look.
@@ -19,16 +19,20 @@ export class OrphanIntegrations {
 
   constructor(private readonly ctx: RunContext) {}
 
+  /** True when a look is due (at most one per PACE_MS, and never in a host that only executes the run's tasks); counts it as taken. */
+  due(now = Date.now()): boolean {
+    if ((this.ctx.remote && !this.ctx.remote.owner) || now - this.last < PACE_MS) return false;
+    this.last = now;
+    return true;
+  }
+
   /**
    * Integrates the orphans found now; resolves to how many. `busy` says whether an attempt of this
    * process holds a task: asked right before each adoption, since an attempt is among the running
    * ones from its claim until its own integration is over.
    */
-  async sweep(busy: (taskId: string) => boolean, now = Date.now()): Promise<number> {
+  async sweep(busy: (taskId: string) => boolean): Promise<number> {
     const { ctx } = this;
-    if (ctx.remote && !ctx.remote.owner) return 0;
-    if (now - this.last < PACE_MS) return 0;
-    this.last = now;
     const tasks = await ctx.store.listTasks(ctx.scope, { runId: ctx.runId, states: ['integrating'], limit: 1000 });
     let integrated = 0;
     for (const t of tasks) {

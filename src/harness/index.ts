@@ -35,7 +35,7 @@ export function getHarness(name: string): Harness {
   }
   return h;
 }
-export { agentMcpEntry, daedalusVars, mcpServerEntry, writeMcpJson, writePrompt, shQuote, type HttpMcpEntry, type McpEntry, type McpServerEntry } from './launch.js';
+export { agentMcpEntry, mcpServerEntry, writeMcpJson, writePrompt, shQuote, type HttpMcpEntry, type McpEntry, type McpServerEntry } from './launch.js';
 export { buildPrompt, estimateTokens, FOR_NEXT_ATTEMPT, type PromptInput, type RunInfo } from './prompt.js';
 export { readSeed, seedCapture, seedEdit, seedPath, seedShow, transcriptToSeed, SEED_FILE, type SeedInfo, type SeedOptions } from './seed.js';
 export { launchInPane, type PaneCommand } from './interactive.js';

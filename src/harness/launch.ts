@@ -25,13 +25,6 @@ export interface HttpMcpEntry {
 
 export type McpEntry = McpServerEntry | HttpMcpEntry;
 
-/** The DAEDALUS_* part of an agent's environment: what its MCP server needs to know who it serves. */
-export function daedalusVars(env: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (k.startsWith('DAEDALUS_')) out[k] = v;
-  return out;
-}
-
 /**
  * `daedalus mcp` with the task's identity and lease. Agent CLIs start MCP servers with only a few
  * variables of their own environment (PATH, HOME, …), so everything the server needs is spelled out.
@@ -39,7 +32,9 @@ export function daedalusVars(env: Record<string, string>): Record<string, string
  * an absolute path, never `npx`, whose own start would be paid by every agent before its first turn.
  */
 export function mcpServerEntry(spec: Pick<AgentLaunch, 'daedalus' | 'env'>): McpServerEntry {
-  return { command: spec.daedalus[0]!, args: [...spec.daedalus.slice(1), 'mcp'], env: daedalusVars(spec.env) };
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(spec.env)) if (k.startsWith('DAEDALUS_')) env[k] = v;
+  return { command: spec.daedalus[0]!, args: [...spec.daedalus.slice(1), 'mcp'], env };
 }
 
 /**

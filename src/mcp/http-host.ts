@@ -3,14 +3,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Store } from '../bus/index.js';
-import { daedalusHome, describeError } from '../common/index.js';
-import type { McpContext } from './context.js';
+import { describeError } from '../common/index.js';
+import { attachContext, type Attached } from './attach.js';
 import { EnvelopeScanner } from './envelope-scan.js';
-import { startHousekeeping } from './housekeeping.js';
 import { HostedTransport } from './http-exchange.js';
-import { createContext } from './identity.js';
 import { MAX_MESSAGE_BYTES, PARSE_ERROR, tooLargeAnswer } from './line-transport.js';
 import { silentLogger, type Logger } from './log.js';
+import { pinnedRole } from './pinned-role.js';
 import { buildServer } from './server.js';
 import { warmWhenQuiet } from './warm-when-quiet.js';
 
@@ -28,7 +27,7 @@ import { warmWhenQuiet } from './warm-when-quiet.js';
  */
 
 export interface HostedSessionInput {
-  /** The agent's DAEDALUS_* environment: identity, role, task, lease, scope, file root. */
+  /** The agent's environment, with its DAEDALUS_* identity, role, task, lease, scope and file root. */
   env: Record<string, string>;
   /** The agent's working directory. */
   cwd: string;
@@ -149,26 +148,16 @@ export async function startMcpHost(o: McpHostOptions): Promise<McpHost> {
       let pidLost!: (e: Error) => void;
       const pid = new Promise<number>((resolve, reject) => ((pidKnown = resolve), (pidLost = reject)));
       pid.catch(() => undefined);
-      let attached: Promise<{ ctx: McpContext; stop(): Promise<void> }> | null = null;
+      let attached: Promise<Attached> | null = null;
       const attach = () => {
-        attached ??= (async () => {
-          // As a stdio server of this agent would see it: the supervisor's own DAEDALUS_* are not the agent's.
-          const env: NodeJS.ProcessEnv = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DAEDALUS_'))), ...input.env };
-          const ctx = await createContext({ store: o.store, env, cwd: input.cwd, log, pid: await pid });
-          ctx.busArg = env.DAEDALUS_BUS;
-          ctx.env = env;
-          ctx.home = daedalusHome(env);
-          const housekeeping = startHousekeeping(ctx, { sweep: false });
-          return { ctx, stop: () => housekeeping.stop() };
-        })();
+        attached ??= (async () => attachContext(o.store, { bus: input.env.DAEDALUS_BUS, env: input.env, cwd: input.cwd, log, pid: await pid, sweep: false }))();
         attached.catch((e: unknown) => {
           log.error(`session of ${input.env.DAEDALUS_INSTANCE_ID ?? 'an agent'}: ${describeError(e)}`);
           attached = null;
         });
         return attached.then((a) => a.ctx);
       };
-      const pinnedRole = input.env.DAEDALUS_INSTANCE_ID?.trim() ? input.env.DAEDALUS_ROLE?.trim() || 'worker' : null;
-      const server = buildServer(attach, pinnedRole);
+      const server = buildServer(attach, pinnedRole(input.env));
       const transport = new HostedTransport();
       const stopWarming = warmWhenQuiet(server, () => attached !== null);
       server.onerror = (e) => log.warn(`protocol: ${e.message}`);
@@ -180,8 +169,8 @@ export async function startMcpHost(o: McpHostOptions): Promise<McpHost> {
           stopWarming();
           pidLost(new Error('the agent never started'));
           await server.close();
-          const a = await (attached as Promise<{ stop(): Promise<void> }> | null)?.catch(() => null);
-          await a?.stop();
+          const a = await (attached as Promise<Attached> | null)?.catch(() => null);
+          await a?.release();
         })());
       sessions.set(token, { transport, close });
       return { url, token, agentStarted: (n) => pidKnown(n), close };

@@ -1,6 +1,7 @@
 import type { Attached } from './attach.js';
 import { LineTransport } from './line-transport.js';
 import { stderrLogger } from './log.js';
+import { pinnedRole } from './pinned-role.js';
 import { buildServer } from './server.js';
 import { warmWhenQuiet } from './warm-when-quiet.js';
 
@@ -37,8 +38,7 @@ export async function runMcpServer(opts: RunMcpOptions = {}): Promise<void> {
     return attempt.then((a) => a.ctx);
   };
   // An agent Daedalus started adopts an instance reserved with DAEDALUS_ROLE; it cannot change it.
-  const pinnedRole = env.DAEDALUS_INSTANCE_ID?.trim() ? env.DAEDALUS_ROLE?.trim() || 'worker' : null;
-  const server = buildServer(attach, pinnedRole);
+  const server = buildServer(attach, pinnedRole(env));
   const stopWarming = warmWhenQuiet(server, () => attaching !== null);
   server.onerror = (e) => log.warn(`protocol: ${e.message}`);
   server.onclose = () => stopReason('stdin closed');

@@ -2,10 +2,9 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { taskPages, type RunClaim, type Store, type Task } from '../bus/index.js';
-import { describeError, processAlive } from '../common/index.js';
+import { processAlive } from '../common/index.js';
 import type { RunContext } from '../executor/index.js';
-import { attemptDir, LEASE_FILE, packageOf } from '../executor/index.js';
-import { endPreviousAttempt, executedElsewhere, integrateCompleted } from '../executor/index.js';
+import { attemptDir, endPreviousAttempt, LEASE_FILE } from '../executor/index.js';
 import type { RunRecord } from '../records/index.js';
 
 async function giveBack(ctx: RunContext, t: Task): Promise<boolean> {
@@ -72,15 +71,5 @@ export async function recoverRun(ctx: RunContext, record: RunRecord): Promise<vo
   for (const inst of await store.listInstances(ctx.scope)) {
     if (inst.reservedBy && record.supervisors.includes(inst.reservedBy)) await store.deregisterInstance(inst.id, 'its supervisor died');
   }
-  for (const t of await store.listTasks(ctx.scope, { runId: ctx.runId, states: ['integrating'], limit: 100_000 })) {
-    // Completed on another host: merged from the remote by the loop once pushed (remote-integration.ts).
-    if (await executedElsewhere(ctx, t)) continue;
-    try {
-      const lease = await store.adoptIntegration(t.id, ctx.supervisorId, ctx.leaseMs);
-      const outcome = await integrateCompleted(ctx, t.id, lease.token, packageOf(ctx, t.key ?? ''));
-      ctx.note(`${t.key}: completed before the supervisor died; integration ${outcome === 'success' ? 'done' : outcome}`);
-    } catch (e) {
-      ctx.note(`${t.key}: could not finish its integration: ${describeError(e)}`);
-    }
-  }
+  // Tasks it left integrating are merged by the loop, which adopts integrations nobody holds (orphan-integrations.ts).
 }

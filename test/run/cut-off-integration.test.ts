@@ -1,33 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { Store } from '../../src/bus/index.js';
 import { DaedalusError } from '../../src/common/index.js';
-import { defaults, useRunWorld } from './helpers.js';
+import { defaults, faultyStore, useRunWorld } from './helpers.js';
 
-/** The store, except that the named writes fail the first `times` calls as an outage of the bus would. */
-function failing(store: Store, methods: (keyof Store)[], times: number): { store: Store; failed: () => number } {
-  let failed = 0;
-  const wrapped = new Proxy(store, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      const fn = (value as (...a: unknown[]) => unknown).bind(target);
-      if (!methods.includes(prop as keyof Store)) return fn;
-      return async (...args: unknown[]) => {
-        if (failed < times) {
-          failed++;
-          throw new DaedalusError('BUS_UNAVAILABLE', 'the bus is unavailable (injected)');
-        }
-        return fn(...args);
-      };
-    },
-  });
-  return { store: wrapped, failed: () => failed };
-}
+const outage = () => new DaedalusError('BUS_UNAVAILABLE', 'the bus is unavailable (injected)');
 
 describe('an integration cut off by a bus fault', () => {
   const w = useRunWorld();
 
-  it('is finished by the live supervisor after a resume whose recovery lost it again: merged once, the run ends', async () => {
+  it('is finished by the live supervisor after a resume whose first try lost it again: merged once, the run ends', async () => {
     const plan = await w.plan(`
 plan: cutoff
 defaults: ${defaults({ harness: 'shell', max_attempts: 3 })}
@@ -37,12 +17,12 @@ packages:
     run: "echo ok > ok.txt"
 `);
     // The first supervisor dies on the bus fault with its task completed but not integrated.
-    const first = failing(await w.store(), ['markIntegrated', 'failTask'], 2);
+    const first = faultyStore(await w.store(), ['markIntegrated', 'failTask'], 2, outage);
     await expect(w.run(plan, { runId: 'cutoff', store: first.store })).rejects.toThrow(/BUS_UNAVAILABLE|unavailable/);
     expect((await (await w.store()).listTasks(w.scope, { runId: 'cutoff' }))[0]).toMatchObject({ state: 'integrating' });
 
-    // The resume's recovery tries it once and meets the fault again; the loop must come back to it.
-    const second = failing(await w.store(), ['markIntegrated'], 1);
+    // The resumed supervisor's first try meets the fault again; it must come back to it.
+    const second = faultyStore(await w.store(), ['markIntegrated'], 1, outage);
     let ceiling: NodeJS.Timeout | undefined;
     const stuck = new Promise<never>((_, fail) => {
       ceiling = setTimeout(() => fail(new Error('the run never ended: nothing came back to the cut-off integration')), 60_000);

@@ -2,29 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/bus/index.js';
-import { defaults, useRunWorld } from './helpers.js';
-
-/** The store, except that its first attempt-fence release fails as a full disk's write would. */
-function refusingFirstRelease(store: Store): { store: Store; refused: () => number } {
-  let refused = 0;
-  const wrapped = new Proxy(store, {
-    get(target, prop, receiver) {
-      if (prop === 'releaseAttemptProcess') {
-        return async (...args: Parameters<Store['releaseAttemptProcess']>) => {
-          if (refused === 0) {
-            refused++;
-            throw new Error('database or disk is full (injected)');
-          }
-          return target.releaseAttemptProcess(...args);
-        };
-      }
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-  return { store: wrapped, refused: () => refused };
-}
+import { defaults, faultyStore, useRunWorld } from './helpers.js';
 
 describe('an attempt fence the bus would not release', () => {
   const w = useRunWorld();
@@ -44,7 +22,8 @@ packages:
     description: fails its first attempt, succeeds the next
     run: "if [ -e ${marker} ]; then echo ok > ok.txt; else touch ${marker}; exit 3; fi"
 `);
-    const flaky = refusingFirstRelease(await w.store());
+    // Its first attempt-fence release fails as a full disk's write would.
+    const flaky = faultyStore(await w.store(), ['releaseAttemptProcess'], 1, () => new Error('database or disk is full (injected)'));
     // Without the fix the retry is never claimable and the run never ends; this ends the test instead.
     let ceiling: NodeJS.Timeout | undefined;
     const stuck = new Promise<never>((_, fail) => {
@@ -52,7 +31,7 @@ packages:
     });
     try {
       const r = await Promise.race([w.run(plan, { runId: 'fence', store: flaky.store }), stuck]);
-      expect(flaky.refused()).toBe(1);
+      expect(flaky.failed()).toBe(1);
       expect(r.report.tasks[0]).toMatchObject({ state: 'done', attempts: 2 });
       expect(await w.repo.git(['show', 'daedalus/fence/integration:ok.txt'])).toBe('ok\n');
     } finally {

@@ -168,3 +168,27 @@ export function defaults(over: Record<string, string | number> = {}): string {
   };
   return `{ ${Object.entries(d).map(([k, v]) => `${k}: ${v}`).join(', ')} }`;
 }
+
+/**
+ * The store, except that the named writes fail their first `times` calls with `fault()`: a full
+ * disk or a bus outage at a chosen point of a run. `failed()` counts the injected failures.
+ */
+export function faultyStore(store: Store, methods: (keyof Store)[], times: number, fault: () => Error): { store: Store; failed: () => number } {
+  let failed = 0;
+  const wrapped = new Proxy(store, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      const fn = (value as (...a: unknown[]) => unknown).bind(target);
+      if (!methods.includes(prop as keyof Store)) return fn;
+      return async (...args: unknown[]) => {
+        if (failed < times) {
+          failed++;
+          throw fault();
+        }
+        return fn(...args);
+      };
+    },
+  });
+  return { store: wrapped, failed: () => failed };
+}
