@@ -1,5 +1,3 @@
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { DaedalusError } from '../common/index.js';
 import type { TaskOptions } from './context.js';
 import { exists, openRun } from './context.js';
@@ -8,7 +6,7 @@ import { COMMIT_CONFIG, DAEDALUS_IDENTITY, gitError, splitZ } from './git.js';
 import { taskLayout } from './layout.js';
 import type { TaskMeta } from './meta.js';
 import { readJson, updateTaskMeta } from './meta.js';
-import { clearStaleLocks, linkedGitDir, pinnedEnv, repairLink } from './pin.js';
+import { clearStaleLocks, clearStaleRefLock, linkedGitDir, pinnedEnv, repairLink } from './pin.js';
 import { headFromFiles, headOnlyMovedForward, looseBlobSize } from './ref-files.js';
 import { indexStamp } from './index-stamp.js';
 
@@ -60,7 +58,7 @@ export async function collectTask(o: CollectOptions): Promise<CollectResult> {
   const repaired: string[] = [];
   if (await repairLink(t.path, gitDir)) repaired.push('.git');
   // The agent is dead: nothing of it still holds git's locks there.
-  repaired.push(...(await clearStaleLocks(gitDir, t.path)), ...(await clearStaleRefLock(repo.commonDir, t.branch)));
+  repaired.push(...(await clearStaleLocks(gitDir, t.path)), ...(await clearStaleRefLock(repo.commonDir, t.branch, t.path)));
   o.prepare?.(t.path);
   const env = pinnedEnv(gitDir, t.path);
   const g = (args: readonly string[], operation: string, extra: Record<string, string> = {}) => git.ok(t.path, args, operation, { env: { ...env, ...extra } });
@@ -102,14 +100,6 @@ export async function collectTask(o: CollectOptions): Promise<CollectResult> {
   const stats = { filesChanged: change.filesChanged, insertions: change.insertions, deletions: change.deletions };
   await updateTaskMeta(t.metaPath, meta, { phase: 'collected', headCommit: head, gitDir });
   return { worktree: t.path, baseCommit: meta.baseCommit, headCommit: head, committedLeftovers, strayCommits, repaired, ...stats };
-}
-
-/** A ref lock (`<branch>.lock`) left by a git killed while moving the task branch. */
-async function clearStaleRefLock(commonDir: string, branch: string): Promise<string[]> {
-  const lock = join(commonDir, 'refs', 'heads', `${branch}.lock`);
-  if (!(await exists(lock))) return [];
-  await rm(lock, { force: true });
-  return [`refs/heads/${branch}.lock`];
 }
 
 /**

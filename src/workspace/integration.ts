@@ -4,6 +4,7 @@ import type { RunContext, RunOptions } from './context.js';
 import { commitOf, exists, openRun } from './context.js';
 import { worktreeHead } from './ref-files.js';
 import { splitZ } from './git.js';
+import { clearStaleLocks, clearStaleRefLock, linkedGitDir } from './pin.js';
 import type { RunMeta } from './meta.js';
 import { readRunMeta, writeJson } from './meta.js';
 import { addWorktree, listWorktrees, removeWorktree, trackedChanges } from './worktrees.js';
@@ -172,6 +173,7 @@ export async function ensureIntegrationWorktree(ctx: RunContext, opts: { thoroug
     if (known) return { path, head: known };
   }
   cleanAt.delete(path);
+  await clearLeftLocks(ctx, path);
   if (!(await exists(join(path, '.git')))) {
     if (await exists(path)) await removeWorktree(ctx, path);
     await addWorktree(ctx, { path, branch: layout.integrationBranch, operation: 'worktree add (integration)' });
@@ -193,6 +195,17 @@ export async function ensureIntegrationWorktree(ctx: RunContext, opts: { thoroug
   }
   markClean(path, after.head);
   return { path, head: after.head };
+}
+
+/**
+ * Only the holder of the run's merge lock works in the integration worktree, so the locks git
+ * left there and on the integration branch are a killed merge's (a supervisor's crash): each
+ * would fail every later merge of the run.
+ */
+async function clearLeftLocks(ctx: RunContext, path: string): Promise<void> {
+  const gitDir = await linkedGitDir(path).catch(() => null);
+  if (gitDir) await clearStaleLocks(gitDir, path);
+  await clearStaleRefLock(ctx.repo.commonDir, ctx.layout.integrationBranch, path);
 }
 
 /**
@@ -230,5 +243,8 @@ async function integrationState(ctx: RunContext, path: string, untracked: boolea
     else if (f.startsWith('# branch.head ')) branch = f.slice('# branch.head '.length);
     else if (!f.startsWith('#')) changes++;
   }
-  return { clean: changes === 0 && branch === ctx.layout.integrationBranch, head };
+  // A merge killed (or failed) after it wrote MERGE_HEAD can leave the tree as it was: not clean all the same.
+  const gitDir = await linkedGitDir(path).catch(() => null);
+  const halfMerged = gitDir !== null && (await exists(join(gitDir, 'MERGE_HEAD')));
+  return { clean: changes === 0 && !halfMerged && branch === ctx.layout.integrationBranch, head };
 }

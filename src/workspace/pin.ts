@@ -1,4 +1,4 @@
-import { readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DaedalusError } from '../common/index.js';
 import { readSmallFile } from './small-file.js';
@@ -34,8 +34,12 @@ export async function repairLink(worktree: string, gitDir: string): Promise<bool
   return true;
 }
 
-/** Live git processes working in this directory (by their cwd), from /proc. */
-async function gitProcessesIn(dir: string): Promise<number[]> {
+/**
+ * Live git processes that may own a lock we found: those working in `dir` (by their cwd), and
+ * those naming `branch` in their arguments (a `worktree add -B` runs from the repository's root,
+ * an `update-ref` anywhere). From /proc.
+ */
+async function liveGit(dir: string, branch?: string): Promise<number[]> {
   const out: number[] = [];
   let names: string[];
   try {
@@ -50,11 +54,23 @@ async function gitProcessesIn(dir: string): Promise<number[]> {
       if (comm !== 'git') continue;
       const cwd = await readlink(`/proc/${name}/cwd`);
       if (cwd === dir || cwd.startsWith(`${dir}/`)) out.push(Number(name));
+      else if (branch && (await readFile(`/proc/${name}/cmdline`, 'utf8')).split('\0').some((a) => a === branch || a === `refs/heads/${branch}`)) out.push(Number(name));
     } catch {
       // gone while we looked, or not ours to read
     }
   }
   return out;
+}
+
+/** Waits until none of those git processes lives; false when one still does at the deadline. */
+async function noLiveGit(dir: string, branch: string | undefined, waitMs: number): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  while ((await liveGit(dir, branch)).length > 0) {
+    // A live git owns the locks: it will remove them itself.
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
 }
 
 /**
@@ -64,13 +80,24 @@ async function gitProcessesIn(dir: string): Promise<number[]> {
  */
 export async function clearStaleLocks(gitDir: string, worktree: string, waitMs = 10_000): Promise<string[]> {
   const locks = (await readdir(gitDir).catch(() => [] as string[])).filter((f) => f.endsWith('.lock'));
-  if (locks.length === 0) return [];
-  const deadline = Date.now() + waitMs;
-  while ((await gitProcessesIn(worktree)).length > 0) {
-    // A live git owns them: it will remove them itself.
-    if (Date.now() > deadline) return [];
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  if (locks.length === 0 || !(await noLiveGit(worktree, undefined, waitMs))) return [];
   for (const f of locks) await rm(join(gitDir, f), { force: true });
   return locks;
+}
+
+/**
+ * Removes the lock of a branch's ref (`refs/heads/<branch>.lock`) that a git killed while moving
+ * the branch left, once no git process works in `worktree` or names the branch. Only for a branch
+ * the caller owns (a task's, under its lease; the integration branch, under the run's merge lock):
+ * git never removes such a lock itself, and every later update of the branch fails on it.
+ */
+export async function clearStaleRefLock(commonDir: string, branch: string, worktree: string, waitMs = 10_000): Promise<string[]> {
+  const lock = join(commonDir, 'refs', 'heads', `${branch}.lock`);
+  const found = await stat(lock).then(
+    () => true,
+    () => false,
+  );
+  if (!found || !(await noLiveGit(worktree, branch, waitMs))) return [];
+  await rm(lock, { force: true });
+  return [`refs/heads/${branch}.lock`];
 }

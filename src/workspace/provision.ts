@@ -7,7 +7,7 @@ import { taskLayout } from './layout.js';
 import type { TaskMeta } from './meta.js';
 import { readJson, updateTaskMeta, writeJson } from './meta.js';
 import { copyIncluded, runSetupCommand } from './setup.js';
-import { clearStaleLocks, linkedGitDir, repairLink } from './pin.js';
+import { clearStaleLocks, clearStaleRefLock, linkedGitDir, repairLink } from './pin.js';
 import { looseRef } from './ref-files.js';
 import { addWorktree, pruneWorktrees, removeWorktree } from './worktrees.js';
 import { stampIndex } from './index-stamp.js';
@@ -76,6 +76,8 @@ export async function provisionTask(o: ProvisionOptions): Promise<TaskWorkspace>
   const previous = await readJson<TaskMeta>(t.metaPath);
   const previousHeads = previous || (await exists(t.path)) ? await discard(ctx, t, previous) : [];
 
+  // The task is ours (its lease): a lock on its branch is what a git killed while making it left.
+  await clearStaleRefLock(repo.commonDir, t.branch, t.path);
   await addWorktree(ctx, { path: t.path, newBranch: t.branch, start: base, operation: `worktree add (task ${o.task})` });
   const now = Date.now();
   const gitDir = await linkedGitDir(t.path);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rename, rm } from 'node:fs/promises';
+import { readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RepoContext } from './context.js';
@@ -55,8 +55,45 @@ export async function addWorktree(ctx: RepoContext, o: AddWorktreeOptions): Prom
   const args = ['worktree', 'add', '--quiet', '--no-checkout'];
   if (o.newBranch) args.push('-B', o.newBranch, o.path, o.start ?? 'HEAD');
   else args.push(o.path, o.branch ?? 'HEAD');
-  await withRegistry(ctx, () => gitRetrying(git, repo.root, args, o.operation));
+  await withRegistry(ctx, async () => {
+    try {
+      await gitRetrying(git, repo.root, args, o.operation);
+    } catch (e) {
+      // A `worktree add` killed mid-way leaves its registry entry locked ("initializing"), and git
+      // then refuses the path (or the branch) for good. The caller owns the path: forget it, once.
+      if (!(await forgetRegistrations(ctx, o.path))) throw e;
+      await gitRetrying(git, repo.root, args, o.operation);
+    }
+  });
   await git.ok(o.path, ['reset', '--quiet', '--hard', '--no-recurse-submodules'], `${o.operation}: checkout`);
+}
+
+/** Drops, under the registry lock, every registry entry that names `path` as its worktree. */
+async function forgetRegistrations(ctx: RepoContext, path: string): Promise<boolean> {
+  const registry = join(ctx.repo.commonDir, 'worktrees');
+  const want = join(resolve(path), '.git');
+  const names = await readdir(registry).catch(() => [] as string[]);
+  const stale = names.filter((n) => {
+    const named = readSmallFile(join(registry, n, 'gitdir'))?.trim();
+    return named !== undefined && named !== '' && resolve(named) === want;
+  });
+  for (const n of stale) {
+    const trash = await moveAside(ctx, join(registry, n));
+    if (trash) await rm(trash, { recursive: true, force: true });
+  }
+  return stale.length > 0;
+}
+
+/**
+ * Takes a registry entry out in one rename, so nothing walking the registry sees half of it; the
+ * caller deletes what it returns. Null when it could not be moved. Call under the registry lock.
+ */
+async function moveAside(ctx: RepoContext, gitDir: string): Promise<string | null> {
+  const trash = join(ctx.repo.commonDir, `daedalus-removed-${basename(gitDir)}-${randomBytes(4).toString('hex')}`);
+  return rename(gitDir, trash).then(
+    () => trash,
+    () => null,
+  );
 }
 
 /** Removes a worktree git knows about, or the leftovers of one it has forgotten. */
@@ -84,9 +121,8 @@ async function removeByHand(ctx: RepoContext, path: string): Promise<boolean> {
   if (!gitDir || dirname(gitDir) !== registry) return false;
   const back = (readSmallFile(join(gitDir, 'gitdir')) ?? '').trim();
   if (back === '' || resolve(back) !== join(resolve(path), '.git')) return false;
-  const trash = join(ctx.repo.commonDir, `daedalus-removed-${basename(gitDir)}-${randomBytes(4).toString('hex')}`);
-  const moved = await withRegistry(ctx, () => rename(gitDir, trash).then(() => true, () => false));
-  if (!moved) return false;
+  const trash = await withRegistry(ctx, () => moveAside(ctx, gitDir));
+  if (!trash) return false;
   await Promise.all([rm(path, { recursive: true, force: true }), rm(trash, { recursive: true, force: true })]);
   return true;
 }

@@ -1,0 +1,60 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DaedalusError } from '../../src/common/index.js';
+import { defaults, faultyStore, useRunWorld } from './helpers.js';
+
+const outage = () => new DaedalusError('BUS_UNAVAILABLE', 'the bus is unavailable (injected)');
+
+describe('what git processes killed with their supervisor leave behind', () => {
+  const w = useRunWorld();
+
+  it('a ref lock on the next task’s branch and a half-done merge in the integration worktree do not stop the resumed run', async () => {
+    const plan = await w.plan(`
+plan: killed
+defaults: ${defaults({ harness: 'shell', max_attempts: 3 })}
+packages:
+  - id: writer
+    description: writes a file
+    run: "echo ok > ok.txt"
+  - id: reader
+    description: reads it
+    depends_on: [writer]
+    run: "cat ok.txt > seen.txt"
+`);
+    // The first supervisor dies with writer merged but not yet recorded, reader not yet provisioned.
+    const first = faultyStore(await w.store(), ['markIntegrated', 'failTask'], 2, outage);
+    await expect(w.run(plan, { runId: 'killed', store: first.store })).rejects.toThrow(/BUS_UNAVAILABLE|unavailable/);
+
+    // As SIGKILLed git processes of that supervisor leave them: `worktree add -B` of reader cut off
+    // holding its branch's lock, and a merge cut off holding the integration branch's and the
+    // index's locks after writing MERGE_HEAD.
+    const common = join(w.repo.root, '.git');
+    const forge = async (path: string, text = '') => {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, text);
+    };
+    const writerHead = (await w.repo.git(['rev-parse', 'daedalus/killed/writer'])).trim();
+    await forge(join(common, 'refs/heads/daedalus/killed/reader.lock'));
+    await forge(join(common, 'refs/heads/daedalus/killed/integration.lock'));
+    await forge(join(common, 'worktrees/_integration/index.lock'));
+    await forge(join(common, 'worktrees/_integration/MERGE_HEAD'), `${writerHead}\n`);
+
+    let ceiling: NodeJS.Timeout | undefined;
+    const stuck = new Promise<never>((_, fail) => {
+      ceiling = setTimeout(() => fail(new Error('the resumed run never ended: the locks the killed git left stopped it')), 90_000);
+    });
+    try {
+      const r = await Promise.race([w.run('', { resume: 'killed', plan: undefined }), stuck]);
+      expect(r.report.tasks.map((t) => [t.id, t.state, t.error ?? ''])).toEqual([
+        ['writer', 'done', ''],
+        ['reader', 'done', ''],
+      ]);
+      expect(await w.repo.git(['show', 'daedalus/killed/integration:seen.txt'])).toBe('ok\n');
+      const merges = (await w.integrationLog('killed')).filter((s) => s.startsWith('daedalus: integrate task'));
+      expect(merges).toEqual(['daedalus: integrate task writer', 'daedalus: integrate task reader']);
+    } finally {
+      clearTimeout(ceiling);
+    }
+  }, 150_000);
+});
