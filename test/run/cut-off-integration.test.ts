@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DaedalusError } from '../../src/common/index.js';
-import { defaults, faultyStore, useRunWorld } from './helpers.js';
-
-const outage = () => new DaedalusError('BUS_UNAVAILABLE', 'the bus is unavailable (injected)');
+import { busOutage, defaults, endsWithin, faultyStore, useRunWorld } from './helpers.js';
 
 describe('an integration cut off by a bus fault', () => {
   const w = useRunWorld();
@@ -17,25 +14,17 @@ packages:
     run: "echo ok > ok.txt"
 `);
     // The first supervisor dies on the bus fault with its task completed but not integrated.
-    const first = faultyStore(await w.store(), ['markIntegrated', 'failTask'], 2, outage);
+    const first = faultyStore(await w.store(), ['markIntegrated', 'failTask'], 2, busOutage);
     await expect(w.run(plan, { runId: 'cutoff', store: first.store })).rejects.toThrow(/BUS_UNAVAILABLE|unavailable/);
     expect((await (await w.store()).listTasks(w.scope, { runId: 'cutoff' }))[0]).toMatchObject({ state: 'integrating' });
 
     // The resumed supervisor's first try meets the fault again; it must come back to it.
-    const second = faultyStore(await w.store(), ['markIntegrated'], 1, outage);
-    let ceiling: NodeJS.Timeout | undefined;
-    const stuck = new Promise<never>((_, fail) => {
-      ceiling = setTimeout(() => fail(new Error('the run never ended: nothing came back to the cut-off integration')), 60_000);
-    });
-    try {
-      const r = await Promise.race([w.run('', { resume: 'cutoff', plan: undefined, store: second.store }), stuck]);
-      expect(second.failed()).toBe(1);
-      expect(r.report.tasks[0]).toMatchObject({ state: 'done' });
-      expect(await w.repo.git(['show', 'daedalus/cutoff/integration:ok.txt'])).toBe('ok\n');
-      const merges = (await w.repo.git(['log', '--first-parent', '--format=%s', 'daedalus/cutoff/integration'])).split('\n').filter((s) => s.includes('integrate task writer'));
-      expect(merges).toHaveLength(1);
-    } finally {
-      clearTimeout(ceiling);
-    }
+    const second = faultyStore(await w.store(), ['markIntegrated'], 1, busOutage);
+    const r = await endsWithin(w.run('', { resume: 'cutoff', plan: undefined, store: second.store }), 60_000, 'the run never ended: nothing came back to the cut-off integration');
+    expect(second.failed()).toBe(1);
+    expect(r.report.tasks[0]).toMatchObject({ state: 'done' });
+    expect(await w.repo.git(['show', 'daedalus/cutoff/integration:ok.txt'])).toBe('ok\n');
+    const merges = (await w.repo.git(['log', '--first-parent', '--format=%s', 'daedalus/cutoff/integration'])).split('\n').filter((s) => s.includes('integrate task writer'));
+    expect(merges).toHaveLength(1);
   }, 120_000);
 });

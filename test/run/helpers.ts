@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { DaedalusError } from '../../src/common/index.js';
 import { openStore, resolveScope, type BusEvent, type Store, type Task } from '../../src/bus/index.js';
 import { runPlan, type RunOptions, type RunResult } from '../../src/run/index.js';
 import { isolateGitConfig, makeTempRepo, type TempRepo } from '../helpers/git-repo.js';
@@ -169,6 +170,9 @@ export function defaults(over: Record<string, string | number> = {}): string {
   return `{ ${Object.entries(d).map(([k, v]) => `${k}: ${v}`).join(', ')} }`;
 }
 
+/** The error a bus outage raises, as a store fault to inject. */
+export const busOutage = () => new DaedalusError('BUS_UNAVAILABLE', 'the bus is unavailable (injected)');
+
 /**
  * The store, except that the named writes fail their first `times` calls with `fault()`: a full
  * disk or a bus outage at a chosen point of a run. `failed()` counts the injected failures.
@@ -191,4 +195,20 @@ export function faultyStore(store: Store, methods: (keyof Store)[], times: numbe
     },
   });
   return { store: wrapped, failed: () => failed };
+}
+
+/**
+ * The run (or anything) it is given, or a failure saying why it never ended, after a ceiling far
+ * above its usual time: without the fix under test these runs hang instead of failing.
+ */
+export async function endsWithin<T>(work: Promise<T>, ms: number, never: string): Promise<T> {
+  let ceiling: NodeJS.Timeout | undefined;
+  const stuck = new Promise<never>((_, fail) => {
+    ceiling = setTimeout(() => fail(new Error(never)), ms);
+  });
+  try {
+    return await Promise.race([work, stuck]);
+  } finally {
+    clearTimeout(ceiling);
+  }
 }

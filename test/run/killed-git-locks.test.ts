@@ -1,10 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DaedalusError } from '../../src/common/index.js';
-import { defaults, faultyStore, useRunWorld } from './helpers.js';
-
-const outage = () => new DaedalusError('BUS_UNAVAILABLE', 'the bus is unavailable (injected)');
+import { busOutage, defaults, endsWithin, faultyStore, useRunWorld } from './helpers.js';
 
 describe('what git processes killed with their supervisor leave behind', () => {
   const w = useRunWorld();
@@ -23,7 +20,7 @@ packages:
     run: "cat ok.txt > seen.txt"
 `);
     // The first supervisor dies with writer merged but not yet recorded, reader not yet provisioned.
-    const first = faultyStore(await w.store(), ['markIntegrated', 'failTask'], 2, outage);
+    const first = faultyStore(await w.store(), ['markIntegrated', 'failTask'], 2, busOutage);
     await expect(w.run(plan, { runId: 'killed', store: first.store })).rejects.toThrow(/BUS_UNAVAILABLE|unavailable/);
 
     // As SIGKILLed git processes of that supervisor leave them: `worktree add -B` of reader cut off
@@ -40,21 +37,13 @@ packages:
     await forge(join(common, 'worktrees/_integration/index.lock'));
     await forge(join(common, 'worktrees/_integration/MERGE_HEAD'), `${writerHead}\n`);
 
-    let ceiling: NodeJS.Timeout | undefined;
-    const stuck = new Promise<never>((_, fail) => {
-      ceiling = setTimeout(() => fail(new Error('the resumed run never ended: the locks the killed git left stopped it')), 90_000);
-    });
-    try {
-      const r = await Promise.race([w.run('', { resume: 'killed', plan: undefined }), stuck]);
-      expect(r.report.tasks.map((t) => [t.id, t.state, t.error ?? ''])).toEqual([
-        ['writer', 'done', ''],
-        ['reader', 'done', ''],
-      ]);
-      expect(await w.repo.git(['show', 'daedalus/killed/integration:seen.txt'])).toBe('ok\n');
-      const merges = (await w.integrationLog('killed')).filter((s) => s.startsWith('daedalus: integrate task'));
-      expect(merges).toEqual(['daedalus: integrate task writer', 'daedalus: integrate task reader']);
-    } finally {
-      clearTimeout(ceiling);
-    }
+    const r = await endsWithin(w.run('', { resume: 'killed', plan: undefined }), 90_000, 'the resumed run never ended: the locks the killed git left stopped it');
+    expect(r.report.tasks.map((t) => [t.id, t.state, t.error ?? ''])).toEqual([
+      ['writer', 'done', ''],
+      ['reader', 'done', ''],
+    ]);
+    expect(await w.repo.git(['show', 'daedalus/killed/integration:seen.txt'])).toBe('ok\n');
+    const merges = (await w.integrationLog('killed')).filter((s) => s.startsWith('daedalus: integrate task'));
+    expect(merges).toEqual(['daedalus: integrate task writer', 'daedalus: integrate task reader']);
   }, 150_000);
 });
