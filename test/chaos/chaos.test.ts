@@ -16,6 +16,8 @@ import { formatFigures, runChaos, type ChaosWorld } from './chaos.js';
 const TASKS = Number(process.env.CHAOS_TASKS ?? 10);
 const KILLS = Number(process.env.CHAOS_KILLS ?? 4);
 const SEED = Number(process.env.CHAOS_SEED ?? randomInt(1, 2 ** 31));
+/** CHAOS_FAULTS=supervisor-in-git,agent-kill deals only those. */
+const ONLY = (process.env.CHAOS_FAULTS ?? '').split(',').filter(Boolean);
 const TIMEOUT = Math.max(150_000, TASKS * 4000 + KILLS * 10_000);
 
 /** A small filesystem for the SQLite bus needs root; without it the disk-full fault is not dealt. */
@@ -47,7 +49,7 @@ function useChaosWorld(): { world: () => ChaosWorld; setBus: (bus: string, extra
 
 async function check(backend: string, world: ChaosWorld): Promise<void> {
   console.log(`chaos ${backend}: seed ${SEED} (rerun with CHAOS_SEED=${SEED}), ${TASKS} tasks, ${KILLS} faults`);
-  const f = await runChaos(world, { tasks: TASKS, kills: KILLS, seed: SEED, log: (l) => console.log(`chaos ${backend}: ${l}`) });
+  const f = await runChaos(world, { tasks: TASKS, kills: KILLS, seed: SEED, only: ONLY, log: (l) => console.log(`chaos ${backend}: ${l}`) });
   console.log(formatFigures(backend, f));
   expect({ duplicates: f.duplicates, lost: f.lost, stuck: f.stuck }, formatFigures(backend, f)).toEqual({ duplicates: 0, lost: 0, stuck: 0 });
   // Every package ran at least once: the ledger is the agents' own word.

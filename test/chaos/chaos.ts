@@ -37,6 +37,8 @@ export interface ChaosOptions {
   tasks: number;
   kills: number;
   seed: number;
+  /** Only these kinds of fault (all of them when unset or empty). */
+  only?: string[];
   log?: (line: string) => void;
 }
 
@@ -131,6 +133,32 @@ function liveAgents(world: ChaosWorld): number[] {
   return out;
 }
 
+/** The git processes now alive in a process group (the supervisor's: its git commands run there). */
+function gitsOfGroup(pgid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (stat.includes('(git)') && Number(fields[2]) === pgid) out.push(Number(name));
+    } catch {
+      // gone while we looked
+    }
+  }
+  return out;
+}
+
+/** Waits, a little, for the supervisor to be inside a git command: a kill then cuts that command off. */
+async function untilGitAtWork(pgid: number, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (gitsOfGroup(pgid).length > 0) return true;
+    await sleep(2);
+  }
+  return false;
+}
+
 function fill(mount: string): string {
   const filler = join(mount, 'filler');
   const fd = openSync(filler, 'w');
@@ -147,9 +175,10 @@ function fill(mount: string): string {
 }
 
 /**
- * Runs a random plan under faults: supervisors SIGKILLed (the pid, or the whole group) and
- * resumed, agents SIGKILLed and SIGSTOPped, the PostgreSQL server restarted, the bus's filesystem
- * filled. Then reads the ledger and the bus and counts what went wrong.
+ * Runs a random plan under faults: supervisors SIGKILLed (the pid, or the whole group, at any
+ * moment or inside one of its git commands) and resumed, agents SIGKILLed and SIGSTOPped, the
+ * PostgreSQL server restarted, the bus's filesystem filled. Then reads the ledger and the bus and
+ * counts what went wrong.
  */
 export async function runChaos(world: ChaosWorld, o: ChaosOptions): Promise<ChaosFigures> {
   const random = rng(o.seed);
@@ -162,7 +191,9 @@ export async function runChaos(world: ChaosWorld, o: ChaosOptions): Promise<Chao
   // A filled disk is given up on soon (the supervisor stops, and is resumed once there is space);
   // a restarting server is waited out.
   const env = { DAEDALUS_BUS_RETRY: world.busMount ? '2s' : '30s', DAEDALUS_EXIT_GRACE: '1s' };
-  const kinds = ['supervisor-pid', 'supervisor-group', 'agent-kill', 'agent-stop', ...(world.cluster ? ['pg-restart'] : []), ...(world.busMount ? ['disk-full'] : [])];
+  const possible = ['supervisor-pid', 'supervisor-group', 'supervisor-in-git', 'agent-kill', 'agent-stop', ...(world.cluster ? ['pg-restart'] : []), ...(world.busMount ? ['disk-full'] : [])];
+  const kinds = o.only?.length ? possible.filter((k) => o.only!.includes(k)) : possible;
+  if (kinds.length === 0) throw new Error(`no fault to deal: choose among ${possible.join(', ')}`);
   const kills: Record<string, number> = Object.fromEntries(kinds.map((k) => [k, 0]));
   let supervisors = 1;
   let sup = new Supervisor([planFile, '--run-id', runId], world, env);
@@ -204,7 +235,9 @@ export async function runChaos(world: ChaosWorld, o: ChaosOptions): Promise<Chao
       dealt++;
       kills[kind]!++;
       log(`fault ${dealt}: ${kind}`);
-      if (kind === 'supervisor-pid' || kind === 'supervisor-group') {
+      if (kind === 'supervisor-pid' || kind === 'supervisor-group' || kind === 'supervisor-in-git') {
+        // Killed with its group in the middle of a git command (a worktree add, a merge), when one comes soon.
+        if (kind === 'supervisor-in-git') log(`  a git command at work: ${await untilGitAtWork(sup.child.pid!, 3000)}`);
         process.kill(kind === 'supervisor-pid' ? sup.child.pid! : -sup.child.pid!, 'SIGKILL');
         await sup.exited;
         await resume();
