@@ -1,5 +1,6 @@
-// `npm run chaos -- --tasks 500 --kills 20 [--seed N] [--backend sqlite|postgres]`: the chaos suite
-// (test/chaos) at a size of your choosing, on both backends unless one is named. Each backend
+// `npm run chaos -- --tasks 500 --kills 20 [--seed N] [--backend sqlite|postgres] [--faults a,b]`: the
+// chaos suite (test/chaos) at a size of your choosing, on both backends unless one is named, dealing
+// every kind of fault unless some are named (supervisor-in-git, agent-kill, …). Each backend
 // prints its seed and its figures: tasks, kills, starts, duplicates, lost, stuck.
 import { spawnSync } from 'node:child_process';
 
@@ -17,11 +18,18 @@ for (let i = 0; i < args.length; i++) {
     }
     env[names[a]] = value;
     i++;
+  } else if (a === '--faults') {
+    if (!/^[a-z-]+(,[a-z-]+)*$/.test(value ?? '')) {
+      console.error('chaos: --faults needs kinds of fault separated by commas, e.g. --faults supervisor-in-git,agent-kill');
+      process.exit(2);
+    }
+    env.CHAOS_FAULTS = value;
+    i++;
   } else if (a === '--backend' && (value === 'sqlite' || value === 'postgres')) {
     filter = ['-t', value === 'sqlite' ? 'SQLite' : 'PostgreSQL'];
     i++;
   } else {
-    console.error(`chaos: unknown argument ${a}; use --tasks N --kills N [--seed N] [--backend sqlite|postgres]`);
+    console.error(`chaos: unknown argument ${a}; use --tasks N --kills N [--seed N] [--backend sqlite|postgres] [--faults a,b]`);
     process.exit(2);
   }
 }
