@@ -70,9 +70,11 @@ function command(world: ChaosWorld, id: string, workMs: number, stubborn: boolea
   const pidFile = join(world.dir, 'pids', id);
   return [
     stubborn ? "trap '' TERM" : '',
-    // Another attempt of this package alive (not a zombie) now is two attempts at once.
-    `if [ -f ${pidFile} ]; then p=$(cat ${pidFile}); s=$(cut -d' ' -f3 /proc/$p/stat 2>/dev/null); if [ -n "$s" ] && [ "$s" != Z ]; then echo "dup ${id} $$ $p" >> ${ledger}; fi; fi`,
-    `echo $$ > ${pidFile}`,
+    // Another attempt of this package alive (not a zombie) now is two attempts at once. The pid
+    // file has the shell's start time too: pids are reused (pid_max may be 32768), and a process
+    // that merely got the old pid is no attempt. What it was goes into the ledger, for the record.
+    `if [ -f ${pidFile} ]; then read p t < ${pidFile}; s=$(cut -d' ' -f3,22 /proc/$p/stat 2>/dev/null); case "$s" in "Z "*|"") ;; *" $t") echo "dup ${id} $$ $p $(tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | cut -c1-120)" >> ${ledger} ;; esac; fi`,
+    `echo "$$ $(cut -d' ' -f22 /proc/$$/stat)" > ${pidFile}`,
     `echo "start ${id} $$ $DAEDALUS_ATTEMPT" >> ${ledger}`,
     `sleep ${(workMs / 1000).toFixed(2)}`,
     `echo ${id} > ${id}.txt`,
@@ -122,15 +124,25 @@ class Supervisor {
 }
 
 
-/** The agents' shells now alive, by their pid files. */
+/** The agents' shells now alive, by their pid files: the same pid, started at the same time. */
 function liveAgents(world: ChaosWorld): number[] {
   const dir = join(world.dir, 'pids');
   const out: number[] = [];
   for (const f of readdirSync(dir)) {
-    const pid = Number(readFileSync(join(dir, f), 'utf8'));
-    if (pid > 0 && processAlive(pid)) out.push(pid);
+    const [pid = 0, started = ''] = readFileSync(join(dir, f), 'utf8').trim().split(' ').map((x, i) => (i === 0 ? Number(x) : x)) as [number, string];
+    if (pid > 0 && processAlive(pid) && startTime(pid) === started) out.push(pid);
   }
   return out;
+}
+
+/** A process's start time (in clock ticks since boot, as /proc gives it), or null when it is gone. */
+function startTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** The git processes now alive in a process group (the supervisor's: its git commands run there). */
@@ -277,7 +289,9 @@ export async function runChaos(world: ChaosWorld, o: ChaosOptions): Promise<Chao
     // What happened, from the ledger, the bus and the integration branch.
     const ledger = readFileSync(join(world.dir, 'ledger'), 'utf8').split('\n').filter(Boolean);
     const starts = ledger.filter((l) => l.startsWith('start ')).length;
-    let duplicates = ledger.filter((l) => l.startsWith('dup ')).length;
+    const dups = ledger.filter((l) => l.startsWith('dup '));
+    let duplicates = dups.length;
+    for (const d of dups) log(`two attempts at once: ${d}`);
     const merged = spawnSync('git', ['log', '--first-parent', '--format=%s', `daedalus/${runId}/integration`], { cwd: world.repo, encoding: 'utf8' })
       .stdout.split('\n')
       .filter((s) => s.startsWith('daedalus: integrate task '))
@@ -288,7 +302,10 @@ export async function runChaos(world: ChaosWorld, o: ChaosOptions): Promise<Chao
     for (let i = 0; i < o.tasks; i++) {
       const n = counts.get(`p${i}`) ?? 0;
       if (n === 0) lost++;
-      if (n > 1) duplicates += n - 1;
+      if (n > 1) {
+        duplicates += n - 1;
+        log(`merged ${n} times: p${i}`);
+      }
     }
     store = await openStore(world.bus);
     const tasks = await store.listTasks(resolveScope(world.repo, {}), { runId, limit: 100_000 });
