@@ -5,7 +5,7 @@
 export { AgentPool } from './agent-pool.js';
 export { attemptDir, dropWorktree, knownPackage, LEASE_FILE, packageOf, taskIdFor, type RunContext } from './context.js';
 export { agentEnv, Execution, type AttemptOutcome } from './execution.js';
-export { endPreviousAttempt, type PreviousAttempt } from './attempt-fence.js';
+export { endPreviousAttempt, endUnfencedAttempts, type PreviousAttempt } from './attempt-fence.js';
 export { lazyMcpHost } from './hosted-mcp.js';
 export { reviveCancelled, shedLowPriority } from './degrade.js';
 export { integratePushed, startOwnedRun } from './remote-integration.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { taskPages, type RunClaim, type Store, type Task } from '../bus/index.js';
 import { processAlive } from '../common/index.js';
 import type { RunContext } from '../executor/index.js';
-import { attemptDir, endPreviousAttempt, LEASE_FILE } from '../executor/index.js';
+import { attemptDir, endPreviousAttempt, endUnfencedAttempts, LEASE_FILE } from '../executor/index.js';
 import type { RunRecord } from '../records/index.js';
 
 async function giveBack(ctx: RunContext, t: Task): Promise<boolean> {
@@ -59,6 +59,15 @@ export async function recoverRun(ctx: RunContext, record: RunRecord): Promise<vo
     }
   }
   const held = await store.listTasks(ctx.scope, { runId: ctx.runId, states: ['leased', 'running'], limit: 100_000 });
+  // An attempt its dead supervisor started but had not yet fenced has no group on the bus.
+  const unfenced = new Set<string>();
+  for (const t of held) {
+    const owner = !t.process && t.leaseOwner ? await store.getInstance(t.leaseOwner) : null;
+    if (owner?.reservedBy && record.supervisors.includes(owner.reservedBy)) unfenced.add(t.id);
+  }
+  for (const id of await endUnfencedAttempts(unfenced)) {
+    ctx.note(`${held.find((t) => t.id === id)?.key ?? id}: an attempt its supervisor had started but not yet recorded was still running; killed it`);
+  }
   for (const t of held) {
     const owner = t.leaseOwner ? await store.getInstance(t.leaseOwner) : null;
     // Like Ctrl-C, a dead supervisor is not the task's failure: give the lease back on the same
