@@ -4,15 +4,15 @@ import type { Task } from '../bus/index.js';
 import { groupMembers, killGroupAndWait, scanProcesses } from '../resources/index.js';
 import type { RunContext } from './context.js';
 
-/** True when the process was started for this task: its environment names it. */
-function startedFor(pid: number, taskId: string): boolean {
+/** The task a process was started for, as its environment names it; null for any other process. */
+function taskOf(pid: number): string | null {
   try {
-    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`DAEDALUS_TASK_ID=${taskId}`);
+    const v = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((e) => e.startsWith('DAEDALUS_TASK_ID='));
+    return v ? v.slice('DAEDALUS_TASK_ID='.length) : null;
   } catch {
-    return false;
+    return null;
   }
 }
-
 export type PreviousAttempt = 'none' | 'killed' | 'gone' | 'elsewhere' | 'stuck';
 
 /**
@@ -27,7 +27,7 @@ export async function endPreviousAttempt(ctx: Pick<RunContext, 'store'>, task: T
   if (!p) return 'none';
   if (p.host !== hostname()) return 'elsewhere';
   const members = groupMembers(p.pgid);
-  const ours = members.some((pid) => startedFor(pid, task.id));
+  const ours = members.some((pid) => taskOf(pid) === task.id);
   if (ours && !(await killGroupAndWait(p.pgid))) return 'stuck';
   await ctx.store.releaseAttemptProcess(task.id, p.attempt);
   return ours ? 'killed' : 'gone';
@@ -53,13 +53,4 @@ export async function endUnfencedAttempts(taskIds: ReadonlySet<string>): Promise
   const killed: string[] = [];
   for (const [pgid, task] of groups) if (await killGroupAndWait(pgid)) killed.push(task);
   return [...new Set(killed)];
-}
-
-function taskOf(pid: number): string | null {
-  try {
-    const v = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((e) => e.startsWith('DAEDALUS_TASK_ID='));
-    return v ? v.slice('DAEDALUS_TASK_ID='.length) : null;
-  } catch {
-    return null;
-  }
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { taskPages, type RunClaim, type Store, type Task } from '../bus/index.js';
+import { taskPages, type Instance, type RunClaim, type Store, type Task } from '../bus/index.js';
 import { processAlive } from '../common/index.js';
 import type { RunContext } from '../executor/index.js';
 import { attemptDir, endPreviousAttempt, endUnfencedAttempts, LEASE_FILE } from '../executor/index.js';
@@ -59,17 +59,15 @@ export async function recoverRun(ctx: RunContext, record: RunRecord): Promise<vo
     }
   }
   const held = await store.listTasks(ctx.scope, { runId: ctx.runId, states: ['leased', 'running'], limit: 100_000 });
+  const owners = new Map<string, Instance | null>();
+  for (const t of held) owners.set(t.id, t.leaseOwner ? await store.getInstance(t.leaseOwner) : null);
   // An attempt its dead supervisor started but had not yet fenced has no group on the bus.
-  const unfenced = new Set<string>();
-  for (const t of held) {
-    const owner = !t.process && t.leaseOwner ? await store.getInstance(t.leaseOwner) : null;
-    if (owner?.reservedBy && record.supervisors.includes(owner.reservedBy)) unfenced.add(t.id);
-  }
-  for (const id of await endUnfencedAttempts(unfenced)) {
+  const unfenced = held.filter((t) => !t.process && record.supervisors.includes(owners.get(t.id)?.reservedBy ?? '')).map((t) => t.id);
+  for (const id of await endUnfencedAttempts(new Set(unfenced))) {
     ctx.note(`${held.find((t) => t.id === id)?.key ?? id}: an attempt its supervisor had started but not yet recorded was still running; killed it`);
   }
   for (const t of held) {
-    const owner = t.leaseOwner ? await store.getInstance(t.leaseOwner) : null;
+    const owner = owners.get(t.id);
     // Like Ctrl-C, a dead supervisor is not the task's failure: give the lease back on the same
     // attempt. Without the token (another home, say) the owner's leaving requeues it, counting one.
     const given = await giveBack(ctx, t);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore, resolveScope, type Store } from '../../src/bus/index.js';
 import { processAlive } from '../../src/common/index.js';
+import { scanProcesses } from '../../src/resources/index.js';
 import type { Cluster } from '../setup/postgres-cluster.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -127,39 +128,17 @@ class Supervisor {
 /** The agents' shells now alive, by their pid files: the same pid, started at the same time. */
 function liveAgents(world: ChaosWorld): number[] {
   const dir = join(world.dir, 'pids');
+  const running = new Map((scanProcesses() ?? []).map((p) => [p.pid, String(p.startTime)]));
   const out: number[] = [];
   for (const f of readdirSync(dir)) {
-    const [pid = 0, started = ''] = readFileSync(join(dir, f), 'utf8').trim().split(' ').map((x, i) => (i === 0 ? Number(x) : x)) as [number, string];
-    if (pid > 0 && processAlive(pid) && startTime(pid) === started) out.push(pid);
+    const [pid, started] = readFileSync(join(dir, f), 'utf8').trim().split(' ');
+    if (running.get(Number(pid)) === started) out.push(Number(pid));
   }
   return out;
-}
-
-/** A process's start time (in clock ticks since boot, as /proc gives it), or null when it is gone. */
-function startTime(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
 }
 
 /** The git processes now alive in a process group (the supervisor's: its git commands run there). */
-function gitsOfGroup(pgid: number): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (stat.includes('(git)') && Number(fields[2]) === pgid) out.push(Number(name));
-    } catch {
-      // gone while we looked
-    }
-  }
-  return out;
-}
+const gitsOfGroup = (pgid: number) => (scanProcesses() ?? []).filter((p) => p.comm === 'git' && p.pgrp === pgid && p.state !== 'Z');
 
 /** Waits, a little, for the supervisor to be inside a git command: a kill then cuts that command off. */
 async function untilGitAtWork(pgid: number, ms: number): Promise<boolean> {
